@@ -1,0 +1,107 @@
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned.
+func (s *Server) controlRoutes(r chi.Router) {
+	r.Get("/health", s.controlHealth)
+	r.Get("/clock", s.controlClock)
+	r.With(s.requireControlToken).Post("/clock", s.controlMoveClock)
+}
+
+func writeControlJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func controlError(w http.ResponseWriter, status int, msg string) {
+	writeControlJSON(w, status, map[string]string{"error": msg})
+}
+
+// requireControlToken guards the endpoints that change the world when a
+// control token is configured, so that a sandbox's trainees cannot reset it.
+func (s *Server) requireControlToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.controlToken != "" {
+			got := r.Header.Get("X-Emulator-Token")
+			if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+				got = bearer
+			}
+			if !constantTimeEqual(got, s.controlToken) {
+				controlError(w, http.StatusUnauthorized, "this endpoint needs the emulator's control token (Authorization: Bearer <token>)")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) controlHealth(w http.ResponseWriter, r *http.Request) {
+	writeControlJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": Version})
+}
+
+type clockState struct {
+	Now           string  `json:"now"`
+	OffsetSeconds float64 `json:"offset_seconds"`
+}
+
+func (s *Server) clockState() clockState {
+	return clockState{Now: s.clock.Now().Format(time.RFC3339Nano), OffsetSeconds: s.clock.Offset().Seconds()}
+}
+
+func (s *Server) controlClock(w http.ResponseWriter, r *http.Request) {
+	writeControlJSON(w, http.StatusOK, s.clockState())
+}
+
+// controlMoveClock moves emulated time: {"advance": "16m"} or
+// {"advance_seconds": 960} or {"set": "2030-01-01T00:00:00Z"}. Time only
+// moves forward.
+func (s *Server) controlMoveClock(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Advance        string  `json:"advance"`
+		AdvanceSeconds float64 `json:"advance_seconds"`
+		Set            string  `json:"set"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
+		controlError(w, http.StatusBadRequest, "body must be JSON: {\"advance\":\"16m\"}, {\"advance_seconds\":960} or {\"set\":\"<RFC 3339 time>\"}")
+		return
+	}
+	switch {
+	case req.Set != "":
+		t, err := time.Parse(time.RFC3339Nano, req.Set)
+		if err != nil {
+			controlError(w, http.StatusBadRequest, "set must be an RFC 3339 time")
+			return
+		}
+		if !s.clock.Set(t) {
+			controlError(w, http.StatusConflict, "emulated time only moves forward; "+req.Set+" is in its past")
+			return
+		}
+	case req.Advance != "":
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil || d < 0 {
+			controlError(w, http.StatusBadRequest, "advance must be a non-negative Go duration such as 90s or 16m")
+			return
+		}
+		s.clock.Advance(d)
+	case req.AdvanceSeconds > 0:
+		s.clock.Advance(time.Duration(req.AdvanceSeconds * float64(time.Second)))
+	default:
+		controlError(w, http.StatusBadRequest, "give one of advance, advance_seconds or set")
+		return
+	}
+	writeControlJSON(w, http.StatusOK, s.clockState())
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

@@ -1,0 +1,107 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Seed describes the world a fresh data file starts with.
+type Seed struct {
+	// ManagementAccountID is the account the emulator's credentials belong to.
+	ManagementAccountID string
+	// Organization creates an ALL-features organization managed by that account.
+	Organization bool
+	// UserName, AccessKeyID and SecretAccessKey are the administrator IAM
+	// user whose key signs the user's requests. It is deliberately not the
+	// root user: AWS refuses AssumeRoot to root credentials.
+	UserName        string
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+// DefaultSeed is the world of a fresh data file.
+func DefaultSeed() Seed {
+	return Seed{ManagementAccountID: "111111111111", Organization: true, UserName: "admin",
+		AccessKeyID: "test", SecretAccessKey: "test"}
+}
+
+// Initialize seeds the world on first start; on a data file that was
+// seeded before it does nothing, so a restart keeps the world as it was.
+// It reports whether it seeded.
+func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
+	seeded := false
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		if tx.Initialized() {
+			return nil
+		}
+		seeded = true
+		return applySeed(tx, seed)
+	})
+	return seeded, err
+}
+
+func applySeed(tx *store.Tx, seed Seed) error {
+	mgmt := store.Account{ID: seed.ManagementAccountID, Name: "management", Email: "management@example.com", CreatedAt: tx.Now()}
+	if err := tx.PutAccount(mgmt); err != nil {
+		return err
+	}
+	if seed.Organization {
+		if _, err := tx.CreateOrganization(mgmt.ID, "ALL"); err != nil {
+			return err
+		}
+	}
+	user, err := tx.CreateUser(mgmt.ID, seed.UserName, map[string]string{"AdministratorAccess": store.AdministratorAccess})
+	if err != nil {
+		return err
+	}
+	key, err := tx.CreateAccessKey(store.KindUser, mgmt.ID, user.ARN, user.ID, seed.AccessKeyID, seed.SecretAccessKey)
+	if err != nil {
+		return err
+	}
+	if err := tx.PutWorld(store.World{ManagementAccountID: mgmt.ID, AdminAccessKeyID: key.AccessKeyID}); err != nil {
+		return err
+	}
+	return tx.MarkInitialized()
+}
+
+// OrganizationAccessRoleTrust is the trust policy AWS gives the role it
+// creates in a new member account: the management account may assume it.
+func OrganizationAccessRoleTrust(managementAccountID string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		managementAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+}
+
+// defaultRoleMaxSession is the MaxSessionDuration of roles the emulator creates.
+const defaultRoleMaxSession = time.Hour
+
+// WorldInfo is what the banner and the info endpoint tell a user about the world.
+type WorldInfo struct {
+	ManagementAccountID string `json:"management_account_id"`
+	OrganizationID      string `json:"organization_id,omitempty"`
+	AccessKeyID         string `json:"access_key_id"`
+	SecretAccessKey     string `json:"secret_access_key"`
+}
+
+// Describe reports the seeded management account, its organization and the
+// administrator's credentials as they are in the data file (a restart with
+// other seed flags does not change an existing world).
+func (s *Server) Describe(ctx context.Context) (WorldInfo, error) {
+	var info WorldInfo
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		w, err := tx.World()
+		if err != nil {
+			return err
+		}
+		info.ManagementAccountID = w.ManagementAccountID
+		if org, err := tx.OrganizationOf(w.ManagementAccountID); err == nil {
+			info.OrganizationID = org.ID
+		}
+		if key, err := tx.Credential(w.AdminAccessKeyID); err == nil {
+			info.AccessKeyID, info.SecretAccessKey = key.AccessKeyID, key.SecretAccessKey
+		}
+		return nil
+	})
+	return info, err
+}

@@ -1,0 +1,299 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rootaccess/emulator/pkg/policy"
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// stsCredentials is the Credentials shape of STS responses.
+type stsCredentials struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      string
+}
+
+func credentialsOf(c store.Credential) stsCredentials {
+	return stsCredentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+		SessionToken: c.SessionToken, Expiration: xmlTime(c.ExpiresAt)}
+}
+
+// --- GetCallerIdentity ---
+
+type getCallerIdentityInput struct{}
+
+type getCallerIdentityResult struct {
+	Arn     string
+	UserID  string `xml:"UserId"`
+	Account string
+}
+
+func (s *Server) stsGetCallerIdentity(_ context.Context, c *call, _ *getCallerIdentityInput) (*getCallerIdentityResult, error) {
+	return &getCallerIdentityResult{Arn: c.id.ARN, UserID: c.id.UserID, Account: c.id.AccountID}, nil
+}
+
+// --- AssumeRoot ---
+
+// rootSessionMaxSeconds is AssumeRoot's cap and default duration.
+const rootSessionMaxSeconds = 900
+
+type assumeRootInput struct {
+	TargetPrincipal string `query:"TargetPrincipal"`
+	TaskPolicyArn   string `query:"TaskPolicyArn.arn"`
+	DurationSeconds *int32 `query:"DurationSeconds"`
+}
+
+var (
+	accountIDPattern  = regexp.MustCompile(`^\d{12}$`)
+	rootARNPattern    = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
+	sessionNameRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
+)
+
+func (in *assumeRootInput) validate() error {
+	v := newValidator("ValidationError")
+	if v.required("TargetPrincipal", in.TargetPrincipal != "") {
+		v.length("TargetPrincipal", in.TargetPrincipal, 12, 2048)
+	}
+	if v.required("TaskPolicyArn", in.TaskPolicyArn != "") {
+		v.length("TaskPolicyArn.arn", in.TaskPolicyArn, 20, 2048)
+	}
+	if in.DurationSeconds != nil {
+		v.between("DurationSeconds", int64(*in.DurationSeconds), 0, rootSessionMaxSeconds)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if _, ok := targetAccount(in.TargetPrincipal); !ok {
+		return newError(http.StatusBadRequest, "ValidationError",
+			"TargetPrincipal must be a 12-digit account id or an account root ARN (arn:aws:iam::<account-id>:root), got '%s'", in.TargetPrincipal)
+	}
+	if _, ok := policy.TaskPolicy(in.TaskPolicyArn); !ok {
+		names := make([]string, 0, 5)
+		for _, p := range policy.TaskPolicies() {
+			names = append(names, p.ARN)
+		}
+		return newError(http.StatusBadRequest, "ValidationError",
+			"TaskPolicyArn '%s' is not a root task policy; use one of: %s", in.TaskPolicyArn, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// targetAccount reads an account id from AssumeRoot's TargetPrincipal.
+func targetAccount(principal string) (string, bool) {
+	if accountIDPattern.MatchString(principal) {
+		return principal, true
+	}
+	if m := rootARNPattern.FindStringSubmatch(principal); m != nil {
+		return m[1], true
+	}
+	return "", false
+}
+
+type assumeRootResult struct {
+	Credentials    stsCredentials
+	SourceIdentity string `xml:",omitempty"`
+}
+
+// assumeRootTarget authorizes sts:AssumeRoot on the member account's root
+// ARN in the caller's own account: the organization, not a resource policy,
+// is what links the two accounts.
+func assumeRootTarget(_ *Server, _ context.Context, c *call, in *assumeRootInput) (resource, error) {
+	target, _ := targetAccount(in.TargetPrincipal)
+	if c.id.IsRoot() {
+		return resource{}, accessDenied(c.proto, fmt.Sprintf(
+			"User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because root user credentials cannot call AssumeRoot; use an IAM user or role of the management or delegated administrator account",
+			c.id.ARN, rootARN(target)))
+	}
+	return resource{ARN: rootARN(target), Context: map[string][]string{"sts:TaskPolicyArn": {in.TaskPolicyArn}}}, nil
+}
+
+func (s *Server) stsAssumeRoot(ctx context.Context, c *call, in *assumeRootInput) (*assumeRootResult, error) {
+	target, _ := targetAccount(in.TargetPrincipal)
+	duration := time.Duration(rootSessionMaxSeconds) * time.Second
+	if in.DurationSeconds != nil && *in.DurationSeconds > 0 {
+		duration = time.Duration(*in.DurationSeconds) * time.Second
+	}
+	denied := func(why string) error {
+		return accessDenied(c.proto, fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because %s",
+			c.id.ARN, rootARN(target), why))
+	}
+	var cred store.Credential
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := tx.OrganizationOf(c.id.AccountID)
+		if errors.Is(err, store.ErrNotFound) {
+			return denied("the caller's account is not in an organization")
+		} else if err != nil {
+			return err
+		}
+		if org.ManagementAccountID != c.id.AccountID && !org.IsDelegatedAdministrator(iamServicePrincipal, c.id.AccountID) {
+			return denied("the caller's account is neither the organization's management account nor a delegated administrator for IAM")
+		}
+		if !org.RootSessions {
+			return denied("centralized root access (RootSessions) is not enabled for the organization")
+		}
+		if target == org.ManagementAccountID {
+			return denied("the target is the organization's management account; AssumeRoot targets member accounts")
+		}
+		acct, err := tx.Account(target)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (acct.OrganizationID != org.ID || acct.JoinedAt.After(tx.Now()))) {
+			return denied("the target is not a member account of the caller's organization")
+		} else if err != nil {
+			return err
+		}
+		cred = store.Credential{
+			AccessKeyID:     tx.NewAccessKeyID("ASIA"),
+			SecretAccessKey: store.NewSecretAccessKey(),
+			SessionToken:    store.NewSessionToken(),
+			Kind:            store.KindRootSession,
+			AccountID:       target,
+			PrincipalARN:    rootARN(target),
+			TaskPolicyARN:   in.TaskPolicyArn,
+			SourceIdentity:  c.id.SourceIdentity,
+			IssuedBy:        c.id.AccessKeyID,
+			CreatedAt:       tx.Now(),
+			ExpiresAt:       tx.Now().Add(duration),
+		}
+		return tx.PutCredential(cred)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &assumeRootResult{Credentials: credentialsOf(cred), SourceIdentity: cred.SourceIdentity}, nil
+}
+
+// --- AssumeRole ---
+
+type assumeRoleInput struct {
+	RoleArn         string `query:"RoleArn"`
+	RoleSessionName string `query:"RoleSessionName"`
+	DurationSeconds *int32 `query:"DurationSeconds"`
+	ExternalID      string `query:"ExternalId"`
+	SourceIdentity  string `query:"SourceIdentity"`
+}
+
+var roleARNPattern = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
+
+func (in *assumeRoleInput) validate() error {
+	v := newValidator("ValidationError")
+	if v.required("RoleArn", in.RoleArn != "") {
+		v.length("RoleArn", in.RoleArn, 20, 2048)
+	}
+	if v.required("RoleSessionName", in.RoleSessionName != "") {
+		v.length("RoleSessionName", in.RoleSessionName, 2, 64)
+		v.pattern("RoleSessionName", in.RoleSessionName, sessionNameRegexp)
+	}
+	if in.DurationSeconds != nil {
+		v.between("DurationSeconds", int64(*in.DurationSeconds), 900, 43200)
+	}
+	if in.SourceIdentity != "" {
+		v.length("SourceIdentity", in.SourceIdentity, 2, 64)
+		v.pattern("SourceIdentity", in.SourceIdentity, sessionNameRegexp)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if !roleARNPattern.MatchString(in.RoleArn) {
+		return newError(http.StatusBadRequest, "ValidationError", "%s is invalid", in.RoleArn)
+	}
+	return nil
+}
+
+type assumeRoleResult struct {
+	Credentials     stsCredentials
+	AssumedRoleUser struct {
+		AssumedRoleID string `xml:"AssumedRoleId"`
+		Arn           string
+	}
+	SourceIdentity string `xml:",omitempty"`
+}
+
+// assumeRoleTarget authorizes sts:AssumeRole on the role with its trust
+// policy as the resource policy: both the trust policy and (across
+// accounts) the caller's identity policies must allow it.
+func assumeRoleTarget(s *Server, ctx context.Context, c *call, in *assumeRoleInput) (resource, error) {
+	if c.id.IsRoot() {
+		return resource{}, accessDenied(c.proto, "Roles may not be assumed by root accounts.")
+	}
+	m := roleARNPattern.FindStringSubmatch(in.RoleArn)
+	res := resource{ARN: in.RoleArn, Account: m[1], RequireBoth: true}
+	role, err := s.store.Principal(ctx, in.RoleArn)
+	if err == nil && role.Kind == store.PrincipalRole {
+		res.Policies = []string{role.TrustPolicy}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return resource{}, err
+	}
+	if in.ExternalID != "" {
+		res.Context = map[string][]string{"sts:ExternalId": {in.ExternalID}}
+	}
+	return res, nil
+}
+
+// roleChainingMax is the longest session a role session may get by assuming another role.
+const roleChainingMax = time.Hour
+
+func (s *Server) stsAssumeRole(ctx context.Context, c *call, in *assumeRoleInput) (*assumeRoleResult, error) {
+	var cred store.Credential
+	var role store.Principal
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		role, err = tx.Principal(in.RoleArn)
+		if err != nil {
+			return err
+		}
+		duration := time.Hour
+		if in.DurationSeconds != nil {
+			duration = time.Duration(*in.DurationSeconds) * time.Second
+		}
+		if max := time.Duration(role.MaxSessionDuration) * time.Second; duration > max {
+			return newError(http.StatusBadRequest, "ValidationError",
+				"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		}
+		if c.id.Kind == store.KindRoleSession && duration > roleChainingMax {
+			return newError(http.StatusBadRequest, "ValidationError",
+				"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		}
+		sourceIdentity := c.id.SourceIdentity
+		if sourceIdentity == "" {
+			sourceIdentity = in.SourceIdentity
+		}
+		cred = store.Credential{
+			AccessKeyID:     tx.NewAccessKeyID("ASIA"),
+			SecretAccessKey: store.NewSecretAccessKey(),
+			SessionToken:    store.NewSessionToken(),
+			Kind:            store.KindRoleSession,
+			AccountID:       role.AccountID,
+			PrincipalARN:    role.ARN,
+			PrincipalID:     role.ID,
+			SessionName:     in.RoleSessionName,
+			SourceIdentity:  sourceIdentity,
+			IssuedBy:        c.id.AccessKeyID,
+			CreatedAt:       tx.Now(),
+			ExpiresAt:       tx.Now().Add(duration),
+		}
+		return tx.PutCredential(cred)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &assumeRoleResult{Credentials: credentialsOf(cred), SourceIdentity: cred.SourceIdentity}
+	out.AssumedRoleUser.AssumedRoleID = role.ID + ":" + in.RoleSessionName
+	out.AssumedRoleUser.Arn = assumedRoleARN(role.ARN, in.RoleSessionName)
+	return out, nil
+}
+
+// assumedRoleARN is the STS ARN of a session of role: arn:aws:sts::ID:assumed-role/Name/session.
+func assumedRoleARN(roleARN, session string) string {
+	m := roleARNPattern.FindStringSubmatch(roleARN)
+	if m == nil {
+		return roleARN
+	}
+	return "arn:aws:sts::" + m[1] + ":assumed-role/" + m[2] + "/" + session
+}

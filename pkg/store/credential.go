@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Kinds of credential, each its own kind of identity.
+const (
+	// KindUser is an IAM user's long-term access key (AKIA…).
+	KindUser = "user"
+	// KindRoot is an account root user's long-term access key (AKIA…).
+	KindRoot = "root"
+	// KindRootSession is a temporary AssumeRoot credential (ASIA…) scoped by a task policy.
+	KindRootSession = "root-session"
+	// KindRoleSession is a temporary AssumeRole credential (ASIA…).
+	KindRoleSession = "role-session"
+)
+
+// Credential is an access key with everything needed to authenticate a
+// request signed with it and to tell who signed it.
+type Credential struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+	SessionToken    string `json:"session_token,omitempty"`
+	Kind            string `json:"kind"`
+	AccountID       string `json:"account_id"`
+	// PrincipalARN is the user's ARN, the root ARN (root keys and root
+	// sessions) or the role's ARN (role sessions).
+	PrincipalARN   string `json:"principal_arn"`
+	PrincipalID    string `json:"principal_id,omitempty"` // AIDA…/AROA… unique id of the user or role
+	SessionName    string `json:"session_name,omitempty"`
+	TaskPolicyARN  string `json:"task_policy_arn,omitempty"`
+	SourceIdentity string `json:"source_identity,omitempty"`
+	// IssuedBy is the access key id whose holder minted this temporary credential.
+	IssuedBy  string    `json:"issued_by,omitempty"`
+	Status    string    `json:"status,omitempty"` // Active or Inactive (long-term keys)
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"` // zero for long-term keys
+
+	LastUsedAt      time.Time `json:"last_used_at,omitempty"`
+	LastUsedService string    `json:"last_used_service,omitempty"`
+	LastUsedRegion  string    `json:"last_used_region,omitempty"`
+}
+
+// Temporary reports whether the credential is an STS session credential.
+func (c Credential) Temporary() bool { return !c.ExpiresAt.IsZero() }
+
+// Expired reports whether a temporary credential has expired at now.
+func (c Credential) Expired(now time.Time) bool { return c.Temporary() && !now.Before(c.ExpiresAt) }
+
+// Credential returns the credential with the access key id.
+func (tx *Tx) Credential(accessKeyID string) (Credential, error) {
+	var c Credential
+	if err := tx.get(credentialsBucket, accessKeyID, &c); err != nil {
+		return Credential{}, fmt.Errorf("access key %s: %w", accessKeyID, err)
+	}
+	return c, nil
+}
+
+// PutCredential creates or replaces a credential.
+func (tx *Tx) PutCredential(c Credential) error { return tx.put(credentialsBucket, c.AccessKeyID, c) }
+
+// DeleteCredential removes a credential; ErrNotFound when absent.
+func (tx *Tx) DeleteCredential(accessKeyID string) error {
+	if !tx.exists(credentialsBucket, accessKeyID) {
+		return fmt.Errorf("access key %s: %w", accessKeyID, ErrNotFound)
+	}
+	return tx.delete(credentialsBucket, accessKeyID)
+}
+
+// CredentialsOf lists the long-term access keys whose principal is
+// principalARN, oldest first.
+func (tx *Tx) CredentialsOf(principalARN string) ([]Credential, error) {
+	var out []Credential
+	err := each(tx, credentialsBucket, "", func(_ string, c *Credential) error {
+		if c.PrincipalARN == principalARN && !c.Temporary() {
+			out = append(out, *c)
+		}
+		return nil
+	})
+	sortByTime(out, func(c Credential) time.Time { return c.CreatedAt })
+	return out, err
+}
+
+// Credential returns the credential with the access key id, for callers
+// outside a transaction (authentication on every request).
+func (s *Store) Credential(ctx context.Context, accessKeyID string) (Credential, error) {
+	var c Credential
+	err := s.View(ctx, func(tx *Tx) error {
+		var err error
+		c, err = tx.Credential(accessKeyID)
+		return err
+	})
+	return c, err
+}
+
+// PurgeExpiredCredentials deletes temporary credentials that expired before
+// cutoff and returns how many it deleted. Sessions are kept for a while after
+// they expire so that their holders get ExpiredToken, as in AWS, rather than
+// an unknown-key error.
+func (s *Store) PurgeExpiredCredentials(ctx context.Context, cutoff time.Time) (int, error) {
+	n := 0
+	err := s.Update(ctx, func(tx *Tx) error {
+		var doomed []string
+		err := each(tx, credentialsBucket, "", func(k string, c *Credential) error {
+			if c.Temporary() && c.ExpiresAt.Before(cutoff) {
+				doomed = append(doomed, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range doomed {
+			if err := tx.delete(credentialsBucket, k); err != nil {
+				return err
+			}
+		}
+		n = len(doomed)
+		return nil
+	})
+	return n, err
+}

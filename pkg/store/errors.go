@@ -1,0 +1,14 @@
+package store
+
+import "errors"
+
+// Sentinel errors. Store methods wrap them with %w and the API layer maps
+// them to each service's own AWS error code.
+var (
+	// ErrNotFound: the record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the record already exists or the change collides with current state.
+	ErrConflict = errors.New("conflict")
+	// ErrLimitExceeded: the change would pass a per-entity limit (e.g. two root access keys).
+	ErrLimitExceeded = errors.New("limit exceeded")
+)
