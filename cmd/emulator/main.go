@@ -39,6 +39,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(2)
 	}
+	if m.Config.Healthcheck != "" {
+		os.Exit(healthcheck(m.Config.Healthcheck))
+	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -59,6 +62,9 @@ type Config struct {
 	ControlToken       string
 	CreateAccountDelay time.Duration
 	SkewLimit          time.Duration
+	// Healthcheck, when set, makes the program GET this URL and exit 0 on
+	// 200 instead of serving: the container image has no curl.
+	Healthcheck string
 }
 
 // Main is the running program: wiring that tests can run on ":0".
@@ -104,6 +110,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "token required by the /_emulator endpoints that change the world (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
+	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health URL, exit 0 if it answers 200, and do not serve (for container health checks)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -198,4 +205,20 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// healthcheck returns the exit code for a GET of url: 0 when it answers 200.
+func healthcheck(url string) int {
+	client := http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "emulator: healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "emulator: healthcheck: status", resp.Status)
+		return 1
+	}
+	return 0
 }

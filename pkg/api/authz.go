@@ -58,7 +58,8 @@ func (s *Server) authorize(ctx context.Context, c *call, action string, res reso
 			p.Resource = append(p.Resource, doc)
 		}
 	}
-	p.CrossAccount = res.RequireBoth || res.Account != id.AccountID
+	p.CrossAccount = res.Account != id.AccountID
+	p.ResourceRequired = res.ResourceRequired
 	result := policy.Decide(req, p)
 	if result.Decision == policy.Allow {
 		return nil

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 )
 
 // opKey names a wire operation: the service's signing name and the
@@ -30,9 +32,9 @@ type resource struct {
 	// Policies are the resource-based policies (bucket or queue policy, a
 	// role's trust policy), raw JSON as stored.
 	Policies []string
-	// RequireBoth makes the identity side and the resource policy both
-	// have to allow, as for cross-account access or a role's trust policy.
-	RequireBoth bool
+	// ResourceRequired makes the resource policy have to allow even within
+	// one account, as a role's trust policy must.
+	ResourceRequired bool
 	// Context adds request-specific condition keys (e.g. sts:TaskPolicyArn).
 	Context map[string][]string
 	// OwnerRootBypass lets the owning account's root pass the resource
@@ -140,4 +142,25 @@ func table(ops ...operation) map[opKey]operation {
 		m[k] = o
 	}
 	return m
+}
+
+// OperationInfo describes one row of the API table.
+type OperationInfo struct {
+	Service string // signing name: sts, iam, organizations, s3, sqs
+	Name    string // operation name as the service model spells it
+	Action  string // IAM action it is authorized as
+	Public  bool   // needs no permission
+}
+
+// Operations lists the API table, ordered by service and name: what the
+// emulator serves, for the model-coverage test and the docs.
+func (s *Server) Operations() []OperationInfo {
+	out := make([]OperationInfo, 0, len(s.ops))
+	for _, o := range s.ops {
+		out = append(out, OperationInfo{Service: o.service.Name, Name: o.name, Action: o.action, Public: o.public})
+	}
+	slices.SortFunc(out, func(a, b OperationInfo) int {
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }

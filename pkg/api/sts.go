@@ -223,7 +223,7 @@ func assumeRoleTarget(s *Server, ctx context.Context, c *call, in *assumeRoleInp
 		return resource{}, accessDenied(c.proto, "Roles may not be assumed by root accounts.")
 	}
 	m := roleARNPattern.FindStringSubmatch(in.RoleArn)
-	res := resource{ARN: in.RoleArn, Account: m[1], RequireBoth: true}
+	res := resource{ARN: in.RoleArn, Account: m[1], ResourceRequired: true}
 	role, err := s.store.Principal(ctx, in.RoleArn)
 	if err == nil && role.Kind == store.PrincipalRole {
 		res.Policies = []string{role.TrustPolicy}
