@@ -134,6 +134,9 @@ expect_eq "root session survives" "$(as "$KEY" "$SECRET" "$TOKEN" sts get-caller
 echo "expiry"
 curl -fs -X POST "$ENDPOINT/_emulator/clock" -d '{"advance":"16m"}' >/dev/null
 expect_error "root session after 16 minutes" ExpiredToken -- as "$KEY" "$SECRET" "$TOKEN" sts get-caller-identity
+stop
+start
+expect_error "still expired after a restart" ExpiredToken -- as "$KEY" "$SECRET" "$TOKEN" sts get-caller-identity
 
 echo
 echo "e2e: $pass passed, $fail failed"

@@ -141,6 +141,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	// Emulated time never runs backwards, not even across a restart.
+	offset, err := st.ClockOffset(ctx)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	clock.Advance(offset)
 	m.Server = api.NewServer(st, api.WithClock(clock), api.WithLogger(logger), api.WithSkewLimit(c.SkewLimit),
 		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken))
 	if _, err := m.Server.Initialize(ctx, c.Seed); err != nil {

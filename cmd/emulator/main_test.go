@@ -100,3 +100,19 @@ func TestHealthcheck(t *testing.T) {
 	assert.Equal(t, 1, healthcheck(m.URL()+"/_emulator/nothing-here"))
 	assert.Equal(t, 1, healthcheck("http://127.0.0.1:1/_emulator/health"))
 }
+
+func TestMain_ClockSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "emulator.db")
+	m, _ := MustRunMain(t, path)
+	req, err := http.NewRequest(http.MethodPost, m.URL()+"/_emulator/clock", bytes.NewBufferString(`{"advance":"2h"}`))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, m.Close())
+
+	m2, _ := MustRunMain(t, path)
+	defer m2.Close()
+	assert.WithinDuration(t, time.Now().Add(2*time.Hour), m2.Server.Clock().Now(), time.Minute)
+}

@@ -99,6 +99,11 @@ func (s *Server) controlMoveClock(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, "give one of advance, advance_seconds or set")
 		return
 	}
+	if err := s.store.SetClockOffset(r.Context(), s.clock.Offset()); err != nil {
+		s.log.Error("save clock offset", "error", err)
+		controlError(w, http.StatusInternalServerError, "the clock moved but its offset could not be saved")
+		return
+	}
 	writeControlJSON(w, http.StatusOK, s.clockState())
 }
 

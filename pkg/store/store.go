@@ -227,3 +227,24 @@ func (tx *Tx) World() (World, error) {
 
 // PutWorld records the world's description.
 func (tx *Tx) PutWorld(w World) error { return tx.put(metaBucket, worldKey, w) }
+
+var clockOffsetKey = "clock_offset"
+
+// ClockOffset is the emulated clock's saved offset from wall time, so that
+// a restart does not move emulated time backwards (and revive sessions that
+// had expired).
+func (s *Store) ClockOffset(ctx context.Context) (time.Duration, error) {
+	var d time.Duration
+	err := s.View(ctx, func(tx *Tx) error {
+		if err := tx.get(metaBucket, clockOffsetKey, &d); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	return d, err
+}
+
+// SetClockOffset saves the emulated clock's offset.
+func (s *Store) SetClockOffset(ctx context.Context, d time.Duration) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.put(metaBucket, clockOffsetKey, d) })
+}
