@@ -13,6 +13,21 @@ func (s *Server) operations() map[opKey]operation {
 		op(svcSTS, "AssumeRole", "sts:AssumeRole", assumeRoleTarget, (*Server).stsAssumeRole),
 
 		// --- Organizations (JSON 1.1) ---
+		op(svcOrg, "CreateOrganization", "organizations:CreateOrganization", nil, (*Server).orgCreateOrganization),
+		op(svcOrg, "DescribeOrganization", "organizations:DescribeOrganization", nil, (*Server).orgDescribeOrganization),
+		op(svcOrg, "ListRoots", "organizations:ListRoots", nil, (*Server).orgListRoots),
+		op(svcOrg, "CreateAccount", "organizations:CreateAccount", nil, (*Server).orgCreateAccount),
+		op(svcOrg, "DescribeCreateAccountStatus", "organizations:DescribeCreateAccountStatus", nil, (*Server).orgDescribeCreateAccountStatus),
+		op(svcOrg, "ListCreateAccountStatus", "organizations:ListCreateAccountStatus", nil, (*Server).orgListCreateAccountStatus),
+		op(svcOrg, "ListAccounts", "organizations:ListAccounts", nil, (*Server).orgListAccounts),
+		op(svcOrg, "ListAccountsForParent", "organizations:ListAccountsForParent", nil, (*Server).orgListAccountsForParent),
+		op(svcOrg, "DescribeAccount", "organizations:DescribeAccount", nil, (*Server).orgDescribeAccount),
+		op(svcOrg, "EnableAWSServiceAccess", "organizations:EnableAWSServiceAccess", nil, (*Server).orgEnableAWSServiceAccess),
+		op(svcOrg, "DisableAWSServiceAccess", "organizations:DisableAWSServiceAccess", nil, (*Server).orgDisableAWSServiceAccess),
+		op(svcOrg, "ListAWSServiceAccessForOrganization", "organizations:ListAWSServiceAccessForOrganization", nil, (*Server).orgListAWSServiceAccessForOrganization),
+		op(svcOrg, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", nil, (*Server).orgRegisterDelegatedAdministrator),
+		op(svcOrg, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", nil, (*Server).orgDeregisterDelegatedAdministrator),
+		op(svcOrg, "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators", nil, (*Server).orgListDelegatedAdministrators),
 
 		// --- IAM organization features (query protocol) ---
 

@@ -1,5 +1,986 @@
 package api
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
 // iamServicePrincipal is IAM's service principal in Organizations: trusted
 // access and delegated administration for root access management name it.
 const iamServicePrincipal = "iam.amazonaws.com"
+
+const (
+	// orgDefaultMaxResults is the page size of listings that omit MaxResults
+	// (the model's maximum, so that a client that never sets it pages least).
+	orgDefaultMaxResults = 20
+	// orgDefaultRoleName is the role CreateAccount creates when RoleName is omitted.
+	orgDefaultRoleName = "OrganizationAccountAccessRole"
+	// orgRootName is the name AWS gives an organization's only root.
+	orgRootName = "Root"
+)
+
+// --- errors (JSON 1.1: __type is the shape name, HTTP 400) ---
+
+func orgError(code, msg string) *Error {
+	return &Error{Code: code, Message: msg, Status: http.StatusBadRequest}
+}
+
+func orgReasonError(code, reason, msg string) *Error {
+	e := orgError(code, msg)
+	e.Reason = reason
+	return e
+}
+
+func orgNotInUse() *Error {
+	return orgError("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")
+}
+
+func orgAccessDenied() *Error {
+	return orgError("AccessDeniedException", "You don't have permissions to access this resource.")
+}
+
+func orgAccountNotFound() *Error {
+	return orgError("AccountNotFoundException", "You specified an account that doesn't exist.")
+}
+
+func orgInvalidInput(reason, msg string) *Error {
+	return orgReasonError("InvalidInputException", reason, msg)
+}
+
+func orgConstraint(reason, msg string) *Error {
+	return orgReasonError("ConstraintViolationException", reason, msg)
+}
+
+func orgNotAllFeatures() *Error {
+	return orgConstraint("ORGANIZATION_NOT_IN_ALL_FEATURES_MODE",
+		"You attempted to perform an operation that requires the organization to be configured to support all features. An organization that supports only consolidated billing features can't perform this operation.")
+}
+
+// --- input validation ---
+
+var (
+	orgEmailPattern           = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	orgAccountNamePattern     = regexp.MustCompile(`^[\x20-\x7E]+$`)
+	orgRoleNamePattern        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	orgServicePrincipalRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	orgCreateRequestIDPattern = regexp.MustCompile(`^car-[a-z0-9]{8,32}$`)
+	orgParentIDPattern        = regexp.MustCompile(`^(?:r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	orgTagPattern             = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+)
+
+// orgInput checks a request against the model's constraints the way
+// Organizations reports them: one InvalidInputException whose Reason names
+// the kind of violation (INPUT_REQUIRED, INVALID_PATTERN…). The first
+// violation wins; the message names the member, which AWS's does not.
+type orgInput struct{ err *Error }
+
+func (v *orgInput) fail(reason, msg, member string) {
+	if v.err == nil {
+		v.err = orgInvalidInput(reason, msg+" (member: "+member+")")
+	}
+}
+
+// required reports a missing member and whether it was present.
+func (v *orgInput) required(member string, present bool) bool {
+	if !present {
+		v.fail("INPUT_REQUIRED", "You must specify a value for all required parameters.", member)
+	}
+	return present
+}
+
+// text checks a string's length (in characters; max 0 means none) and pattern.
+func (v *orgInput) text(member, s string, min, max int, re *regexp.Regexp) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < min:
+		v.fail("MIN_LENGTH_EXCEEDED", "You provided a string parameter that is shorter than allowed.", member)
+	case max > 0 && n > max:
+		v.fail("MAX_LENGTH_EXCEEDED", "You provided a string parameter that is longer than allowed.", member)
+	case re != nil && !re.MatchString(s):
+		v.fail("INVALID_PATTERN", "You provided a value that does not match the required pattern.", member)
+	}
+}
+
+// enum checks an enumerated value.
+func (v *orgInput) enum(member, s string, allowed ...string) {
+	if !slices.Contains(allowed, s) {
+		v.fail("INVALID_ENUM", "You specified an invalid value.", member)
+	}
+}
+
+// maxResults checks the MaxResults member of listings (1..20).
+func (v *orgInput) maxResults(n *int32) {
+	switch {
+	case n == nil:
+	case *n < 1:
+		v.fail("MIN_VALUE_EXCEEDED", "You provided a numeric parameter that has a smaller value than allowed.", "MaxResults")
+	case *n > orgDefaultMaxResults:
+		v.fail("MAX_VALUE_EXCEEDED", "You provided a numeric parameter that has a larger value than allowed.", "MaxResults")
+	}
+}
+
+// servicePrincipal checks a ServicePrincipal member.
+func (v *orgInput) servicePrincipal(s string) {
+	v.text("ServicePrincipal", s, 1, 128, orgServicePrincipalRegexp)
+}
+
+// result is the violation, or nil (never a typed nil).
+func (v *orgInput) result() error {
+	if v.err == nil {
+		return nil
+	}
+	return v.err
+}
+
+// orgPage returns one page of a listing, mapping a bad NextToken to
+// Organizations' error.
+func orgPage[T any](items []T, scope, token string, maxResults *int32) ([]T, string, error) {
+	n := orgDefaultMaxResults
+	if maxResults != nil {
+		n = int(*maxResults)
+	}
+	page, next, err := paginateScoped(items, scope, token, n)
+	if errors.Is(err, errInvalidToken) {
+		return nil, "", orgInvalidInput("INVALID_NEXT_TOKEN",
+			"You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.")
+	}
+	return page, next, err
+}
+
+// --- who may call ---
+
+// orgAccess is who in an organization may call an operation.
+type orgAccess int
+
+const (
+	// orgAnyMember: any account of the organization (DescribeOrganization).
+	orgAnyMember orgAccess = iota
+	// orgReader: the management account or a delegated administrator for
+	// any service (the read-only Describe*/List* operations).
+	orgReader
+	// orgManager: the management account only.
+	orgManager
+)
+
+// callerOrganization returns the organization of the caller's account after
+// checking that the account may call an operation that needs access:
+// AWSOrganizationsNotInUseException outside any organization (an account
+// still being created is not in one yet), AccessDeniedException for an
+// account that is not allowed.
+func callerOrganization(tx *store.Tx, c *call, access orgAccess) (store.Organization, error) {
+	acct, err := tx.Account(c.id.AccountID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !acct.MemberOf(acct.OrganizationID, tx.Now())) {
+		return store.Organization{}, orgNotInUse()
+	} else if err != nil {
+		return store.Organization{}, err
+	}
+	org, err := tx.Organization(acct.OrganizationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Organization{}, orgNotInUse()
+	} else if err != nil {
+		return store.Organization{}, err
+	}
+	_, delegated := org.DelegatedAdministratorSince(acct.ID)
+	switch {
+	case org.ManagementAccountID == acct.ID, access == orgAnyMember, access == orgReader && delegated:
+		return org, nil
+	}
+	return store.Organization{}, orgAccessDenied()
+}
+
+// memberAccount returns the account id if it belongs to org now;
+// AccountNotFoundException otherwise.
+func memberAccount(tx *store.Tx, org store.Organization, id string) (store.Account, error) {
+	acct, err := tx.Account(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !acct.MemberOf(org.ID, tx.Now())) {
+		return store.Account{}, orgAccountNotFound()
+	}
+	return acct, err
+}
+
+// --- wire shapes ---
+
+type orgOrganization struct {
+	ID                   string `json:"Id"`
+	Arn                  string
+	FeatureSet           string
+	MasterAccountArn     string
+	MasterAccountID      string `json:"MasterAccountId"`
+	MasterAccountEmail   string
+	AvailablePolicyTypes []orgPolicyTypeSummary
+}
+
+type orgPolicyTypeSummary struct {
+	Type   string
+	Status string
+}
+
+type orgAccount struct {
+	ID              string `json:"Id"`
+	Arn             string
+	Email           string
+	Name            string
+	Status          string
+	State           string
+	JoinedMethod    string
+	JoinedTimestamp epochTime
+}
+
+type orgRoot struct {
+	ID          string `json:"Id"`
+	Arn         string
+	Name        string
+	PolicyTypes []orgPolicyTypeSummary
+}
+
+type orgCreateAccountStatus struct {
+	ID                 string `json:"Id"`
+	AccountName        string
+	State              string
+	RequestedTimestamp epochTime
+	CompletedTimestamp *epochTime `json:",omitempty"`
+	AccountID          string     `json:"AccountId,omitempty"`
+	FailureReason      string     `json:",omitempty"`
+}
+
+type orgEnabledServicePrincipal struct {
+	ServicePrincipal string
+	DateEnabled      epochTime
+}
+
+type orgDelegatedAdministrator struct {
+	orgAccount
+	DelegationEnabledDate epochTime
+}
+
+func orgARN(org store.Organization) string {
+	return "arn:aws:organizations::" + org.ManagementAccountID + ":organization/" + org.ID
+}
+
+func orgAccountARN(org store.Organization, accountID string) string {
+	return "arn:aws:organizations::" + org.ManagementAccountID + ":account/" + org.ID + "/" + accountID
+}
+
+func orgRootARN(org store.Organization) string {
+	return "arn:aws:organizations::" + org.ManagementAccountID + ":root/" + org.ID + "/" + org.RootID
+}
+
+func orgOrganizationOf(tx *store.Tx, org store.Organization) (orgOrganization, error) {
+	mgmt, err := tx.Account(org.ManagementAccountID)
+	if err != nil {
+		return orgOrganization{}, err
+	}
+	// The emulator has no organization policies: none are available.
+	return orgOrganization{ID: org.ID, Arn: orgARN(org), FeatureSet: org.FeatureSet,
+		MasterAccountArn: orgAccountARN(org, mgmt.ID), MasterAccountID: mgmt.ID, MasterAccountEmail: mgmt.Email,
+		AvailablePolicyTypes: []orgPolicyTypeSummary{}}, nil
+}
+
+func orgAccountOf(org store.Organization, a store.Account) orgAccount {
+	return orgAccount{ID: a.ID, Arn: orgAccountARN(org, a.ID), Email: a.Email, Name: a.Name,
+		Status: "ACTIVE", State: "ACTIVE", JoinedMethod: a.JoinedMethod, JoinedTimestamp: epochTime(a.JoinedAt)}
+}
+
+func orgAccountsOf(org store.Organization, accts []store.Account) []orgAccount {
+	out := make([]orgAccount, 0, len(accts))
+	for _, a := range accts {
+		out = append(out, orgAccountOf(org, a))
+	}
+	return out
+}
+
+// orgStatusOf renders a create-account request as it stands at now: the
+// account id and completion time appear only once the request completed.
+func orgStatusOf(st store.CreateAccountStatus, now time.Time) orgCreateAccountStatus {
+	out := orgCreateAccountStatus{ID: st.ID, AccountName: st.AccountName, State: st.State(now),
+		RequestedTimestamp: epochTime(st.RequestedAt)}
+	switch out.State {
+	case "SUCCEEDED":
+		done := epochTime(st.CompletesAt)
+		out.CompletedTimestamp, out.AccountID = &done, st.AccountID
+	case "FAILED":
+		done := epochTime(st.CompletesAt)
+		out.CompletedTimestamp, out.FailureReason = &done, st.FailureReason
+	}
+	return out
+}
+
+// --- CreateOrganization ---
+
+type createOrganizationInput struct {
+	FeatureSet string
+}
+
+func (in *createOrganizationInput) validate() error {
+	v := &orgInput{}
+	if in.FeatureSet != "" {
+		v.enum("FeatureSet", in.FeatureSet, "ALL", "CONSOLIDATED_BILLING")
+	}
+	return v.result()
+}
+
+type createOrganizationResult struct {
+	Organization orgOrganization
+}
+
+func (s *Server) orgCreateOrganization(ctx context.Context, c *call, in *createOrganizationInput) (*createOrganizationResult, error) {
+	featureSet := in.FeatureSet
+	if featureSet == "" {
+		featureSet = "ALL"
+	}
+	out := &createOrganizationResult{}
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := tx.CreateOrganization(c.id.AccountID, featureSet)
+		if errors.Is(err, store.ErrConflict) {
+			return orgError("AlreadyInOrganizationException", "The AWS account is already a member of an organization.")
+		} else if err != nil {
+			return err
+		}
+		out.Organization, err = orgOrganizationOf(tx, org)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- DescribeOrganization ---
+
+type describeOrganizationInput struct{}
+
+type describeOrganizationResult struct {
+	Organization orgOrganization
+}
+
+func (s *Server) orgDescribeOrganization(ctx context.Context, c *call, _ *describeOrganizationInput) (*describeOrganizationResult, error) {
+	out := &describeOrganizationResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgAnyMember)
+		if err != nil {
+			return err
+		}
+		out.Organization, err = orgOrganizationOf(tx, org)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- ListRoots ---
+
+type listRootsInput struct {
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *listRootsInput) validate() error {
+	v := &orgInput{}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listRootsResult struct {
+	Roots     []orgRoot
+	NextToken string `json:",omitempty"`
+}
+
+func (s *Server) orgListRoots(ctx context.Context, c *call, in *listRootsInput) (*listRootsResult, error) {
+	out := &listRootsResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		roots := []orgRoot{{ID: org.RootID, Arn: orgRootARN(org), Name: orgRootName, PolicyTypes: []orgPolicyTypeSummary{}}}
+		out.Roots, out.NextToken, err = orgPage(roots, "", in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- CreateAccount ---
+
+type orgTag struct {
+	Key   *string
+	Value *string
+}
+
+type createAccountInput struct {
+	Email                  string
+	AccountName            string
+	RoleName               string
+	IamUserAccessToBilling string
+	Tags                   []orgTag
+}
+
+func (in *createAccountInput) validate() error {
+	v := &orgInput{}
+	if v.required("Email", in.Email != "") {
+		v.text("Email", in.Email, 6, 64, orgEmailPattern)
+	}
+	if v.required("AccountName", in.AccountName != "") {
+		v.text("AccountName", in.AccountName, 1, 50, orgAccountNamePattern)
+	}
+	if in.RoleName != "" {
+		v.text("RoleName", in.RoleName, 1, 64, orgRoleNamePattern)
+		if strings.HasPrefix(in.RoleName, "AWSServiceRoleFor") {
+			v.fail("INVALID_ROLE_NAME", "You provided a role name that isn't valid. A role name can't begin with the reserved prefix AWSServiceRoleFor.", "RoleName")
+		}
+	}
+	if in.IamUserAccessToBilling != "" {
+		v.enum("IamUserAccessToBilling", in.IamUserAccessToBilling, "ALLOW", "DENY")
+	}
+	keys := map[string]bool{}
+	for i, t := range in.Tags {
+		member := fmt.Sprintf("Tags.%d", i+1)
+		if v.required(member+".Key", t.Key != nil) {
+			v.text(member+".Key", *t.Key, 1, 128, orgTagPattern)
+			if keys[*t.Key] {
+				v.fail("DUPLICATE_TAG_KEY", "Tag keys must be unique among the tags attached to the same entity.", member+".Key")
+			}
+			keys[*t.Key] = true
+		}
+		if v.required(member+".Value", t.Value != nil) {
+			v.text(member+".Value", *t.Value, 0, 256, orgTagPattern)
+		}
+	}
+	return v.result()
+}
+
+type createAccountResult struct {
+	CreateAccountStatus orgCreateAccountStatus
+}
+
+// orgCreateAccount starts an asynchronous account creation. The account and
+// its access role are written now with a join time in the future; the
+// request reads IN_PROGRESS until then (store.CreateAccountStatus.State).
+// A taken email address fails the request, as AWS does, asynchronously:
+// the request is accepted and later reads FAILED with EMAIL_ALREADY_EXISTS.
+func (s *Server) orgCreateAccount(ctx context.Context, c *call, in *createAccountInput) (*createAccountResult, error) {
+	roleName := in.RoleName
+	if roleName == "" {
+		roleName = orgDefaultRoleName
+	}
+	out := &createAccountResult{}
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgManager)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		st := store.CreateAccountStatus{ID: store.NewCreateAccountRequestID(), OrganizationID: org.ID,
+			AccountName: in.AccountName, RequestedAt: now, CompletesAt: now.Add(s.createAccountDelay)}
+		_, err = tx.AccountByEmail(in.Email)
+		switch {
+		case err == nil:
+			st.FailureReason = "EMAIL_ALREADY_EXISTS"
+		case errors.Is(err, store.ErrNotFound):
+			acct, err := tx.CreateMemberAccount(org, in.AccountName, in.Email, roleName,
+				OrganizationAccessRoleTrust(org.ManagementAccountID), st.CompletesAt)
+			if err != nil {
+				return err
+			}
+			st.AccountID = acct.ID
+		default:
+			return err
+		}
+		if err := tx.PutCreateAccountStatus(st); err != nil {
+			return err
+		}
+		out.CreateAccountStatus = orgStatusOf(st, now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- DescribeCreateAccountStatus ---
+
+type describeCreateAccountStatusInput struct {
+	CreateAccountRequestID string `json:"CreateAccountRequestId"`
+}
+
+func (in *describeCreateAccountStatusInput) validate() error {
+	v := &orgInput{}
+	if v.required("CreateAccountRequestId", in.CreateAccountRequestID != "") {
+		v.text("CreateAccountRequestId", in.CreateAccountRequestID, 1, 36, orgCreateRequestIDPattern)
+	}
+	return v.result()
+}
+
+type describeCreateAccountStatusResult struct {
+	CreateAccountStatus orgCreateAccountStatus
+}
+
+func (s *Server) orgDescribeCreateAccountStatus(ctx context.Context, c *call, in *describeCreateAccountStatusInput) (*describeCreateAccountStatusResult, error) {
+	out := &describeCreateAccountStatusResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		st, err := tx.CreateAccountStatus(in.CreateAccountRequestID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && st.OrganizationID != org.ID) {
+			return orgError("CreateAccountStatusNotFoundException",
+				"We can't find a create account request with the CreateAccountRequestId that you specified.")
+		} else if err != nil {
+			return err
+		}
+		out.CreateAccountStatus = orgStatusOf(st, tx.Now())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- ListCreateAccountStatus ---
+
+type listCreateAccountStatusInput struct {
+	States     []string
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *listCreateAccountStatusInput) validate() error {
+	v := &orgInput{}
+	for i, st := range in.States {
+		v.enum(fmt.Sprintf("States.%d", i+1), st, "IN_PROGRESS", "SUCCEEDED", "FAILED")
+	}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listCreateAccountStatusResult struct {
+	CreateAccountStatuses []orgCreateAccountStatus
+	NextToken             string `json:",omitempty"`
+}
+
+func (s *Server) orgListCreateAccountStatus(ctx context.Context, c *call, in *listCreateAccountStatusInput) (*listCreateAccountStatusResult, error) {
+	out := &listCreateAccountStatusResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		all, err := tx.CreateAccountStatuses(org.ID)
+		if err != nil {
+			return err
+		}
+		var matching []orgCreateAccountStatus
+		for _, st := range all {
+			w := orgStatusOf(st, tx.Now())
+			if len(in.States) == 0 || slices.Contains(in.States, w.State) {
+				matching = append(matching, w)
+			}
+		}
+		// The filter is part of the token's scope: a token is only good for
+		// the listing it came from.
+		states := slices.Clone(in.States)
+		sort.Strings(states)
+		out.CreateAccountStatuses, out.NextToken, err = orgPage(matching, strings.Join(states, ","), in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- ListAccounts ---
+
+type listAccountsInput struct {
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *listAccountsInput) validate() error {
+	v := &orgInput{}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listAccountsResult struct {
+	Accounts  []orgAccount
+	NextToken string `json:",omitempty"`
+}
+
+func (s *Server) orgListAccounts(ctx context.Context, c *call, in *listAccountsInput) (*listAccountsResult, error) {
+	out := &listAccountsResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		accts, err := tx.OrganizationAccounts(org.ID)
+		if err != nil {
+			return err
+		}
+		out.Accounts, out.NextToken, err = orgPage(orgAccountsOf(org, accts), "", in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- ListAccountsForParent ---
+
+type listAccountsForParentInput struct {
+	ParentID   string `json:"ParentId"`
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *listAccountsForParentInput) validate() error {
+	v := &orgInput{}
+	if v.required("ParentId", in.ParentID != "") {
+		v.text("ParentId", in.ParentID, 1, 100, orgParentIDPattern)
+	}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listAccountsForParentResult struct {
+	Accounts  []orgAccount
+	NextToken string `json:",omitempty"`
+}
+
+// orgListAccountsForParent lists the root's accounts: the emulator has no
+// OUs, so every account is directly under the root.
+func (s *Server) orgListAccountsForParent(ctx context.Context, c *call, in *listAccountsForParentInput) (*listAccountsForParentResult, error) {
+	out := &listAccountsForParentResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		if in.ParentID != org.RootID {
+			return orgError("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
+		}
+		accts, err := tx.OrganizationAccounts(org.ID)
+		if err != nil {
+			return err
+		}
+		out.Accounts, out.NextToken, err = orgPage(orgAccountsOf(org, accts), in.ParentID, in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- DescribeAccount ---
+
+type describeAccountInput struct {
+	AccountID string `json:"AccountId"`
+}
+
+func (in *describeAccountInput) validate() error {
+	v := &orgInput{}
+	if v.required("AccountId", in.AccountID != "") {
+		v.text("AccountId", in.AccountID, 1, 12, accountIDPattern)
+	}
+	return v.result()
+}
+
+type describeAccountResult struct {
+	Account orgAccount
+}
+
+func (s *Server) orgDescribeAccount(ctx context.Context, c *call, in *describeAccountInput) (*describeAccountResult, error) {
+	out := &describeAccountResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		acct, err := memberAccount(tx, org, in.AccountID)
+		if err != nil {
+			return err
+		}
+		out.Account = orgAccountOf(org, acct)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- EnableAWSServiceAccess / DisableAWSServiceAccess ---
+
+type serviceAccessInput struct {
+	ServicePrincipal string
+}
+
+func (in *serviceAccessInput) validate() error {
+	v := &orgInput{}
+	if v.required("ServicePrincipal", in.ServicePrincipal != "") {
+		v.servicePrincipal(in.ServicePrincipal)
+	}
+	return v.result()
+}
+
+// orgEnableAWSServiceAccess enables trusted access for any well-formed
+// service principal (the emulator does not know AWS's list of integrated
+// services); enabling it again keeps the original date.
+func (s *Server) orgEnableAWSServiceAccess(ctx context.Context, c *call, in *serviceAccessInput) (*noOutput, error) {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgManager)
+		if err != nil {
+			return err
+		}
+		if org.FeatureSet != "ALL" {
+			return orgNotAllFeatures()
+		}
+		org.EnableServiceAccess(in.ServicePrincipal, tx.Now())
+		return tx.PutOrganization(org)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// orgDisableAWSServiceAccess disables trusted access (a no-op when it was
+// not enabled) and deregisters the service's delegated administrators.
+// For IAM it also turns off both centralized root access features, which
+// IAM cannot run without trusted access: AssumeRoot and root credential
+// management stop until trusted access and the features are enabled again.
+func (s *Server) orgDisableAWSServiceAccess(ctx context.Context, c *call, in *serviceAccessInput) (*noOutput, error) {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgManager)
+		if err != nil {
+			return err
+		}
+		if org.FeatureSet != "ALL" {
+			return orgNotAllFeatures()
+		}
+		org.DisableServiceAccess(in.ServicePrincipal)
+		if in.ServicePrincipal == iamServicePrincipal {
+			org.RootCredentialsManagement, org.RootSessions = false, false
+		}
+		return tx.PutOrganization(org)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// --- ListAWSServiceAccessForOrganization ---
+
+type listAWSServiceAccessInput struct {
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *listAWSServiceAccessInput) validate() error {
+	v := &orgInput{}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listAWSServiceAccessResult struct {
+	EnabledServicePrincipals []orgEnabledServicePrincipal
+	NextToken                string `json:",omitempty"`
+}
+
+func (s *Server) orgListAWSServiceAccessForOrganization(ctx context.Context, c *call, in *listAWSServiceAccessInput) (*listAWSServiceAccessResult, error) {
+	out := &listAWSServiceAccessResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		if org.FeatureSet != "ALL" {
+			return orgNotAllFeatures()
+		}
+		all := make([]orgEnabledServicePrincipal, 0, len(org.ServiceAccess))
+		for sp, at := range org.ServiceAccess {
+			all = append(all, orgEnabledServicePrincipal{ServicePrincipal: sp, DateEnabled: epochTime(at)})
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].ServicePrincipal < all[j].ServicePrincipal })
+		out.EnabledServicePrincipals, out.NextToken, err = orgPage(all, "", in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// --- RegisterDelegatedAdministrator / DeregisterDelegatedAdministrator ---
+
+type delegatedAdministratorInput struct {
+	AccountID        string `json:"AccountId"`
+	ServicePrincipal string
+}
+
+func (in *delegatedAdministratorInput) validate() error {
+	v := &orgInput{}
+	if v.required("AccountId", in.AccountID != "") {
+		v.text("AccountId", in.AccountID, 1, 12, accountIDPattern)
+	}
+	if v.required("ServicePrincipal", in.ServicePrincipal != "") {
+		v.servicePrincipal(in.ServicePrincipal)
+	}
+	return v.result()
+}
+
+// orgRegisterDelegatedAdministrator makes a member account a delegated
+// administrator for a service whose trusted access is enabled. IAM (root
+// access management) allows one delegated administrator at a time.
+func (s *Server) orgRegisterDelegatedAdministrator(ctx context.Context, c *call, in *delegatedAdministratorInput) (*noOutput, error) {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgManager)
+		if err != nil {
+			return err
+		}
+		if in.AccountID == org.ManagementAccountID {
+			return orgConstraint("CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
+				"You attempted to register the management account of the organization as a delegated administrator for an AWS service integrated with Organizations. You can designate only a member account as a delegated administrator.")
+		}
+		if _, err := memberAccount(tx, org, in.AccountID); err != nil {
+			return err
+		}
+		if !org.ServiceAccessEnabled(in.ServicePrincipal) {
+			return orgConstraint("SERVICE_ACCESS_NOT_ENABLED",
+				"You attempted to register a delegated administrator before you enabled service access. Call the EnableAWSServiceAccess API first.")
+		}
+		if org.IsDelegatedAdministrator(in.ServicePrincipal, in.AccountID) {
+			return orgError("AccountAlreadyRegisteredException",
+				"The provided account is already a delegated administrator for your organization.")
+		}
+		if in.ServicePrincipal == iamServicePrincipal && len(org.DelegatedAdministrators[iamServicePrincipal]) > 0 {
+			return orgConstraint("DELEGATED_ADMINISTRATOR_EXISTS_FOR_THIS_SERVICE",
+				"You attempted to register an AWS account as a delegated administrator for an AWS service that already has a delegated administrator. To complete this operation, you must first deregister any existing delegated administrators for this service.")
+		}
+		org.AddDelegatedAdministrator(in.ServicePrincipal, in.AccountID, tx.Now())
+		return tx.PutOrganization(org)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// orgDeregisterDelegatedAdministrator removes a delegated administrator. The
+// management account may remove any; IAM's delegated administrator may also
+// remove itself for IAM.
+func (s *Server) orgDeregisterDelegatedAdministrator(ctx context.Context, c *call, in *delegatedAdministratorInput) (*noOutput, error) {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgAnyMember)
+		if err != nil {
+			return err
+		}
+		self := in.ServicePrincipal == iamServicePrincipal && in.AccountID == c.id.AccountID &&
+			org.IsDelegatedAdministrator(iamServicePrincipal, c.id.AccountID)
+		if c.id.AccountID != org.ManagementAccountID && !self {
+			return orgAccessDenied()
+		}
+		if _, err := memberAccount(tx, org, in.AccountID); err != nil {
+			return err
+		}
+		if !org.RemoveDelegatedAdministrator(in.ServicePrincipal, in.AccountID) {
+			return orgError("AccountNotRegisteredException",
+				"The provided account is not a registered delegated administrator for this service.")
+		}
+		return tx.PutOrganization(org)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// --- ListDelegatedAdministrators ---
+
+type listDelegatedAdministratorsInput struct {
+	ServicePrincipal string
+	NextToken        string
+	MaxResults       *int32
+}
+
+func (in *listDelegatedAdministratorsInput) validate() error {
+	v := &orgInput{}
+	if in.ServicePrincipal != "" {
+		v.servicePrincipal(in.ServicePrincipal)
+	}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
+type listDelegatedAdministratorsResult struct {
+	DelegatedAdministrators []orgDelegatedAdministrator
+	NextToken               string `json:",omitempty"`
+}
+
+// orgListDelegatedAdministrators lists each delegated administrator once,
+// oldest delegation first. Without a ServicePrincipal filter an account
+// that administers several services shows its earliest delegation date.
+func (s *Server) orgListDelegatedAdministrators(ctx context.Context, c *call, in *listDelegatedAdministratorsInput) (*listDelegatedAdministratorsResult, error) {
+	out := &listDelegatedAdministratorsResult{}
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, orgReader)
+		if err != nil {
+			return err
+		}
+		since := map[string]time.Time{}
+		for sp, ds := range org.DelegatedAdministrators {
+			if in.ServicePrincipal != "" && sp != in.ServicePrincipal {
+				continue
+			}
+			for _, d := range ds {
+				if at, ok := since[d.AccountID]; !ok || d.Since.Before(at) {
+					since[d.AccountID] = d.Since
+				}
+			}
+		}
+		all := make([]orgDelegatedAdministrator, 0, len(since))
+		for id, at := range since {
+			acct, err := tx.Account(id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // a delegation outliving its account is not listed
+			} else if err != nil {
+				return err
+			}
+			all = append(all, orgDelegatedAdministrator{orgAccount: orgAccountOf(org, acct), DelegationEnabledDate: epochTime(at)})
+		}
+		sort.Slice(all, func(i, j int) bool {
+			ti, tj := time.Time(all[i].DelegationEnabledDate), time.Time(all[j].DelegationEnabledDate)
+			if !ti.Equal(tj) {
+				return ti.Before(tj)
+			}
+			return all[i].ID < all[j].ID
+		})
+		out.DelegatedAdministrators, out.NextToken, err = orgPage(all, in.ServicePrincipal, in.NextToken, in.MaxResults)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -97,3 +97,9 @@ func (tx *Tx) AccountByEmail(email string) (Account, error) {
 	}
 	return *found, nil
 }
+
+// MemberOf reports whether the account belongs to organization orgID at
+// time now: accounts still being created (JoinedAt in the future) do not yet.
+func (a Account) MemberOf(orgID string, now time.Time) bool {
+	return orgID != "" && a.OrganizationID == orgID && !a.JoinedAt.After(now)
+}

@@ -136,3 +136,78 @@ func (tx *Tx) CreateOrganization(managementAccountID, featureSet string) (Organi
 	}
 	return org, tx.PutOrganization(org)
 }
+
+// ServiceAccessEnabled reports whether trusted access is enabled for the service principal.
+func (o Organization) ServiceAccessEnabled(principal string) bool {
+	_, ok := o.ServiceAccess[principal]
+	return ok
+}
+
+// EnableServiceAccess enables trusted access for a service principal at
+// time at. Enabling it again keeps the original date, as AWS reports it.
+func (o *Organization) EnableServiceAccess(principal string, at time.Time) {
+	if o.ServiceAccessEnabled(principal) {
+		return
+	}
+	if o.ServiceAccess == nil {
+		o.ServiceAccess = map[string]time.Time{}
+	}
+	o.ServiceAccess[principal] = at
+}
+
+// DisableServiceAccess disables trusted access for a service principal and
+// deregisters the service's delegated administrators: a delegated
+// administrator cannot be registered without trusted access, so none may
+// outlive it. It reports whether access had been enabled.
+func (o *Organization) DisableServiceAccess(principal string) bool {
+	enabled := o.ServiceAccessEnabled(principal)
+	delete(o.ServiceAccess, principal)
+	delete(o.DelegatedAdministrators, principal)
+	return enabled
+}
+
+// AddDelegatedAdministrator registers accountID as a delegated administrator
+// for service since at. Registering it twice is the caller's mistake to
+// check first (IsDelegatedAdministrator); it is not recorded twice.
+func (o *Organization) AddDelegatedAdministrator(service, accountID string, at time.Time) {
+	if o.IsDelegatedAdministrator(service, accountID) {
+		return
+	}
+	if o.DelegatedAdministrators == nil {
+		o.DelegatedAdministrators = map[string][]Delegation{}
+	}
+	o.DelegatedAdministrators[service] = append(o.DelegatedAdministrators[service], Delegation{AccountID: accountID, Since: at})
+}
+
+// RemoveDelegatedAdministrator deregisters accountID as a delegated
+// administrator for service and reports whether it was one.
+func (o *Organization) RemoveDelegatedAdministrator(service, accountID string) bool {
+	ds := o.DelegatedAdministrators[service]
+	for i, d := range ds {
+		if d.AccountID == accountID {
+			ds = append(ds[:i:i], ds[i+1:]...)
+			if len(ds) == 0 {
+				delete(o.DelegatedAdministrators, service)
+			} else {
+				o.DelegatedAdministrators[service] = ds
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// DelegatedAdministratorSince returns when accountID first became a
+// delegated administrator for any service; false when it is none.
+func (o Organization) DelegatedAdministratorSince(accountID string) (time.Time, bool) {
+	var since time.Time
+	found := false
+	for _, ds := range o.DelegatedAdministrators {
+		for _, d := range ds {
+			if d.AccountID == accountID && (!found || d.Since.Before(since)) {
+				since, found = d.Since, true
+			}
+		}
+	}
+	return since, found
+}
