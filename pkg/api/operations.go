@@ -32,6 +32,21 @@ func (s *Server) operations() map[opKey]operation {
 		// --- IAM organization features (query protocol) ---
 
 		// --- IAM root user credentials (query protocol) ---
+		op(svcIAM, "GetUser", "iam:GetUser", credSubjectTarget[getUserInput], (*Server).iamGetUser),
+		op(svcIAM, "GetAccountSummary", "iam:GetAccountSummary", nil, (*Server).iamGetAccountSummary),
+		op(svcIAM, "GetLoginProfile", "iam:GetLoginProfile", rootSessionSubjectTarget[loginProfileInput], (*Server).iamGetLoginProfile),
+		op(svcIAM, "CreateLoginProfile", "iam:CreateLoginProfile", createLoginProfileTarget, (*Server).iamCreateLoginProfile),
+		op(svcIAM, "DeleteLoginProfile", "iam:DeleteLoginProfile", rootSessionSubjectTarget[loginProfileInput], (*Server).iamDeleteLoginProfile),
+		op(svcIAM, "ListAccessKeys", "iam:ListAccessKeys", credSubjectTarget[listAccessKeysInput], (*Server).iamListAccessKeys),
+		op(svcIAM, "CreateAccessKey", "iam:CreateAccessKey", credSubjectTarget[createAccessKeyInput], (*Server).iamCreateAccessKey),
+		op(svcIAM, "UpdateAccessKey", "iam:UpdateAccessKey", credSubjectTarget[updateAccessKeyInput], (*Server).iamUpdateAccessKey),
+		op(svcIAM, "DeleteAccessKey", "iam:DeleteAccessKey", credSubjectTarget[accessKeyInput], (*Server).iamDeleteAccessKey),
+		op(svcIAM, "GetAccessKeyLastUsed", "iam:GetAccessKeyLastUsed", getAccessKeyLastUsedTarget, (*Server).iamGetAccessKeyLastUsed),
+		op(svcIAM, "ListSigningCertificates", "iam:ListSigningCertificates", credSubjectTarget[listSigningCertificatesInput], (*Server).iamListSigningCertificates),
+		op(svcIAM, "DeleteSigningCertificate", "iam:DeleteSigningCertificate", credSubjectTarget[deleteSigningCertificateInput], (*Server).iamDeleteSigningCertificate),
+		op(svcIAM, "ListMFADevices", "iam:ListMFADevices", credSubjectTarget[listMFADevicesInput], (*Server).iamListMFADevices),
+		op(svcIAM, "DeactivateMFADevice", "iam:DeactivateMFADevice", rootSessionSubjectTarget[deactivateMFADeviceInput], (*Server).iamDeactivateMFADevice),
+		op(svcIAM, "DeleteVirtualMFADevice", "iam:DeleteVirtualMFADevice", deleteVirtualMFADeviceTarget, (*Server).iamDeleteVirtualMFADevice),
 
 		// --- IAM managed policies (query protocol) ---
 

@@ -1,0 +1,1007 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// IAM calls on long-term credentials: the root user's (password, access
+// keys, signing certificates, MFA) and, where a UserName is given, an IAM
+// user's. Without UserName the caller is the subject: an AssumeRoot session
+// or a long-term root key acts on the account's root user, an IAM user on
+// itself. The subject's ARN (arn:aws:iam::<acct>:root or the user's ARN) is
+// the resource the call is authorized on, which is what the root-task
+// policies' "NotResource arn:aws:iam::*:root" statements test.
+
+// --- Subjects ---
+
+// credSubject is whose credentials a call is about.
+type credSubject struct {
+	AccountID string
+	ARN       string
+	// UserName is the IAM user's name; empty for the root user.
+	UserName string
+}
+
+func (s credSubject) root() bool { return s.UserName == "" }
+
+// displayName names the subject in messages and in the model-required
+// UserName members of outputs: the user name, or the account id for the
+// root user, which has no user name.
+func (s credSubject) displayName() string {
+	if s.root() {
+		return s.AccountID
+	}
+	return s.UserName
+}
+
+// errNonUserCredentials is AWS's answer to a UserName-less call signed by a
+// role session (and, for the calls that need a root session, by a
+// long-term root key).
+func errNonUserCredentials() *Error {
+	return newError(http.StatusBadRequest, "ValidationError", "Must specify userName when calling with non-User credentials")
+}
+
+// credSubjectOf resolves whom a call is about. needsRootSession marks the
+// calls whose model says "When you make this request with root user
+// credentials, you must use an AssumeRoot session to omit the user name"
+// (login profiles, DeactivateMFADevice).
+func credSubjectOf(c *call, userName string, needsRootSession bool) (credSubject, error) {
+	acct := c.id.AccountID
+	if userName != "" {
+		return credSubject{AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/" + userName, UserName: userName}, nil
+	}
+	switch c.id.Kind {
+	case store.KindRootSession:
+		return credSubject{AccountID: acct, ARN: rootARN(acct)}, nil
+	case store.KindRoot:
+		if needsRootSession {
+			return credSubject{}, newError(http.StatusBadRequest, "ValidationError",
+				"Must specify userName when calling with root user credentials; use an AssumeRoot session to act on the root user without one")
+		}
+		return credSubject{AccountID: acct, ARN: rootARN(acct)}, nil
+	case store.KindUser:
+		arn := c.id.PrincipalARN
+		return credSubject{AccountID: acct, ARN: arn, UserName: arn[strings.LastIndex(arn, "/")+1:]}, nil
+	}
+	return credSubject{}, errNonUserCredentials()
+}
+
+// subjectNamed is an input with an optional UserName member.
+type subjectNamed interface{ subjectUserName() string }
+
+// credSubjectTarget authorizes a call on its subject's ARN. It never looks
+// the subject up: authorization comes before existence.
+func credSubjectTarget[In any, P interface {
+	*In
+	subjectNamed
+}](_ *Server, _ context.Context, c *call, in P) (resource, error) {
+	sub, err := credSubjectOf(c, in.subjectUserName(), false)
+	if err != nil {
+		return resource{}, err
+	}
+	return resource{ARN: sub.ARN}, nil
+}
+
+// rootSessionSubjectTarget is credSubjectTarget for the calls that need an
+// AssumeRoot session to act on the root user.
+func rootSessionSubjectTarget[In any, P interface {
+	*In
+	subjectNamed
+}](_ *Server, _ context.Context, c *call, in P) (resource, error) {
+	sub, err := credSubjectOf(c, in.subjectUserName(), true)
+	if err != nil {
+		return resource{}, err
+	}
+	return resource{ARN: sub.ARN}, nil
+}
+
+// subjectUser returns the IAM user a user subject names; NoSuchEntity when
+// the account has no such user.
+func subjectUser(tx *store.Tx, sub credSubject) (store.Principal, error) {
+	p, err := tx.Principal(sub.ARN)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Kind != store.PrincipalUser) {
+		return store.Principal{}, noSuchEntity("The user with name %s cannot be found.", sub.UserName)
+	}
+	return p, err
+}
+
+// requireSubject checks that a user subject exists (the root user always does).
+func requireSubject(tx *store.Tx, sub credSubject) error {
+	if sub.root() {
+		return nil
+	}
+	_, err := subjectUser(tx, sub)
+	return err
+}
+
+func noSuchEntity(format string, args ...any) *Error {
+	return newError(http.StatusNotFound, "NoSuchEntity", format, args...)
+}
+
+// --- Input validation (constraints of the IAM model) ---
+
+var (
+	iamUserNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	iamKeyIDPattern    = regexp.MustCompile(`^[\w]+$`)
+	iamSerialPattern   = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
+	iamMarkerPattern   = regexp.MustCompile(`^[\x{20}-\x{FF}]+$`)
+	iamPasswordPattern = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
+	mfaARNPattern      = regexp.MustCompile(`^arn:aws:iam::(\d{12}):mfa/(.+)$`)
+)
+
+// optionalUserName checks an optional UserName (max 128 for
+// existingUserNameType, 64 for userNameType).
+func optionalUserName(v *validator, name string, max int) {
+	if name != "" {
+		v.length("UserName", name, 1, max)
+		v.pattern("UserName", name, iamUserNamePattern)
+	}
+}
+
+func requiredKeyID(v *validator, id string) {
+	if v.required("AccessKeyId", id != "") {
+		v.length("AccessKeyId", id, 16, 128)
+		v.pattern("AccessKeyId", id, iamKeyIDPattern)
+	}
+}
+
+func requiredSerial(v *validator, serial string) {
+	if v.required("SerialNumber", serial != "") {
+		v.length("SerialNumber", serial, 9, 256)
+		v.pattern("SerialNumber", serial, iamSerialPattern)
+	}
+}
+
+func pageParams(v *validator, marker string, maxItems *int32) {
+	if marker != "" {
+		v.length("Marker", marker, 1, 320)
+		v.pattern("Marker", marker, iamMarkerPattern)
+	}
+	if maxItems != nil {
+		v.between("MaxItems", int64(*maxItems), 1, 1000)
+	}
+}
+
+// credListDefaultMax is IAM's default MaxItems.
+const credListDefaultMax = 100
+
+// credPage is one IAM page of a listing: Marker/MaxItems in,
+// IsTruncated/Marker out.
+func credPage[T any](items []T, marker string, maxItems *int32) ([]T, string, error) {
+	max := credListDefaultMax
+	if maxItems != nil {
+		max = int(*maxItems)
+	}
+	page, next, err := paginate(items, marker, max)
+	if errors.Is(err, errInvalidToken) {
+		return nil, "", newError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
+	}
+	return page, next, err
+}
+
+// memberList is a query-protocol list: <Name><member>…</member></Name>,
+// written (empty) even when it has no members, as IAM does.
+type memberList[T any] struct {
+	Members []T `xml:"member"`
+}
+
+// --- GetUser ---
+
+type getUserInput struct {
+	UserName string `query:"UserName"`
+}
+
+func (in *getUserInput) subjectUserName() string { return in.UserName }
+
+func (in *getUserInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	return v.err()
+}
+
+// userShape is IAM's User. The root user has no Path and no UserName (AWS
+// leaves them out although the model requires them).
+type userShape struct {
+	Path             string `xml:",omitempty"`
+	UserName         string `xml:",omitempty"`
+	UserID           string `xml:"UserId"`
+	Arn              string
+	CreateDate       string
+	PasswordLastUsed string `xml:",omitempty"`
+}
+
+type getUserResult struct {
+	User userShape
+}
+
+func (s *Server) iamGetUser(ctx context.Context, c *call, in *getUserInput) (*getUserResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	var out userShape
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		if sub.root() {
+			u, err := tx.RootUser(sub.AccountID)
+			if err != nil {
+				return err
+			}
+			out = userShape{UserID: sub.AccountID, Arn: sub.ARN, CreateDate: xmlTime(u.CreatedAt)}
+			if !u.PasswordLastUsed.IsZero() {
+				out.PasswordLastUsed = xmlTime(u.PasswordLastUsed)
+			}
+			return nil
+		}
+		p, err := subjectUser(tx, sub)
+		if err != nil {
+			return err
+		}
+		out = userShape{Path: p.Path, UserName: p.Name, UserID: p.ID, Arn: p.ARN, CreateDate: xmlTime(p.CreatedAt)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &getUserResult{User: out}, nil
+}
+
+// --- GetAccountSummary ---
+
+type getAccountSummaryInput struct{}
+
+type summaryEntry struct {
+	Key   string `xml:"key"`
+	Value int    `xml:"value"`
+}
+
+type getAccountSummaryResult struct {
+	SummaryMap struct {
+		Entries []summaryEntry `xml:"entry"`
+	}
+}
+
+// iamQuotas are the default IAM quotas GetAccountSummary reports, in the
+// model's summaryKeyType order.
+var iamQuotas = []summaryEntry{
+	{"UsersQuota", 5000}, {"GroupsQuota", 300}, {"ServerCertificatesQuota", 20},
+	{"UserPolicySizeQuota", 2048}, {"GroupPolicySizeQuota", 5120}, {"GroupsPerUserQuota", 10},
+	{"SigningCertificatesPerUserQuota", store.MaxSigningCertificates}, {"AccessKeysPerUserQuota", store.MaxAccessKeys},
+	{"AttachedPoliciesPerGroupQuota", 10}, {"AttachedPoliciesPerRoleQuota", 10}, {"AttachedPoliciesPerUserQuota", 10},
+	{"PoliciesQuota", 1500}, {"PolicySizeQuota", 6144}, {"PolicyVersionsInUseQuota", 10000},
+	{"VersionsPerPolicyQuota", 5}, {"GlobalEndpointTokenVersion", 1}, {"AssumeRolePolicySizeQuota", 2048},
+	{"InstanceProfilesQuota", 1000}, {"RolePolicySizeQuota", 10240}, {"RolesQuota", 1000},
+}
+
+func (s *Server) iamGetAccountSummary(ctx context.Context, c *call, _ *getAccountSummaryInput) (*getAccountSummaryResult, error) {
+	acct := c.id.AccountID
+	var out getAccountSummaryResult
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		present, err := tx.RootCredentialsPresent(acct)
+		if err != nil {
+			return err
+		}
+		root, err := tx.RootUser(acct)
+		if err != nil {
+			return err
+		}
+		users, roles, err := tx.IAMUsage(acct)
+		if err != nil {
+			return err
+		}
+		virtual := 0
+		for _, d := range root.MFADevices {
+			if d.Virtual {
+				virtual++
+			}
+		}
+		out.SummaryMap.Entries = append([]summaryEntry{
+			{"Users", users}, {"Groups", 0}, {"ServerCertificates", 0},
+			{"MFADevices", virtual}, {"MFADevicesInUse", len(root.EnabledMFADevices())},
+			{"AccountMFAEnabled", flag(present.MFA)}, {"AccountAccessKeysPresent", flag(present.AccessKeys)},
+			{"AccountPasswordPresent", flag(present.Password)},
+			{"AccountSigningCertificatesPresent", flag(present.SigningCertificates)},
+			{"Policies", 0}, {"PolicyVersionsInUse", 0}, {"InstanceProfiles", 0}, {"Providers", 0},
+			{"Roles", roles},
+		}, iamQuotas...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// --- Login profiles ---
+
+type loginProfileInput struct {
+	UserName string `query:"UserName"`
+}
+
+func (in *loginProfileInput) subjectUserName() string { return in.UserName }
+
+func (in *loginProfileInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 64)
+	return v.err()
+}
+
+type loginProfileShape struct {
+	UserName              string
+	CreateDate            string
+	PasswordResetRequired bool
+}
+
+type loginProfileResult struct {
+	LoginProfile loginProfileShape
+}
+
+func loginProfileOf(sub credSubject, p store.LoginProfile) loginProfileShape {
+	return loginProfileShape{UserName: sub.displayName(), CreateDate: xmlTime(p.CreatedAt), PasswordResetRequired: p.PasswordResetRequired}
+}
+
+func noLoginProfile(sub credSubject) *Error {
+	return noSuchEntity("Login Profile for User %s cannot be found.", sub.displayName())
+}
+
+func (s *Server) iamGetLoginProfile(ctx context.Context, c *call, in *loginProfileInput) (*loginProfileResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, true)
+	if err != nil {
+		return nil, err
+	}
+	var out loginProfileShape
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return noLoginProfile(sub) // the emulator keeps no IAM user passwords
+		}
+		u, err := tx.RootUser(sub.AccountID)
+		if err != nil {
+			return err
+		}
+		if u.LoginProfile == nil {
+			return noLoginProfile(sub)
+		}
+		out = loginProfileOf(sub, *u.LoginProfile)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &loginProfileResult{LoginProfile: out}, nil
+}
+
+type createLoginProfileInput struct {
+	UserName              string `query:"UserName"`
+	Password              string `query:"Password"`
+	PasswordResetRequired *bool  `query:"PasswordResetRequired"`
+}
+
+func (in *createLoginProfileInput) subjectUserName() string { return in.UserName }
+
+func (in *createLoginProfileInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 64)
+	if in.Password != "" {
+		v.length("Password", in.Password, 1, 128)
+		v.pattern("Password", in.Password, iamPasswordPattern)
+	}
+	return v.err()
+}
+
+// createLoginProfileTarget adds the model's caller-dependent rule to the
+// subject: "[Password] must be omitted when you make the request with an
+// AssumeRoot session. It is required in all other cases."
+func createLoginProfileTarget(s *Server, ctx context.Context, c *call, in *createLoginProfileInput) (resource, error) {
+	rootSession := c.id.Kind == store.KindRootSession
+	if rootSession && in.Password != "" {
+		return resource{}, newError(http.StatusBadRequest, "ValidationError",
+			"Password must be omitted when the request is made with an AssumeRoot session")
+	}
+	if !rootSession && in.Password == "" {
+		v := newValidator("ValidationError")
+		v.required("Password", false)
+		return resource{}, v.err()
+	}
+	return rootSessionSubjectTarget(s, ctx, c, in)
+}
+
+// iamCreateLoginProfile in an AssumeRoot session without UserName allows
+// the root user's password recovery: it creates a login profile with no
+// password, which whoever reads the root email can then reset.
+func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createLoginProfileInput) (*loginProfileResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, true)
+	if err != nil {
+		return nil, err
+	}
+	var out loginProfileShape
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return newError(http.StatusNotImplemented, "NotImplemented",
+				"The emulator keeps no passwords for IAM users; CreateLoginProfile works on the root user in an AssumeRoot session")
+		}
+		// The flag is accepted but a recovery profile has no password to reset.
+		p, err := tx.CreateRootLoginProfile(sub.AccountID, false, true)
+		if errors.Is(err, store.ErrConflict) {
+			return newError(http.StatusConflict, "EntityAlreadyExists", "Login Profile for User %s already exists.", sub.displayName())
+		} else if err != nil {
+			return err
+		}
+		out = loginProfileOf(sub, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &loginProfileResult{LoginProfile: out}, nil
+}
+
+func (s *Server) iamDeleteLoginProfile(ctx context.Context, c *call, in *loginProfileInput) (*noOutput, error) {
+	sub, err := credSubjectOf(c, in.UserName, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return noLoginProfile(sub)
+		}
+		err := tx.DeleteRootLoginProfile(sub.AccountID)
+		if errors.Is(err, store.ErrNotFound) {
+			return noLoginProfile(sub)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// --- Access keys ---
+
+type listAccessKeysInput struct {
+	UserName string `query:"UserName"`
+	Marker   string `query:"Marker"`
+	MaxItems *int32 `query:"MaxItems"`
+}
+
+func (in *listAccessKeysInput) subjectUserName() string { return in.UserName }
+
+func (in *listAccessKeysInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	pageParams(v, in.Marker, in.MaxItems)
+	return v.err()
+}
+
+// accessKeyMetadata is IAM's AccessKeyMetadata; UserName (optional in the
+// model) is left out for the root user's keys.
+type accessKeyMetadata struct {
+	UserName    string `xml:",omitempty"`
+	AccessKeyID string `xml:"AccessKeyId"`
+	Status      string
+	CreateDate  string
+}
+
+type listAccessKeysResult struct {
+	AccessKeyMetadata memberList[accessKeyMetadata]
+	IsTruncated       bool
+	Marker            string `xml:",omitempty"`
+}
+
+func (s *Server) iamListAccessKeys(ctx context.Context, c *call, in *listAccessKeysInput) (*listAccessKeysResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	var keys []store.Credential
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		keys, err = tx.CredentialsOf(sub.ARN)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := credPage(keys, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listAccessKeysResult{IsTruncated: next != "", Marker: next}
+	out.AccessKeyMetadata.Members = []accessKeyMetadata{}
+	for _, k := range page {
+		out.AccessKeyMetadata.Members = append(out.AccessKeyMetadata.Members, accessKeyMetadata{
+			UserName: sub.UserName, AccessKeyID: k.AccessKeyID, Status: k.Status, CreateDate: xmlTime(k.CreatedAt)})
+	}
+	return out, nil
+}
+
+type accessKeyInput struct {
+	UserName    string `query:"UserName"`
+	AccessKeyID string `query:"AccessKeyId"`
+}
+
+func (in *accessKeyInput) subjectUserName() string { return in.UserName }
+
+func (in *accessKeyInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	requiredKeyID(v, in.AccessKeyID)
+	return v.err()
+}
+
+func noAccessKey(id string) *Error {
+	return noSuchEntity("The Access Key with id %s cannot be found.", id)
+}
+
+// iamDeleteAccessKey deletes one of the subject's long-term keys; the key
+// is refused from the next request on (even the one deleting it may be
+// signed with it).
+func (s *Server) iamDeleteAccessKey(ctx context.Context, c *call, in *accessKeyInput) (*noOutput, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		err := tx.DeleteAccessKeyOf(sub.ARN, in.AccessKeyID)
+		if errors.Is(err, store.ErrNotFound) {
+			return noAccessKey(in.AccessKeyID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+type getAccessKeyLastUsedInput struct {
+	AccessKeyID string `query:"AccessKeyId"`
+}
+
+func (in *getAccessKeyLastUsedInput) validate() error {
+	v := newValidator("ValidationError")
+	requiredKeyID(v, in.AccessKeyID)
+	return v.err()
+}
+
+// getAccessKeyLastUsedTarget authorizes on the key's owner (the root user
+// or an IAM user of the caller's account). For a key that does not exist
+// there, the resource is what the caller would be asking about without a
+// UserName, so that a call the caller may not make is AccessDenied whether
+// or not the key exists.
+func getAccessKeyLastUsedTarget(s *Server, ctx context.Context, c *call, in *getAccessKeyLastUsedInput) (resource, error) {
+	k, err := s.store.Credential(ctx, in.AccessKeyID)
+	if err == nil && !k.Temporary() && k.AccountID == c.id.AccountID {
+		return resource{ARN: k.PrincipalARN}, nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return resource{}, err
+	}
+	if c.id.IsRoot() {
+		return resource{ARN: rootARN(c.id.AccountID)}, nil
+	}
+	return resource{ARN: c.id.PrincipalARN}, nil
+}
+
+type accessKeyLastUsedShape struct {
+	LastUsedDate string `xml:",omitempty"`
+	ServiceName  string
+	Region       string
+}
+
+type getAccessKeyLastUsedResult struct {
+	UserName          string `xml:",omitempty"`
+	AccessKeyLastUsed accessKeyLastUsedShape
+}
+
+func (s *Server) iamGetAccessKeyLastUsed(ctx context.Context, c *call, in *getAccessKeyLastUsedInput) (*getAccessKeyLastUsedResult, error) {
+	var out getAccessKeyLastUsedResult
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		k, err := tx.Credential(in.AccessKeyID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (k.Temporary() || k.AccountID != c.id.AccountID)) {
+			return noAccessKey(in.AccessKeyID)
+		} else if err != nil {
+			return err
+		}
+		if k.Kind == store.KindUser {
+			out.UserName = k.PrincipalARN[strings.LastIndex(k.PrincipalARN, "/")+1:]
+		}
+		out.AccessKeyLastUsed = accessKeyLastUsedShape{ServiceName: "N/A", Region: "N/A"}
+		if !k.LastUsedAt.IsZero() {
+			out.AccessKeyLastUsed = accessKeyLastUsedShape{LastUsedDate: xmlTime(k.LastUsedAt),
+				ServiceName: k.LastUsedService, Region: k.LastUsedRegion}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+type createAccessKeyInput struct {
+	UserName string `query:"UserName"`
+}
+
+func (in *createAccessKeyInput) subjectUserName() string { return in.UserName }
+
+func (in *createAccessKeyInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	return v.err()
+}
+
+type accessKeyShape struct {
+	UserName        string
+	AccessKeyID     string `xml:"AccessKeyId"`
+	Status          string
+	SecretAccessKey string
+	CreateDate      string
+}
+
+type createAccessKeyResult struct {
+	AccessKey accessKeyShape
+}
+
+// iamCreateAccessKey creates a long-term key for the subject: a long-term
+// root key (no UserName) creates another root key, at most two in all.
+func (s *Server) iamCreateAccessKey(ctx context.Context, c *call, in *createAccessKeyInput) (*createAccessKeyResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	var key store.Credential
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		kind, principalID := store.KindRoot, ""
+		if !sub.root() {
+			p, err := subjectUser(tx, sub)
+			if err != nil {
+				return err
+			}
+			kind, principalID = store.KindUser, p.ID
+		}
+		key, err = tx.AddAccessKey(kind, sub.AccountID, sub.ARN, principalID, "", "")
+		if errors.Is(err, store.ErrLimitExceeded) {
+			return newError(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", store.MaxAccessKeys)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &createAccessKeyResult{AccessKey: accessKeyShape{UserName: sub.displayName(), AccessKeyID: key.AccessKeyID,
+		Status: key.Status, SecretAccessKey: key.SecretAccessKey, CreateDate: xmlTime(key.CreatedAt)}}, nil
+}
+
+type updateAccessKeyInput struct {
+	UserName    string `query:"UserName"`
+	AccessKeyID string `query:"AccessKeyId"`
+	Status      string `query:"Status"`
+}
+
+func (in *updateAccessKeyInput) subjectUserName() string { return in.UserName }
+
+func (in *updateAccessKeyInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	requiredKeyID(v, in.AccessKeyID)
+	if v.required("Status", in.Status != "") {
+		v.oneOf("Status", in.Status, "Active", "Inactive", "Expired")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if in.Status == "Expired" {
+		return newError(http.StatusBadRequest, "InvalidInput", "Status Expired cannot be set; use Active or Inactive.")
+	}
+	return nil
+}
+
+// iamUpdateAccessKey makes a key Active or Inactive; an Inactive key is
+// refused (InvalidClientTokenId) until it is made Active again.
+func (s *Server) iamUpdateAccessKey(ctx context.Context, c *call, in *updateAccessKeyInput) (*noOutput, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		err := tx.SetAccessKeyStatus(sub.ARN, in.AccessKeyID, in.Status)
+		if errors.Is(err, store.ErrNotFound) {
+			return noAccessKey(in.AccessKeyID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// --- Signing certificates ---
+
+type listSigningCertificatesInput struct {
+	UserName string `query:"UserName"`
+	Marker   string `query:"Marker"`
+	MaxItems *int32 `query:"MaxItems"`
+}
+
+func (in *listSigningCertificatesInput) subjectUserName() string { return in.UserName }
+
+func (in *listSigningCertificatesInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	pageParams(v, in.Marker, in.MaxItems)
+	return v.err()
+}
+
+type signingCertificateShape struct {
+	UserName        string
+	CertificateID   string `xml:"CertificateId"`
+	CertificateBody string
+	Status          string
+	UploadDate      string
+}
+
+type listSigningCertificatesResult struct {
+	Certificates memberList[signingCertificateShape]
+	IsTruncated  bool
+	Marker       string `xml:",omitempty"`
+}
+
+func (s *Server) iamListSigningCertificates(ctx context.Context, c *call, in *listSigningCertificatesInput) (*listSigningCertificatesResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	var certs []store.SigningCertificate
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return nil // IAM users have no certificates in the emulator
+		}
+		u, err := tx.RootUser(sub.AccountID)
+		certs = u.SigningCertificates
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := credPage(certs, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listSigningCertificatesResult{IsTruncated: next != "", Marker: next}
+	out.Certificates.Members = []signingCertificateShape{}
+	for _, cert := range page {
+		out.Certificates.Members = append(out.Certificates.Members, signingCertificateShape{UserName: sub.displayName(),
+			CertificateID: cert.ID, CertificateBody: cert.Body, Status: cert.Status, UploadDate: xmlTime(cert.UploadedAt)})
+	}
+	return out, nil
+}
+
+type deleteSigningCertificateInput struct {
+	UserName      string `query:"UserName"`
+	CertificateID string `query:"CertificateId"`
+}
+
+func (in *deleteSigningCertificateInput) subjectUserName() string { return in.UserName }
+
+func (in *deleteSigningCertificateInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	if v.required("CertificateId", in.CertificateID != "") {
+		v.length("CertificateId", in.CertificateID, 24, 128)
+		v.pattern("CertificateId", in.CertificateID, iamKeyIDPattern)
+	}
+	return v.err()
+}
+
+func (s *Server) iamDeleteSigningCertificate(ctx context.Context, c *call, in *deleteSigningCertificateInput) (*noOutput, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	notFound := noSuchEntity("The Certificate with id %s cannot be found.", in.CertificateID)
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return notFound
+		}
+		err := tx.DeleteRootSigningCertificate(sub.AccountID, in.CertificateID)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// --- MFA devices ---
+
+type listMFADevicesInput struct {
+	UserName string `query:"UserName"`
+	Marker   string `query:"Marker"`
+	MaxItems *int32 `query:"MaxItems"`
+}
+
+func (in *listMFADevicesInput) subjectUserName() string { return in.UserName }
+
+func (in *listMFADevicesInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	pageParams(v, in.Marker, in.MaxItems)
+	return v.err()
+}
+
+type mfaDeviceShape struct {
+	UserName     string
+	SerialNumber string
+	EnableDate   string
+}
+
+type listMFADevicesResult struct {
+	MFADevices  memberList[mfaDeviceShape]
+	IsTruncated bool
+	Marker      string `xml:",omitempty"`
+}
+
+// iamListMFADevices lists the subject's enabled MFA devices (a virtual
+// device that is not enabled belongs to no one and is not listed).
+func (s *Server) iamListMFADevices(ctx context.Context, c *call, in *listMFADevicesInput) (*listMFADevicesResult, error) {
+	sub, err := credSubjectOf(c, in.UserName, false)
+	if err != nil {
+		return nil, err
+	}
+	var devices []store.MFADevice
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return nil // IAM users have no MFA devices in the emulator
+		}
+		u, err := tx.RootUser(sub.AccountID)
+		devices = u.EnabledMFADevices()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	page, next, err := credPage(devices, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listMFADevicesResult{IsTruncated: next != "", Marker: next}
+	out.MFADevices.Members = []mfaDeviceShape{}
+	for _, d := range page {
+		out.MFADevices.Members = append(out.MFADevices.Members, mfaDeviceShape{UserName: sub.displayName(),
+			SerialNumber: d.SerialNumber, EnableDate: xmlTime(d.EnabledAt)})
+	}
+	return out, nil
+}
+
+type deactivateMFADeviceInput struct {
+	UserName     string `query:"UserName"`
+	SerialNumber string `query:"SerialNumber"`
+}
+
+func (in *deactivateMFADeviceInput) subjectUserName() string { return in.UserName }
+
+func (in *deactivateMFADeviceInput) validate() error {
+	v := newValidator("ValidationError")
+	optionalUserName(v, in.UserName, 128)
+	requiredSerial(v, in.SerialNumber)
+	return v.err()
+}
+
+func noMFADevice(serial string) *Error {
+	return noSuchEntity("MFA Device with serial number %s does not exist.", serial)
+}
+
+// iamDeactivateMFADevice disables one of the subject's enabled devices; a
+// virtual device remains as an unassigned device.
+func (s *Server) iamDeactivateMFADevice(ctx context.Context, c *call, in *deactivateMFADeviceInput) (*noOutput, error) {
+	sub, err := credSubjectOf(c, in.UserName, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		if !sub.root() {
+			return noMFADevice(in.SerialNumber)
+		}
+		err := tx.DeactivateRootMFADevice(sub.AccountID, in.SerialNumber)
+		if errors.Is(err, store.ErrNotFound) {
+			return noMFADevice(in.SerialNumber)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+type deleteVirtualMFADeviceInput struct {
+	SerialNumber string `query:"SerialNumber"`
+}
+
+func (in *deleteVirtualMFADeviceInput) validate() error {
+	v := newValidator("ValidationError")
+	requiredSerial(v, in.SerialNumber)
+	return v.err()
+}
+
+// deleteVirtualMFADeviceTarget authorizes on the device's ARN
+// (arn:aws:iam::<acct>:mfa/<name>), which is its serial number; a serial
+// that is not an ARN is taken as a device name in the caller's account.
+func deleteVirtualMFADeviceTarget(_ *Server, _ context.Context, c *call, in *deleteVirtualMFADeviceInput) (resource, error) {
+	if m := mfaARNPattern.FindStringSubmatch(in.SerialNumber); m != nil {
+		return resource{ARN: in.SerialNumber, Account: m[1]}, nil
+	}
+	return resource{ARN: store.VirtualMFASerial(c.id.AccountID, in.SerialNumber)}, nil
+}
+
+// iamDeleteVirtualMFADevice deletes a virtual device of the caller's
+// account that is not enabled (DeleteConflict while it is). The root-task
+// policies deny it in every root session; long-term root or an
+// administrator can call it.
+func (s *Server) iamDeleteVirtualMFADevice(ctx context.Context, c *call, in *deleteVirtualMFADeviceInput) (*noOutput, error) {
+	notFound := noSuchEntity("VirtualMFADevice with serial number %s doesn't exist.", in.SerialNumber)
+	m := mfaARNPattern.FindStringSubmatch(in.SerialNumber)
+	if m == nil || m[1] != c.id.AccountID {
+		return nil, notFound
+	}
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		err := tx.DeleteRootVirtualMFADevice(c.id.AccountID, in.SerialNumber)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return notFound
+		case errors.Is(err, store.ErrConflict):
+			return newError(http.StatusConflict, "DeleteConflict",
+				"MFA device %s is still enabled; deactivate it (DeactivateMFADevice) before deleting it.", in.SerialNumber)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
