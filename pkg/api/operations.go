@@ -30,6 +30,11 @@ func (s *Server) operations() map[opKey]operation {
 		op(svcOrg, "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators", nil, (*Server).orgListDelegatedAdministrators),
 
 		// --- IAM organization features (query protocol) ---
+		op(svcIAM, "EnableOrganizationsRootCredentialsManagement", "iam:EnableOrganizationsRootCredentialsManagement", nil, (*Server).iamEnableOrganizationsRootCredentialsManagement),
+		op(svcIAM, "EnableOrganizationsRootSessions", "iam:EnableOrganizationsRootSessions", nil, (*Server).iamEnableOrganizationsRootSessions),
+		op(svcIAM, "DisableOrganizationsRootCredentialsManagement", "iam:DisableOrganizationsRootCredentialsManagement", nil, (*Server).iamDisableOrganizationsRootCredentialsManagement),
+		op(svcIAM, "DisableOrganizationsRootSessions", "iam:DisableOrganizationsRootSessions", nil, (*Server).iamDisableOrganizationsRootSessions),
+		op(svcIAM, "ListOrganizationsFeatures", "iam:ListOrganizationsFeatures", nil, (*Server).iamListOrganizationsFeatures),
 
 		// --- IAM root user credentials (query protocol) ---
 		op(svcIAM, "GetUser", "iam:GetUser", credSubjectTarget[getUserInput], (*Server).iamGetUser),
@@ -49,6 +54,9 @@ func (s *Server) operations() map[opKey]operation {
 		op(svcIAM, "DeleteVirtualMFADevice", "iam:DeleteVirtualMFADevice", deleteVirtualMFADeviceTarget, (*Server).iamDeleteVirtualMFADevice),
 
 		// --- IAM managed policies (query protocol) ---
+		op(svcIAM, "GetPolicy", "iam:GetPolicy", getPolicyTarget, (*Server).iamGetPolicy),
+		op(svcIAM, "GetPolicyVersion", "iam:GetPolicyVersion", getPolicyVersionTarget, (*Server).iamGetPolicyVersion),
+		op(svcIAM, "ListPolicies", "iam:ListPolicies", nil, (*Server).iamListPolicies),
 
 		// --- S3 (rest-xml) ---
 
