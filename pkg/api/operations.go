@@ -61,5 +61,14 @@ func (s *Server) operations() map[opKey]operation {
 		// --- S3 (rest-xml) ---
 
 		// --- SQS (JSON 1.0 and query) ---
+		op(svcSQS, "CreateQueue", "sqs:CreateQueue", createQueueTarget, (*Server).sqsCreateQueue),
+		op(svcSQS, "GetQueueUrl", "sqs:GetQueueUrl", getQueueUrlTarget, (*Server).sqsGetQueueUrl),
+		op(svcSQS, "ListQueues", "sqs:ListQueues", nil, (*Server).sqsListQueues),
+		op(svcSQS, "DeleteQueue", "sqs:DeleteQueue", queueTarget[deleteQueueInput], (*Server).sqsDeleteQueue),
+		op(svcSQS, "GetQueueAttributes", "sqs:GetQueueAttributes", queuePolicyTarget[getQueueAttributesInput], (*Server).sqsGetQueueAttributes),
+		op(svcSQS, "SetQueueAttributes", "sqs:SetQueueAttributes", queuePolicyTarget[setQueueAttributesInput], (*Server).sqsSetQueueAttributes),
+		op(svcSQS, "SendMessage", "sqs:SendMessage", queueTarget[sendMessageInput], (*Server).sqsSendMessage),
+		op(svcSQS, "ReceiveMessage", "sqs:ReceiveMessage", queueTarget[receiveMessageInput], (*Server).sqsReceiveMessage),
+		op(svcSQS, "DeleteMessage", "sqs:DeleteMessage", queueTarget[deleteMessageInput], (*Server).sqsDeleteMessage),
 	)
 }
