@@ -59,6 +59,18 @@ func (s *Server) operations() map[opKey]operation {
 		op(svcIAM, "ListPolicies", "iam:ListPolicies", nil, (*Server).iamListPolicies),
 
 		// --- S3 (rest-xml) ---
+		s3op("ListBuckets", "s3:ListAllMyBuckets", nil, (*Server).s3ListBuckets),
+		s3op("CreateBucket", "s3:CreateBucket", s3NewBucketTarget, (*Server).s3CreateBucket),
+		s3op("HeadBucket", "s3:ListBucket", s3BucketTarget, (*Server).s3HeadBucket),
+		s3op("DeleteBucket", "s3:DeleteBucket", s3BucketTarget, (*Server).s3DeleteBucket),
+		s3op("GetBucketPolicy", "s3:GetBucketPolicy", s3PolicyTarget, (*Server).s3GetBucketPolicy),
+		s3op("PutBucketPolicy", "s3:PutBucketPolicy", s3PolicyTarget, (*Server).s3PutBucketPolicy),
+		s3op("DeleteBucketPolicy", "s3:DeleteBucketPolicy", s3PolicyTarget, (*Server).s3DeleteBucketPolicy),
+		s3op("ListObjectsV2", "s3:ListBucket", s3ListTarget, (*Server).s3ListObjectsV2),
+		s3op("PutObject", "s3:PutObject", s3ObjectTarget, (*Server).s3PutObject),
+		s3op("GetObject", "s3:GetObject", s3ObjectTarget, (*Server).s3GetObject),
+		s3op("HeadObject", "s3:GetObject", s3ObjectTarget, (*Server).s3HeadObject),
+		s3op("DeleteObject", "s3:DeleteObject", s3ObjectTarget, (*Server).s3DeleteObject),
 
 		// --- SQS (JSON 1.0 and query) ---
 		op(svcSQS, "CreateQueue", "sqs:CreateQueue", createQueueTarget, (*Server).sqsCreateQueue),

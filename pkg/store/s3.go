@@ -1,0 +1,151 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Bucket is an S3 bucket. Bucket names are global, as in AWS: one name
+// belongs to at most one account.
+type Bucket struct {
+	Name string `json:"name"`
+	// Owner is the account id of the account that created the bucket; its
+	// root may always manage the bucket policy.
+	Owner  string `json:"owner"`
+	Region string `json:"region"`
+	// Policy is the bucket policy as put (raw JSON); empty when none.
+	Policy    string    `json:"policy,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ObjectInfo is everything about an S3 object except its data: what
+// listings and HeadObject show.
+type ObjectInfo struct {
+	Bucket      string `json:"bucket"`
+	Key         string `json:"key"`
+	Size        int64  `json:"size"`
+	ETag        string `json:"etag"` // quoted MD5 hex, as S3 sends it
+	ContentType string `json:"content_type,omitempty"`
+	// Headers are the other representation headers given at upload
+	// (Cache-Control, Content-Disposition, Content-Encoding, …), replayed on reads.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Metadata is the user metadata (x-amz-meta-*), keyed without the prefix.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	// Checksums maps an algorithm (CRC32, SHA256, …) to the base64 checksum
+	// the client sent, returned on reads that ask for checksums.
+	Checksums    map[string]string `json:"checksums,omitempty"`
+	LastModified time.Time         `json:"last_modified"`
+}
+
+// Object is an S3 object with its data.
+type Object struct {
+	ObjectInfo
+	Data []byte `json:"data"`
+}
+
+// objectKey is where an object lives in the objects bucket: bucket names
+// have no "/", so "bucket/" prefixes exactly one bucket's objects, in key order.
+func objectKey(bucket, key string) string { return bucket + "/" + key }
+
+// Bucket returns the bucket with name.
+func (tx *Tx) Bucket(name string) (Bucket, error) {
+	var b Bucket
+	if err := tx.get(bucketsBucket, name, &b); err != nil {
+		return Bucket{}, fmt.Errorf("bucket %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// CreateBucket creates b, stamped with the transaction's time;
+// ErrConflict when the name is taken (by any account).
+func (tx *Tx) CreateBucket(b Bucket) (Bucket, error) {
+	if tx.exists(bucketsBucket, b.Name) {
+		return Bucket{}, fmt.Errorf("bucket %s: %w", b.Name, ErrConflict)
+	}
+	b.CreatedAt = tx.now
+	return b, tx.put(bucketsBucket, b.Name, b)
+}
+
+// PutBucket replaces an existing bucket's record (its policy).
+func (tx *Tx) PutBucket(b Bucket) error {
+	if !tx.exists(bucketsBucket, b.Name) {
+		return fmt.Errorf("bucket %s: %w", b.Name, ErrNotFound)
+	}
+	return tx.put(bucketsBucket, b.Name, b)
+}
+
+// DeleteBucket deletes an empty bucket: ErrNotFound when it does not
+// exist, ErrConflict when it still has objects.
+func (tx *Tx) DeleteBucket(name string) error {
+	if !tx.exists(bucketsBucket, name) {
+		return fmt.Errorf("bucket %s: %w", name, ErrNotFound)
+	}
+	prefix := []byte(objectKey(name, ""))
+	if k, _ := tx.btx.Bucket(objectsBucket).Cursor().Seek(prefix); k != nil && hasPrefix(k, prefix) {
+		return fmt.Errorf("bucket %s is not empty: %w", name, ErrConflict)
+	}
+	return tx.delete(bucketsBucket, name)
+}
+
+// Buckets lists the buckets owned by an account, ordered by name.
+func (tx *Tx) Buckets(owner string) ([]Bucket, error) {
+	var out []Bucket
+	err := each(tx, bucketsBucket, "", func(_ string, b *Bucket) error {
+		if b.Owner == owner {
+			out = append(out, *b)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Object returns the object at key in bucket.
+func (tx *Tx) Object(bucket, key string) (Object, error) {
+	var o Object
+	if err := tx.get(objectsBucket, objectKey(bucket, key), &o); err != nil {
+		return Object{}, fmt.Errorf("object %s/%s: %w", bucket, key, err)
+	}
+	return o, nil
+}
+
+// PutObject creates or replaces an object, stamped with the transaction's
+// time; ErrNotFound when its bucket does not exist.
+func (tx *Tx) PutObject(o Object) (Object, error) {
+	if !tx.exists(bucketsBucket, o.Bucket) {
+		return Object{}, fmt.Errorf("bucket %s: %w", o.Bucket, ErrNotFound)
+	}
+	o.Size = int64(len(o.Data))
+	o.LastModified = tx.now
+	return o, tx.put(objectsBucket, objectKey(o.Bucket, o.Key), o)
+}
+
+// DeleteObject deletes an object; deleting one that does not exist is not an error.
+func (tx *Tx) DeleteObject(bucket, key string) error {
+	return tx.delete(objectsBucket, objectKey(bucket, key))
+}
+
+// EachObject calls fn, in key order, for the objects of bucket whose key
+// starts with prefix and sorts after after ("" for from the start), until
+// fn returns false.
+func (tx *Tx) EachObject(bucket, prefix, after string, fn func(ObjectInfo) bool) error {
+	start := prefix
+	if after > start {
+		start = after
+	}
+	c := tx.btx.Bucket(objectsBucket).Cursor()
+	full := []byte(objectKey(bucket, prefix))
+	for k, data := c.Seek([]byte(objectKey(bucket, start))); k != nil && hasPrefix(k, full); k, data = c.Next() {
+		if string(k) == objectKey(bucket, after) {
+			continue
+		}
+		var o ObjectInfo
+		if err := json.Unmarshal(data, &o); err != nil {
+			return fmt.Errorf("decode %s/%s: %w", objectsBucket, k, err)
+		}
+		if !fn(o) {
+			return nil
+		}
+	}
+	return nil
+}
