@@ -62,6 +62,8 @@ type Config struct {
 	ControlToken       string
 	CreateAccountDelay time.Duration
 	SkewLimit          time.Duration
+	// Scenario is a scenario file applied to a fresh data file and on reset.
+	Scenario string
 	// Healthcheck, when set, makes the program GET this URL and exit 0 on
 	// 200 instead of serving: the container image has no curl.
 	Healthcheck string
@@ -96,6 +98,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if v := getenv("EMULATOR_CONTROL_TOKEN"); v != "" {
 		c.ControlToken = v
 	}
+	if v := getenv("EMULATOR_SCENARIO"); v != "" {
+		c.Scenario = v
+	}
 	if v := getenv("EMULATOR_NO_ORGANIZATION"); v == "1" || v == "true" {
 		c.Seed.Organization = false
 	}
@@ -110,6 +115,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "token required by the /_emulator endpoints that change the world (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
+	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON file applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health URL, exit 0 if it answers 200, and do not serve (for container health checks)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -135,6 +141,19 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 func (m *Main) Run(ctx context.Context) error {
 	c := m.Config
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
+	opts := []api.Option{api.WithLogger(logger), api.WithSkewLimit(c.SkewLimit),
+		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken)}
+	if c.Scenario != "" {
+		data, err := os.ReadFile(c.Scenario)
+		if err != nil {
+			return fmt.Errorf("-scenario: %w", err)
+		}
+		sc, err := api.ParseScenario(data)
+		if err != nil {
+			return fmt.Errorf("-scenario %s: %w", c.Scenario, err)
+		}
+		opts = append(opts, api.WithScenario(sc))
+	}
 	clock := api.NewClock()
 	st, err := store.Open(c.Data, store.WithNow(clock.Now))
 	if err != nil {
@@ -148,11 +167,14 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	clock.Advance(offset)
-	m.Server = api.NewServer(st, api.WithClock(clock), api.WithLogger(logger), api.WithSkewLimit(c.SkewLimit),
-		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken))
-	if _, err := m.Server.Initialize(ctx, c.Seed); err != nil {
+	m.Server = api.NewServer(st, append(opts, api.WithClock(clock))...)
+	seeded, err := m.Server.Initialize(ctx, c.Seed)
+	if err != nil {
 		st.Close()
 		return fmt.Errorf("seed %s: %w", c.Data, err)
+	}
+	if !seeded && c.Scenario != "" {
+		logger.Info("data file was seeded before: the scenario applies on the next reset", "scenario", c.Scenario)
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

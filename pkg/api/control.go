@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -14,7 +15,13 @@ import (
 func (s *Server) controlRoutes(r chi.Router) {
 	r.Get("/health", s.controlHealth)
 	r.Get("/clock", s.controlClock)
-	r.With(s.requireControlToken).Post("/clock", s.controlMoveClock)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireControlToken)
+		r.Post("/clock", s.controlMoveClock)
+		r.Post("/scenario", s.controlScenario)
+		r.Post("/reset", s.controlReset)
+		r.Get("/info", s.controlInfo)
+	})
 }
 
 func writeControlJSON(w http.ResponseWriter, status int, v any) {
@@ -109,4 +116,52 @@ func (s *Server) controlMoveClock(w http.ResponseWriter, r *http.Request) {
 
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// controlScenario applies the scenario in the body (see docs/scenarios.md)
+// and answers what it created: account ids, root keys, bucket and queue names.
+func (s *Server) controlScenario(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
+	if err != nil {
+		controlError(w, http.StatusRequestEntityTooLarge, "a scenario may be at most 4 MiB")
+		return
+	}
+	sc, err := ParseScenario(body)
+	if err != nil {
+		controlError(w, http.StatusBadRequest, errorMessage(err))
+		return
+	}
+	result, err := s.ApplyScenario(r.Context(), sc)
+	if err != nil {
+		if e := asError(err); e != nil {
+			controlError(w, e.Status, e.Message)
+			return
+		}
+		s.log.Error("apply scenario", "error", err)
+		controlError(w, http.StatusInternalServerError, "the scenario could not be applied")
+		return
+	}
+	writeControlJSON(w, http.StatusOK, result)
+}
+
+// controlReset empties the world and seeds it again.
+func (s *Server) controlReset(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reset(r.Context()); err != nil {
+		s.log.Error("reset", "error", err)
+		controlError(w, http.StatusInternalServerError, "the world could not be reset")
+		return
+	}
+	s.controlInfo(w, r)
+}
+
+// controlInfo tells the management account, its organization and the
+// administrator's credentials.
+func (s *Server) controlInfo(w http.ResponseWriter, r *http.Request) {
+	info, err := s.Describe(r.Context())
+	if err != nil {
+		s.log.Error("describe world", "error", err)
+		controlError(w, http.StatusInternalServerError, "the world could not be read")
+		return
+	}
+	writeControlJSON(w, http.StatusOK, info)
 }

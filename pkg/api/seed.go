@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/rootaccess/emulator/pkg/store"
@@ -27,19 +28,57 @@ func DefaultSeed() Seed {
 		AccessKeyID: "test", SecretAccessKey: "test"}
 }
 
-// Initialize seeds the world on first start; on a data file that was
-// seeded before it does nothing, so a restart keeps the world as it was.
-// It reports whether it seeded.
+// Initialize seeds the world on first start, then applies the start
+// scenario (WithScenario) if there is one; on a data file that was seeded
+// before it does nothing, so a restart keeps the world as it was. It
+// reports whether it seeded. The seed is kept for Reset.
 func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
+	s.seed = seed
 	seeded := false
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		if tx.Initialized() {
 			return nil
 		}
 		seeded = true
-		return applySeed(tx, seed)
+		return s.seedWorld(tx)
 	})
 	return seeded, err
+}
+
+// Reset empties the world and seeds it again as Initialize first did
+// (seed, then start scenario), in one transaction. Emulated time is left
+// where it is: it never runs backwards.
+func (s *Server) Reset(ctx context.Context) error {
+	return s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.Clear(); err != nil {
+			return err
+		}
+		return s.seedWorld(tx)
+	})
+}
+
+func (s *Server) seedWorld(tx *store.Tx) error {
+	if err := applySeed(tx, s.seed); err != nil {
+		return err
+	}
+	if s.startScenario != nil {
+		if _, err := applyScenario(tx, *s.startScenario); err != nil {
+			return fmt.Errorf("start scenario: %w", err)
+		}
+	}
+	return nil
+}
+
+// ApplyScenario adds a scenario to the world, all of it or (on any error)
+// nothing; invalid scenarios are *Error values with code InvalidScenario.
+func (s *Server) ApplyScenario(ctx context.Context, sc Scenario) (ScenarioResult, error) {
+	var result ScenarioResult
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		result, err = applyScenario(tx, sc)
+		return err
+	})
+	return result, err
 }
 
 func applySeed(tx *store.Tx, seed Seed) error {
@@ -78,10 +117,19 @@ const defaultRoleMaxSession = time.Hour
 
 // WorldInfo is what the banner and the info endpoint tell a user about the world.
 type WorldInfo struct {
-	ManagementAccountID string `json:"management_account_id"`
-	OrganizationID      string `json:"organization_id,omitempty"`
-	AccessKeyID         string `json:"access_key_id"`
-	SecretAccessKey     string `json:"secret_access_key"`
+	ManagementAccountID string        `json:"management_account_id"`
+	OrganizationID      string        `json:"organization_id,omitempty"`
+	AccessKeyID         string        `json:"access_key_id"`
+	SecretAccessKey     string        `json:"secret_access_key"`
+	Accounts            []AccountInfo `json:"accounts"`
+}
+
+// AccountInfo is one account of the world, for the info endpoint.
+type AccountInfo struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	JoinedMethod string `json:"joined_method,omitempty"`
 }
 
 // Describe reports the seeded management account, its organization and the
@@ -100,6 +148,13 @@ func (s *Server) Describe(ctx context.Context) (WorldInfo, error) {
 		}
 		if key, err := tx.Credential(w.AdminAccessKeyID); err == nil {
 			info.AccessKeyID, info.SecretAccessKey = key.AccessKeyID, key.SecretAccessKey
+		}
+		accounts, err := tx.Accounts()
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			info.Accounts = append(info.Accounts, AccountInfo{ID: a.ID, Name: a.Name, Email: a.Email, JoinedMethod: a.JoinedMethod})
 		}
 		return nil
 	})

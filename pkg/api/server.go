@@ -36,7 +36,9 @@ type Server struct {
 	controlToken       string
 	bodyLimit          int64
 	objectLimit        int64
-	ready              func() bool
+	// seed and startScenario make the world of a fresh data file, and again on Reset.
+	seed          Seed
+	startScenario *Scenario
 }
 
 // Option configures a Server.
@@ -60,6 +62,9 @@ func WithCreateAccountDelay(d time.Duration) Option {
 // WithControlToken requires the token (as "Authorization: Bearer <token>" or
 // X-Emulator-Token) on the control endpoints that change the world.
 func WithControlToken(token string) Option { return func(s *Server) { s.controlToken = token } }
+
+// WithScenario applies sc after seeding a fresh data file, and after every Reset.
+func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario = &sc } }
 
 // NewServer returns a server over st. The store should have been opened
 // with the same clock's Now (store.WithNow(clk.Now)).

@@ -66,8 +66,22 @@ func (tx *Tx) OrganizationAccounts(orgID string) ([]Account, error) {
 // roleName (OrganizationAccountAccessRole by default) trusts the management
 // account and has administrator rights.
 func (tx *Tx) CreateMemberAccount(org Organization, name, email, roleName, roleTrust string, joinAt time.Time) (Account, error) {
-	a := Account{ID: tx.NewAccountID(), Name: name, Email: email, OrganizationID: org.ID,
-		JoinedMethod: "CREATED", JoinedAt: joinAt, CreatedAt: tx.now}
+	return tx.JoinMemberAccount(Account{Name: name, Email: email, OrganizationID: org.ID,
+		JoinedMethod: "CREATED", JoinedAt: joinAt}, roleName, roleTrust)
+}
+
+// JoinMemberAccount adds account a to its organization (a.OrganizationID)
+// with the management account's access role, as CreateMemberAccount does,
+// for accounts whose id or joining method are given (scenarios' legacy
+// accounts, which joined by invitation). An empty a.ID is generated;
+// ErrConflict when the id is taken.
+func (tx *Tx) JoinMemberAccount(a Account, roleName, roleTrust string) (Account, error) {
+	if a.ID == "" {
+		a.ID = tx.NewAccountID()
+	} else if tx.AccountExists(a.ID) {
+		return Account{}, fmt.Errorf("account %s: %w", a.ID, ErrConflict)
+	}
+	a.CreatedAt = tx.now
 	if err := tx.PutAccount(a); err != nil {
 		return Account{}, err
 	}

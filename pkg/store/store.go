@@ -124,25 +124,25 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }
 
-// Reset empties every bucket: the world starts again from nothing.
-func (s *Store) Reset(ctx context.Context) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		for _, name := range allBuckets {
-			if string(name) == string(metaBucket) {
-				continue
-			}
-			if err := tx.btx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if _, err := tx.btx.CreateBucket(name); err != nil {
-				return err
-			}
+// Clear empties the world (every bucket but the schema and the clock
+// offset), so that the caller can seed it again in the same transaction.
+func (tx *Tx) Clear() error {
+	for _, name := range allBuckets {
+		if string(name) == string(metaBucket) {
+			continue
 		}
-		if err := tx.btx.Bucket(metaBucket).Delete([]byte(worldKey)); err != nil {
+		if err := tx.btx.DeleteBucket(name); err != nil {
 			return err
 		}
-		return tx.btx.Bucket(metaBucket).Delete(initializedKey)
-	})
+		if _, err := tx.btx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.btx.Bucket(metaBucket)
+	if err := meta.Delete([]byte(worldKey)); err != nil {
+		return err
+	}
+	return meta.Delete(initializedKey)
 }
 
 var initializedKey = []byte("initialized")

@@ -10,6 +10,7 @@ package apitest
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -136,4 +137,23 @@ func (s *Server) EnableRootAccess(tb testing.TB) {
 	if err != nil {
 		tb.Fatalf("enable root access: %v", err)
 	}
+}
+
+// LoadScenario applies the scenario file at path (see docs/scenarios.md)
+// and returns what it created.
+func (s *Server) LoadScenario(tb testing.TB, path string) api.ScenarioResult {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("read scenario: %v", err)
+	}
+	sc, err := api.ParseScenario(data)
+	if err != nil {
+		tb.Fatalf("parse scenario %s: %v", path, err)
+	}
+	result, err := s.API.ApplyScenario(context.Background(), sc)
+	if err != nil {
+		tb.Fatalf("apply scenario %s: %v", path, err)
+	}
+	return result
 }

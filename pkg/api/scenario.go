@@ -1,0 +1,404 @@
+package api
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Scenario is a world to add in one go: member accounts that joined with
+// legacy root credentials, and buckets and queues with their policies in any
+// account. It is JSON; docs/scenarios.md describes it and
+// testdata/scenarios/ has examples. A scenario is applied in one
+// transaction: if any part of it is invalid, nothing of it is kept.
+type Scenario struct {
+	Description string `json:"description,omitempty"`
+	// Features switches on, in the management account's organization, what
+	// centralized root access needs.
+	Features *ScenarioFeatures `json:"features,omitempty"`
+	Accounts []ScenarioAccount `json:"accounts"`
+}
+
+// ScenarioFeatures are organization settings a scenario can switch on.
+type ScenarioFeatures struct {
+	TrustedAccess             []string `json:"trusted_access,omitempty"` // e.g. iam.amazonaws.com
+	RootCredentialsManagement bool     `json:"root_credentials_management,omitempty"`
+	RootSessions              bool     `json:"root_sessions,omitempty"`
+}
+
+// ScenarioAccount is a member account to create, or with Management the
+// existing management account, and what it holds.
+type ScenarioAccount struct {
+	Management   bool   `json:"management,omitempty"`
+	ID           string `json:"id,omitempty"` // 12 digits; generated when empty
+	Name         string `json:"name,omitempty"`
+	Email        string `json:"email,omitempty"`         // default <name>@example.com
+	JoinedMethod string `json:"joined_method,omitempty"` // INVITED (default) or CREATED
+	// Root gives the account's root user legacy credentials.
+	Root    *ScenarioRoot    `json:"root,omitempty"`
+	Buckets []ScenarioBucket `json:"buckets,omitempty"`
+	Queues  []ScenarioQueue  `json:"queues,omitempty"`
+}
+
+// ScenarioRoot describes legacy root credentials.
+type ScenarioRoot struct {
+	Password              bool       `json:"password,omitempty"`
+	PasswordResetRequired bool       `json:"password_reset_required,omitempty"`
+	PasswordLastUsed      *time.Time `json:"password_last_used,omitempty"`
+	AccessKeys            []struct {
+		ID       string `json:"id,omitempty"` // AKIA…; generated when empty
+		Secret   string `json:"secret,omitempty"`
+		Inactive bool   `json:"inactive,omitempty"`
+	} `json:"access_keys,omitempty"`
+	SigningCertificates []struct {
+		ID       string `json:"id,omitempty"`
+		Inactive bool   `json:"inactive,omitempty"`
+	} `json:"signing_certificates,omitempty"`
+	MFADevices []struct {
+		SerialNumber string `json:"serial_number,omitempty"` // default arn:aws:iam::<id>:mfa/root-account-mfa-device
+		Unassigned   bool   `json:"unassigned,omitempty"`    // a virtual device that exists but is not enabled
+	} `json:"mfa_devices,omitempty"`
+}
+
+// ScenarioBucket is an S3 bucket owned by the account.
+type ScenarioBucket struct {
+	Name    string          `json:"name"`
+	Region  string          `json:"region,omitempty"` // default us-east-1
+	Policy  json.RawMessage `json:"policy,omitempty"` // a JSON object, or a string holding one
+	Objects []struct {
+		Key         string `json:"key"`
+		Body        string `json:"body"`
+		ContentType string `json:"content_type,omitempty"`
+	} `json:"objects,omitempty"`
+}
+
+// ScenarioQueue is an SQS queue owned by the account.
+type ScenarioQueue struct {
+	Name       string            `json:"name"`
+	Region     string            `json:"region,omitempty"` // default us-east-1
+	Policy     json.RawMessage   `json:"policy,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Messages   []string          `json:"messages,omitempty"`
+}
+
+// ScenarioResult tells what a scenario created, with the ids and secrets
+// that the scenario left to the emulator to generate.
+type ScenarioResult struct {
+	Accounts []ScenarioAccountResult `json:"accounts"`
+}
+
+// ScenarioAccountResult is one account of a ScenarioResult.
+type ScenarioAccountResult struct {
+	Name           string             `json:"name"`
+	ID             string             `json:"id"`
+	RootAccessKeys []ScenarioKeyPair  `json:"root_access_keys,omitempty"`
+	Buckets        []string           `json:"buckets,omitempty"`
+	Queues         []ScenarioQueueRef `json:"queues,omitempty"`
+}
+
+// ScenarioKeyPair is a root access key a scenario created.
+type ScenarioKeyPair struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+	Status          string `json:"status"`
+}
+
+// ScenarioQueueRef names a queue a scenario created.
+type ScenarioQueueRef struct {
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+	// Path is the queue URL's path; the URL is the emulator's endpoint followed by it.
+	Path string `json:"path"`
+}
+
+// scenarioError is a 400 for a scenario that cannot be applied.
+func scenarioError(format string, args ...any) *Error {
+	return newError(http.StatusBadRequest, "InvalidScenario", format, args...)
+}
+
+// ParseScenario decodes a scenario, refusing unknown fields so that a typo
+// does not silently drop part of a world.
+func ParseScenario(data []byte) (Scenario, error) {
+	var sc Scenario
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		return Scenario{}, scenarioError("scenario is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return Scenario{}, scenarioError("scenario has data after its JSON object")
+	}
+	return sc, nil
+}
+
+// placeholders in policies and names are replaced by the account's id and
+// the management account's id, which a scenario cannot know in advance.
+var placeholder = regexp.MustCompile(`\{\{\s*(account_id|management_account_id)\s*\}\}`)
+
+func expand(s, accountID, managementID string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.Contains(m, "management") {
+			return managementID
+		}
+		return accountID
+	})
+}
+
+// applyScenario adds sc to the world inside tx.
+func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
+	var result ScenarioResult
+	world, err := tx.World()
+	if err != nil {
+		return result, err
+	}
+	mgmtID := world.ManagementAccountID
+	org, orgErr := tx.OrganizationOf(mgmtID)
+	if orgErr != nil && !errors.Is(orgErr, store.ErrNotFound) {
+		return result, orgErr
+	}
+	hasOrg := orgErr == nil
+	if sc.Features != nil {
+		if !hasOrg {
+			return result, scenarioError("features need an organization, and the management account has none")
+		}
+		if err := applyScenarioFeatures(tx, &org, *sc.Features); err != nil {
+			return result, err
+		}
+	}
+	for i, spec := range sc.Accounts {
+		where := fmt.Sprintf("accounts[%d]", i)
+		var acct store.Account
+		if spec.Management {
+			if acct, err = tx.Account(mgmtID); err != nil {
+				return result, err
+			}
+		} else {
+			if !hasOrg {
+				return result, scenarioError("%s: member accounts need an organization, and the management account has none", where)
+			}
+			if acct, err = scenarioMemberAccount(tx, org, spec, where); err != nil {
+				return result, err
+			}
+		}
+		out := ScenarioAccountResult{Name: acct.Name, ID: acct.ID}
+		if spec.Root != nil {
+			if out.RootAccessKeys, err = applyScenarioRoot(tx, acct.ID, *spec.Root, where); err != nil {
+				return result, err
+			}
+		}
+		for j, b := range spec.Buckets {
+			name, err := applyScenarioBucket(tx, acct.ID, mgmtID, b, fmt.Sprintf("%s.buckets[%d]", where, j))
+			if err != nil {
+				return result, err
+			}
+			out.Buckets = append(out.Buckets, name)
+		}
+		for j, q := range spec.Queues {
+			ref, err := applyScenarioQueue(tx, acct.ID, mgmtID, q, fmt.Sprintf("%s.queues[%d]", where, j))
+			if err != nil {
+				return result, err
+			}
+			out.Queues = append(out.Queues, ScenarioQueueRef{Name: ref.Name, ARN: queueARN(ref), Path: "/" + ref.AccountID + "/" + ref.Name})
+		}
+		result.Accounts = append(result.Accounts, out)
+	}
+	return result, nil
+}
+
+func applyScenarioFeatures(tx *store.Tx, org *store.Organization, f ScenarioFeatures) error {
+	if org.FeatureSet != "ALL" && (f.RootCredentialsManagement || f.RootSessions || len(f.TrustedAccess) > 0) {
+		return scenarioError("features need an organization with all features")
+	}
+	for _, sp := range f.TrustedAccess {
+		if !servicePrincipalPattern.MatchString(sp) {
+			return scenarioError("features.trusted_access: %q is not a service principal", sp)
+		}
+		if org.ServiceAccess == nil {
+			org.ServiceAccess = map[string]time.Time{}
+		}
+		if _, on := org.ServiceAccess[sp]; !on {
+			org.ServiceAccess[sp] = tx.Now()
+		}
+	}
+	if (f.RootCredentialsManagement || f.RootSessions) && org.ServiceAccess[iamServicePrincipal].IsZero() {
+		return scenarioError("features: root access features need trusted access for %s", iamServicePrincipal)
+	}
+	org.RootCredentialsManagement = org.RootCredentialsManagement || f.RootCredentialsManagement
+	org.RootSessions = org.RootSessions || f.RootSessions
+	return tx.PutOrganization(*org)
+}
+
+var servicePrincipalPattern = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+
+// scenarioMemberAccount creates a member account that has already joined.
+// Like every emulated member account it gets OrganizationAccountAccessRole,
+// so that the management account can reach in and see what the scenario
+// put there (AWS creates that role only for CREATED accounts; invited ones
+// usually add it by hand).
+func scenarioMemberAccount(tx *store.Tx, org store.Organization, spec ScenarioAccount, where string) (store.Account, error) {
+	if spec.Name == "" || len(spec.Name) > 50 {
+		return store.Account{}, scenarioError("%s: name is required (1 to 50 characters)", where)
+	}
+	email := spec.Email
+	if email == "" {
+		email = spec.Name + "@example.com"
+	}
+	if _, err := tx.AccountByEmail(email); err == nil {
+		return store.Account{}, scenarioError("%s: email %s is already used by another account", where, email)
+	}
+	method := spec.JoinedMethod
+	switch method {
+	case "":
+		method = "INVITED"
+	case "INVITED", "CREATED":
+	default:
+		return store.Account{}, scenarioError("%s: joined_method must be INVITED or CREATED", where)
+	}
+	if spec.ID != "" && !accountIDPattern.MatchString(spec.ID) {
+		return store.Account{}, scenarioError("%s: id must be 12 digits", where)
+	}
+	if spec.ID != "" && tx.AccountExists(spec.ID) {
+		return store.Account{}, scenarioError("%s: account %s already exists", where, spec.ID)
+	}
+	return tx.JoinMemberAccount(store.Account{ID: spec.ID, Name: spec.Name, Email: email, OrganizationID: org.ID,
+		JoinedMethod: method, JoinedAt: tx.Now()}, "OrganizationAccountAccessRole", OrganizationAccessRoleTrust(org.ManagementAccountID))
+}
+
+func applyScenarioRoot(tx *store.Tx, accountID string, r ScenarioRoot, where string) ([]ScenarioKeyPair, error) {
+	spec := store.RootCredentialsSpec{Password: r.Password, PasswordResetRequired: r.PasswordResetRequired}
+	if r.PasswordLastUsed != nil {
+		spec.PasswordLastUsed = *r.PasswordLastUsed
+	}
+	for _, k := range r.AccessKeys {
+		if k.ID != "" && !rootKeyIDPattern.MatchString(k.ID) {
+			return nil, scenarioError("%s.root: access key id %q must be AKIA and 16 more capital letters or digits", where, k.ID)
+		}
+		spec.AccessKeys = append(spec.AccessKeys, store.AccessKeySpec{ID: k.ID, Secret: k.Secret, Inactive: k.Inactive})
+	}
+	for _, c := range r.SigningCertificates {
+		spec.SigningCertificates = append(spec.SigningCertificates, store.SigningCertificateSpec{ID: c.ID, Inactive: c.Inactive})
+	}
+	for _, d := range r.MFADevices {
+		spec.MFADevices = append(spec.MFADevices, store.MFADeviceSpec{SerialNumber: d.SerialNumber, Unassigned: d.Unassigned})
+	}
+	created, err := tx.AddRootCredentials(accountID, spec)
+	switch {
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrLimitExceeded):
+		return nil, scenarioError("%s.root: %v", where, err)
+	case err != nil:
+		return nil, err
+	}
+	keys := make([]ScenarioKeyPair, 0, len(created.AccessKeys))
+	for _, k := range created.AccessKeys {
+		keys = append(keys, ScenarioKeyPair{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Status: k.Status})
+	}
+	return keys, nil
+}
+
+var rootKeyIDPattern = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
+
+// scenarioPolicy reads a policy given as a JSON object or as a string.
+func scenarioPolicy(raw json.RawMessage, accountID, managementID string) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	text := string(raw)
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		text = s
+	}
+	return expand(text, accountID, managementID), nil
+}
+
+func applyScenarioBucket(tx *store.Tx, accountID, managementID string, b ScenarioBucket, where string) (string, error) {
+	name := expand(b.Name, accountID, managementID)
+	if !validBucketName(name) {
+		return "", scenarioError("%s: %q is not a valid bucket name", where, name)
+	}
+	region := b.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	policyText, _ := scenarioPolicy(b.Policy, accountID, managementID)
+	if policyText != "" {
+		if err := validateBucketPolicy(name, []byte(policyText)); err != nil {
+			return "", scenarioError("%s: policy: %s", where, errorMessage(err))
+		}
+	}
+	if _, err := tx.CreateBucket(store.Bucket{Name: name, Owner: accountID, Region: region, Policy: policyText}); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return "", scenarioError("%s: bucket %s already exists", where, name)
+		}
+		return "", err
+	}
+	for _, o := range b.Objects {
+		if o.Key == "" || len(o.Key) > 1024 {
+			return "", scenarioError("%s: object keys must be 1 to 1024 bytes", where)
+		}
+		contentType := o.ContentType
+		if contentType == "" {
+			contentType = "binary/octet-stream"
+		}
+		sum := md5.Sum([]byte(o.Body))
+		obj := store.Object{ObjectInfo: store.ObjectInfo{Bucket: name, Key: o.Key,
+			ETag: `"` + hex.EncodeToString(sum[:]) + `"`, ContentType: contentType}, Data: []byte(o.Body)}
+		if _, err := tx.PutObject(obj); err != nil {
+			return "", err
+		}
+	}
+	return name, nil
+}
+
+func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q ScenarioQueue, where string) (store.QueueRef, error) {
+	ref := store.QueueRef{AccountID: accountID, Region: q.Region, Name: expand(q.Name, accountID, managementID)}
+	if ref.Region == "" {
+		ref.Region = "us-east-1"
+	}
+	if !queueNamePattern.MatchString(ref.Name) {
+		return ref, scenarioError("%s: %q is not a valid queue name (1 to 80 letters, digits, - and _)", where, ref.Name)
+	}
+	given := maps.Clone(q.Attributes)
+	if given == nil {
+		given = map[string]string{}
+	}
+	policyText, _ := scenarioPolicy(q.Policy, accountID, managementID)
+	if policyText != "" {
+		given["Policy"] = policyText
+	}
+	attrs, err := normalizeQueueAttributes(given, true)
+	if err != nil {
+		return ref, scenarioError("%s: %s", where, errorMessage(err))
+	}
+	all := defaultQueueAttributes()
+	maps.Copy(all, attrs)
+	if _, err := tx.Queue(ref); err == nil {
+		return ref, scenarioError("%s: queue %s already exists", where, ref.Name)
+	}
+	if err := tx.PutQueue(store.Queue{QueueRef: ref, Attributes: all, CreatedAt: tx.Now(), ModifiedAt: tx.Now()}); err != nil {
+		return ref, err
+	}
+	for _, body := range q.Messages {
+		m := store.Message{ID: newRequestID(), Body: body, SenderID: accountID, SentAt: tx.Now(), VisibleAt: tx.Now()}
+		if _, err := tx.SendMessage(ref, m); err != nil {
+			return ref, err
+		}
+	}
+	return ref, nil
+}
+
+// errorMessage is the AWS message of an *Error, or the error's text.
+func errorMessage(err error) string {
+	if e := asError(err); e != nil {
+		return e.Message
+	}
+	return err.Error()
+}

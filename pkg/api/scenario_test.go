@@ -1,0 +1,246 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/api"
+	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/policy"
+)
+
+var scenariosDir = filepath.Join("..", "..", "testdata", "scenarios")
+
+// scenarioControl posts body to a control endpoint and decodes the JSON answer.
+func scenarioControl(t *testing.T, srv *apitest.Server, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(data, &out), string(data))
+	return resp.StatusCode, out
+}
+
+func scenarioRootSession(t *testing.T, srv *apitest.Server, account, task string) aws.Credentials {
+	t.Helper()
+	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
+		TargetPrincipal: aws.String(account),
+		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
+	})
+	require.NoError(t, err)
+	c := out.Credentials
+	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
+}
+
+func scenarioAccessRole(t *testing.T, srv *apitest.Server, account string) aws.Credentials {
+	t.Helper()
+	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn:         aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"),
+		RoleSessionName: aws.String("scenario"),
+	})
+	require.NoError(t, err)
+	c := out.Credentials
+	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
+}
+
+func scenarioErrorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func TestScenario_LockedBucket(t *testing.T) {
+	srv := apitest.New(t)
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "locked-bucket.json"))
+	require.Len(t, result.Accounts, 1)
+	acct := result.Accounts[0]
+	require.Len(t, acct.Buckets, 1)
+	bucket := acct.Buckets[0]
+	assert.Equal(t, "analytics-reports-"+acct.ID, bucket)
+	ctx := context.Background()
+	s3For := func(c aws.Credentials) *s3.Client {
+		return s3.NewFromConfig(srv.Config(c), func(o *s3.Options) { o.UsePathStyle = true })
+	}
+
+	role := s3For(scenarioAccessRole(t, srv, acct.ID))
+	_, err := role.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("2026/q3/summary.csv")})
+	require.Equal(t, "AccessDenied", scenarioErrorCode(err), "the bucket is locked: %v", err)
+
+	root := s3For(scenarioRootSession(t, srv, acct.ID, policy.S3UnlockBucketPolicy))
+	_, err = root.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &bucket})
+	require.NoError(t, err)
+
+	obj, err := role.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("2026/q3/summary.csv")})
+	require.NoError(t, err)
+	body, _ := io.ReadAll(obj.Body)
+	assert.Equal(t, "quarter,revenue\nQ3,1250000\n", string(body))
+}
+
+func TestScenario_LockedQueue(t *testing.T) {
+	srv := apitest.New(t)
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "locked-queue.json"))
+	acct := result.Accounts[0]
+	require.Len(t, acct.Queues, 1)
+	url := srv.URL + acct.Queues[0].Path
+	ctx := context.Background()
+
+	role := sqs.NewFromConfig(srv.Config(scenarioAccessRole(t, srv, acct.ID)))
+	_, err := role.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
+	require.Equal(t, "AccessDenied", scenarioErrorCode(err), "the queue is locked: %v", err)
+
+	root := sqs.NewFromConfig(srv.Config(scenarioRootSession(t, srv, acct.ID, policy.SQSUnlockQueuePolicy)))
+	_, err = root.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"Policy": ""}})
+	require.NoError(t, err)
+
+	msgs, err := role.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
+	require.NoError(t, err)
+	require.Len(t, msgs.Messages, 1)
+	assert.JSONEq(t, `{"order":1042,"status":"paid"}`, aws.ToString(msgs.Messages[0].Body))
+}
+
+func TestScenario_LegacyFleet(t *testing.T) {
+	srv := apitest.New(t)
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "legacy-fleet.json"))
+	require.Len(t, result.Accounts, 5)
+	ctx := context.Background()
+
+	accounts, err := organizations.NewFromConfig(srv.Config(srv.AdminCredentials())).ListAccounts(ctx, &organizations.ListAccountsInput{})
+	require.NoError(t, err)
+	assert.Len(t, accounts.Accounts, 6, "the management account and five legacy members")
+
+	payments := result.Accounts[0]
+	require.Equal(t, "legacy-payments", payments.Name)
+	require.Len(t, payments.RootAccessKeys, 2)
+	assert.Equal(t, "AKIALEGACYPAYMENTS01", payments.RootAccessKeys[0].AccessKeyID)
+	assert.Equal(t, "Inactive", payments.RootAccessKeys[1].Status)
+
+	// The legacy root key signs as the account's root.
+	key := payments.RootAccessKeys[0]
+	who, err := sts.NewFromConfig(srv.Config(aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey})).
+		GetCallerIdentity(ctx, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+payments.ID+":root", aws.ToString(who.Arn))
+
+	// The audit task sees every kind of legacy credential.
+	audit := iam.NewFromConfig(srv.Config(scenarioRootSession(t, srv, payments.ID, policy.AuditRootUserCredentials)))
+	summary, err := audit.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+	require.NoError(t, err)
+	for _, flag := range []string{"AccountPasswordPresent", "AccountAccessKeysPresent", "AccountSigningCertificatesPresent", "AccountMFAEnabled"} {
+		assert.EqualValues(t, 1, summary.SummaryMap[flag], flag)
+	}
+	archive := result.Accounts[4]
+	clean := iam.NewFromConfig(srv.Config(scenarioRootSession(t, srv, archive.ID, policy.AuditRootUserCredentials)))
+	summary, err = clean.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, summary.SummaryMap["AccountPasswordPresent"])
+	assert.EqualValues(t, 0, summary.SummaryMap["AccountAccessKeysPresent"])
+}
+
+func TestScenario_InvalidChangesNothing(t *testing.T) {
+	srv := apitest.New(t)
+	before := srv.MemberAccount(t, "existing")
+	cases := map[string]string{
+		"not JSON":       `{"accounts": [`,
+		"unknown field":  `{"acounts": []}`,
+		"no name":        `{"accounts": [{"email": "x@example.com"}]}`,
+		"bad policy":     `{"accounts": [{"name": "a"}, {"name": "b", "buckets": [{"name": "bucket-b-{{account_id}}", "policy": {"Statement": "nope"}}]}]}`,
+		"bad bucket":     `{"accounts": [{"name": "a", "buckets": [{"name": "UPPER"}]}]}`,
+		"bad queue attr": `{"accounts": [{"name": "a", "queues": [{"name": "q", "attributes": {"VisibilityTimeout": "-1"}}]}]}`,
+		"three keys":     `{"accounts": [{"name": "a", "root": {"access_keys": [{}, {}, {}]}}]}`,
+		"bad key id":     `{"accounts": [{"name": "a", "root": {"access_keys": [{"id": "test"}]}}]}`,
+		"taken email":    `{"accounts": [{"name": "a", "email": "existing@example.com"}]}`,
+		"taken id":       `{"accounts": [{"name": "a", "id": "` + before + `"}]}`,
+		"bad joined":     `{"accounts": [{"name": "a", "joined_method": "MAGIC"}]}`,
+		"bad principal":  `{"features": {"trusted_access": ["not a principal"]}, "accounts": []}`,
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			status, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", body)
+			assert.Equal(t, http.StatusBadRequest, status, "%v", out)
+			assert.NotEmpty(t, out["error"])
+			_, info := scenarioControl(t, srv, http.MethodGet, "/_emulator/info", "", "")
+			assert.Len(t, info["accounts"], 2, "nothing was added")
+		})
+	}
+}
+
+func TestControl_ResetAndToken(t *testing.T) {
+	sc, err := api.ParseScenario([]byte(`{"accounts": [{"name": "from-start-scenario"}]}`))
+	require.NoError(t, err)
+	srv := apitest.New(t, apitest.WithServerOptions(api.WithControlToken("s3cret"), api.WithScenario(sc)))
+
+	status, _ := scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "", "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "wrong", "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", `{"accounts":[]}`)
+	assert.Equal(t, http.StatusUnauthorized, status)
+
+	status, info := scenarioControl(t, srv, http.MethodGet, "/_emulator/info", "s3cret", "")
+	require.Equal(t, http.StatusOK, status)
+	require.Len(t, info["accounts"], 2, "management account and the start scenario's account")
+	srv.MemberAccount(t, "added-later")
+
+	status, info = scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "s3cret", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Len(t, info["accounts"], 2, "reset brings back the seed and the start scenario only")
+	// The seeded administrator works again after the reset.
+	_, err = sts.NewFromConfig(srv.Config(srv.AdminCredentials())).GetCallerIdentity(context.Background(), nil)
+	require.NoError(t, err)
+	// Health needs no token.
+	resp, err := srv.Client().Get(srv.URL + "/_emulator/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestControl_Clock(t *testing.T) {
+	srv := apitest.New(t)
+	status, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/clock", "", `{"advance":"16m"}`)
+	require.Equal(t, http.StatusOK, status)
+	assert.InDelta(t, 960, out["offset_seconds"], 1)
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/clock", "", `{"advance_seconds":60}`)
+	require.Equal(t, http.StatusOK, status)
+	assert.InDelta(t, 1020, srv.Clock.Offset().Seconds(), 1)
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/clock", "", `{"set":"2001-01-01T00:00:00Z"}`)
+	assert.Equal(t, http.StatusConflict, status, "time never runs backwards")
+	for _, bad := range []string{`nope`, `{}`, `{"advance":"-5m"}`, `{"advance":"soon"}`, `{"set":"yesterday"}`} {
+		status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/clock", "", bad)
+		assert.Equal(t, http.StatusBadRequest, status, bad)
+	}
+	future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/clock", "", `{"set":"`+future+`"}`)
+	require.Equal(t, http.StatusOK, status)
+	assert.InDelta(t, 48*3600, out["offset_seconds"], 5)
+	status, out = scenarioControl(t, srv, http.MethodGet, "/_emulator/clock", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.NotEmpty(t, out["now"])
+}
