@@ -1,0 +1,578 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/policy"
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// The decision matrix: testdata/decision-matrix.json says, for each
+// operation, whether an AssumeRoot session of each of the five tasks may
+// call it (derived from the task policy documents, not from the emulator).
+// TestMatrix makes every call with the real SDK clients in a fresh member
+// account where the call has a real target; TestMatrixCoversOperations keeps
+// the file in step with the API table.
+
+// matrixFile is the matrix, relative to this package.
+var matrixFile = filepath.Join("..", "..", "testdata", "decision-matrix.json")
+
+// matrixTasks are the five task policies, in the file's column order.
+var matrixTasks = []string{
+	policy.AuditRootUserCredentials,
+	policy.CreateRootUserPassword,
+	policy.DeleteRootUserCredentials,
+	policy.S3UnlockBucketPolicy,
+	policy.SQSUnlockQueuePolicy,
+}
+
+// Decisions in the matrix.
+const (
+	matrixAllow = "allow"
+	matrixDeny  = "deny"
+)
+
+// matrixDeniedByCaller marks rows refused because a root calls them, not
+// by the task policy; their denial message is not checked.
+const matrixDeniedByCaller = "caller"
+
+// matrixRow is one operation's row of the matrix.
+type matrixRow struct {
+	// Operation is "<service>:<Operation>" as in the API table.
+	Operation string `json:"operation"`
+	// Action is the IAM action the operation is authorized as.
+	Action            string `json:"action"`
+	Audit             string `json:"IAMAuditRootUserCredentials"`
+	CreatePassword    string `json:"IAMCreateRootUserPassword"`
+	DeleteCredentials string `json:"IAMDeleteRootUserCredentials"`
+	S3Unlock          string `json:"S3UnlockBucketPolicy"`
+	SQSUnlock         string `json:"SQSUnlockQueuePolicy"`
+	DeniedBy          string `json:"denied_by"`
+	Note              string `json:"note"`
+}
+
+// expect is the row's decision for a task.
+func (r matrixRow) expect(task string) string {
+	switch task {
+	case policy.AuditRootUserCredentials:
+		return r.Audit
+	case policy.CreateRootUserPassword:
+		return r.CreatePassword
+	case policy.DeleteRootUserCredentials:
+		return r.DeleteCredentials
+	case policy.S3UnlockBucketPolicy:
+		return r.S3Unlock
+	case policy.SQSUnlockQueuePolicy:
+		return r.SQSUnlock
+	}
+	return ""
+}
+
+// matrixLoad reads and checks the matrix file: known fields only, one row
+// per operation, a decision for every task.
+func matrixLoad(t *testing.T) []matrixRow {
+	t.Helper()
+	data, err := os.ReadFile(matrixFile)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var file struct {
+		Description string      `json:"description"`
+		Rows        []matrixRow `json:"rows"`
+	}
+	require.NoError(t, dec.Decode(&file), "decode %s", matrixFile)
+	require.NotEmpty(t, file.Rows)
+	seen := map[string]bool{}
+	for _, r := range file.Rows {
+		require.NotEmpty(t, r.Operation, "a row without operation")
+		require.False(t, seen[r.Operation], "two rows for %s", r.Operation)
+		seen[r.Operation] = true
+		require.NotEmpty(t, r.Action, "%s: no action", r.Operation)
+		for _, task := range matrixTasks {
+			require.Contains(t, []string{matrixAllow, matrixDeny}, r.expect(task), "%s: decision for %s", r.Operation, task)
+		}
+		require.Contains(t, []string{"", matrixDeniedByCaller}, r.DeniedBy, "%s: denied_by", r.Operation)
+	}
+	return file.Rows
+}
+
+// matrixTarget is what a call in one cell of the matrix acts on: a fresh
+// member account with legacy root credentials, a locked bucket and a locked queue.
+type matrixTarget struct {
+	account       string
+	accessKeyID   string
+	certificateID string
+	mfaSerial     string
+	bucket        string
+	key           string
+	queueName     string
+	queueURL      string
+}
+
+// matrixSeq numbers member accounts, so that their names differ.
+var matrixSeq atomic.Int64
+
+// matrixRegion is the region the clients sign for (apitest's) and the
+// bucket and queue live in.
+const matrixRegion = "us-east-1"
+
+// matrixSetup makes a member account in the store: its root user has a
+// password, one access key, one signing certificate and one enabled virtual
+// MFA device; it owns a bucket holding one object under a deny-all bucket
+// policy, and a queue holding one message under a deny-all queue policy.
+func matrixSetup(t *testing.T, srv *apitest.Server) matrixTarget {
+	t.Helper()
+	acct := srv.MemberAccount(t, fmt.Sprintf("matrix-%d", matrixSeq.Add(1)))
+	tg := matrixTarget{account: acct, bucket: "matrix-" + acct, key: "k", queueName: "matrix"}
+	tg.queueURL = srv.URL + "/" + acct + "/" + tg.queueName
+	ref := store.QueueRef{AccountID: acct, Region: matrixRegion, Name: tg.queueName}
+	err := srv.Store.Update(context.Background(), func(tx *store.Tx) error {
+		creds, err := tx.AddRootCredentials(acct, store.RootCredentialsSpec{
+			Password:            true,
+			AccessKeys:          []store.AccessKeySpec{{}},
+			SigningCertificates: []store.SigningCertificateSpec{{}},
+			MFADevices:          []store.MFADeviceSpec{{}},
+		})
+		if err != nil {
+			return err
+		}
+		tg.accessKeyID = creds.AccessKeys[0].AccessKeyID
+		tg.certificateID = creds.SigningCertificates[0].ID
+		tg.mfaSerial = creds.MFADevices[0].SerialNumber
+
+		if _, err := tx.CreateBucket(store.Bucket{Name: tg.bucket, Owner: acct, Region: matrixRegion,
+			Policy: matrixBucketDenyAll(tg.bucket)}); err != nil {
+			return err
+		}
+		data := []byte("precious")
+		sum := md5.Sum(data)
+		if _, err := tx.PutObject(store.Object{ObjectInfo: store.ObjectInfo{Bucket: tg.bucket, Key: tg.key,
+			ETag: `"` + hex.EncodeToString(sum[:]) + `"`, ContentType: "text/plain"}, Data: data}); err != nil {
+			return err
+		}
+
+		// The attributes sqsCreateQueue gives a new standard queue, plus the policy.
+		attrs := map[string]string{"SqsManagedSseEnabled": "true", "DelaySeconds": "0",
+			"MaximumMessageSize": "1048576", "MessageRetentionPeriod": "345600",
+			"ReceiveMessageWaitTimeSeconds": "0", "VisibilityTimeout": "30",
+			"Policy": matrixQueueDenyAll(matrixQueueARN(ref))}
+		if err := tx.PutQueue(store.Queue{QueueRef: ref, Attributes: attrs, CreatedAt: tx.Now(), ModifiedAt: tx.Now()}); err != nil {
+			return err
+		}
+		_, err = tx.SendMessage(ref, store.Message{ID: fmt.Sprintf("00000000-0000-4000-8000-%s", acct),
+			Body: "hello", SenderID: acct, SentAt: tx.Now(), VisibleAt: tx.Now()})
+		return err
+	})
+	require.NoError(t, err, "set up member %s", acct)
+	return tg
+}
+
+func matrixQueueARN(ref store.QueueRef) string {
+	return "arn:aws:sqs:" + ref.Region + ":" + ref.AccountID + ":" + ref.Name
+}
+
+// matrixBucketDenyAll locks everyone out of a bucket and its objects.
+func matrixBucketDenyAll(bucket string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"DenyEveryone","Effect":"Deny","Principal":"*","Action":"s3:*",` +
+		`"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+}
+
+// matrixQueueDenyAll locks everyone out of a queue.
+func matrixQueueDenyAll(queueARN string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"DenyEveryone","Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"` + queueARN + `"}]}`
+}
+
+// matrixOwnerPolicy is the fixed policy an unlock puts in place of the
+// deny-all one: the owning account may use the resource.
+func matrixOwnerPolicy(account, action, resource string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"OwnerOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		account + `:root"},"Action":"` + action + `","Resource":"` + resource + `"}]}`
+}
+
+// matrixAssumeRoot is the management administrator's root session in
+// account for task.
+func matrixAssumeRoot(t *testing.T, srv *apitest.Server, account, task string) aws.Credentials {
+	t.Helper()
+	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
+		TargetPrincipal: aws.String(account),
+		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
+	})
+	require.NoError(t, err, "AssumeRoot %s on %s", task, account)
+	c := out.Credentials
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken)}
+}
+
+// matrixEnv is one cell's root session and its target.
+type matrixEnv struct {
+	matrixTarget
+	srv   *apitest.Server
+	task  string
+	creds aws.Credentials
+}
+
+func (e *matrixEnv) iam() *iam.Client { return iam.NewFromConfig(e.srv.Config(e.creds)) }
+func (e *matrixEnv) sts() *sts.Client { return sts.NewFromConfig(e.srv.Config(e.creds)) }
+func (e *matrixEnv) sqs() *sqs.Client { return sqs.NewFromConfig(e.srv.Config(e.creds)) }
+func (e *matrixEnv) org() *organizations.Client {
+	return organizations.NewFromConfig(e.srv.Config(e.creds))
+}
+func (e *matrixEnv) s3() *s3.Client {
+	return s3.NewFromConfig(e.srv.Config(e.creds), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// matrixCall is how the test makes one row's call.
+type matrixCall struct {
+	run func(ctx context.Context, e *matrixEnv) error
+	// allowErrors are the error codes an allowed call may answer in the
+	// scenario (anything else from an allowed call is a failure too: a bad
+	// argument would hide the authorization decision).
+	allowErrors []string
+	// head marks S3 HEAD requests: their errors have no body, so a denial
+	// is only visible as HTTP 403.
+	head bool
+}
+
+// matrixCalls is the call of every row, with arguments that name the
+// cell's real resources.
+func matrixCalls() map[string]matrixCall {
+	ignore := func(_ any, err error) error { return err }
+	return map[string]matrixCall{
+		// --- IAM: root user credentials ---
+		"iam:GetUser": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetUser(ctx, &iam.GetUserInput{}))
+		}},
+		"iam:GetAccountSummary": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetAccountSummary(ctx, &iam.GetAccountSummaryInput{}))
+		}},
+		"iam:GetLoginProfile": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetLoginProfile(ctx, &iam.GetLoginProfileInput{}))
+		}},
+		"iam:CreateLoginProfile": {allowErrors: []string{"EntityAlreadyExists"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{}))
+		}},
+		"iam:DeleteLoginProfile": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{}))
+		}},
+		"iam:ListAccessKeys": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListAccessKeys(ctx, &iam.ListAccessKeysInput{}))
+		}},
+		"iam:CreateAccessKey": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreateAccessKey(ctx, &iam.CreateAccessKeyInput{}))
+		}},
+		"iam:UpdateAccessKey": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
+				AccessKeyId: aws.String(e.accessKeyID), Status: iamtypes.StatusTypeInactive}))
+		}},
+		"iam:DeleteAccessKey": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(e.accessKeyID)}))
+		}},
+		"iam:GetAccessKeyLastUsed": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(e.accessKeyID)}))
+		}},
+		"iam:ListSigningCertificates": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{}))
+		}},
+		"iam:DeleteSigningCertificate": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{
+				CertificateId: aws.String(e.certificateID)}))
+		}},
+		"iam:ListMFADevices": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListMFADevices(ctx, &iam.ListMFADevicesInput{}))
+		}},
+		"iam:DeactivateMFADevice": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: aws.String(e.mfaSerial)}))
+		}},
+		// The device is still enabled: an allowed call would be DeleteConflict.
+		"iam:DeleteVirtualMFADevice": {allowErrors: []string{"DeleteConflict"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(e.mfaSerial)}))
+		}},
+
+		// --- IAM: organization features and managed policies ---
+		"iam:EnableOrganizationsRootCredentialsManagement": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().EnableOrganizationsRootCredentialsManagement(ctx, &iam.EnableOrganizationsRootCredentialsManagementInput{}))
+		}},
+		"iam:EnableOrganizationsRootSessions": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().EnableOrganizationsRootSessions(ctx, &iam.EnableOrganizationsRootSessionsInput{}))
+		}},
+		"iam:DisableOrganizationsRootCredentialsManagement": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DisableOrganizationsRootCredentialsManagement(ctx, &iam.DisableOrganizationsRootCredentialsManagementInput{}))
+		}},
+		"iam:DisableOrganizationsRootSessions": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DisableOrganizationsRootSessions(ctx, &iam.DisableOrganizationsRootSessionsInput{}))
+		}},
+		"iam:ListOrganizationsFeatures": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{}))
+		}},
+		"iam:GetPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(policy.ARN(e.task))}))
+		}},
+		"iam:GetPolicyVersion": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{
+				PolicyArn: aws.String(policy.ARN(e.task)), VersionId: aws.String("v1")}))
+		}},
+		"iam:ListPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListPolicies(ctx, &iam.ListPoliciesInput{}))
+		}},
+
+		// --- S3 ---
+		"s3:ListBuckets": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListBuckets(ctx, &s3.ListBucketsInput{}))
+		}},
+		"s3:CreateBucket": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("matrix-new-" + e.account)}))
+		}},
+		"s3:HeadBucket": {head: true, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(e.bucket)}))
+		}},
+		// The bucket holds an object: an allowed call would be BucketNotEmpty.
+		"s3:DeleteBucket": {allowErrors: []string{"BucketNotEmpty"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(e.bucket),
+				Policy: aws.String(matrixOwnerPolicy(e.account, "s3:GetObject", "arn:aws:s3:::"+e.bucket+"/*"))}))
+		}},
+		"s3:DeleteBucketPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutObject": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("new"),
+				Body: strings.NewReader("new data")}))
+		}},
+		"s3:GetObject": {run: func(ctx context.Context, e *matrixEnv) error {
+			out, err := e.s3().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)})
+			if err != nil {
+				return err
+			}
+			defer out.Body.Close()
+			_, err = io.Copy(io.Discard, out.Body)
+			return err
+		}},
+		"s3:HeadObject": {head: true, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		"s3:DeleteObject": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		"s3:ListObjectsV2": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(e.bucket)}))
+		}},
+
+		// --- SQS ---
+		"sqs:CreateQueue": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("matrix-new")}))
+		}},
+		"sqs:GetQueueUrl": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(e.queueName)}))
+		}},
+		"sqs:ListQueues": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ListQueues(ctx, &sqs.ListQueuesInput{}))
+		}},
+		"sqs:DeleteQueue": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(e.queueURL)}))
+		}},
+		"sqs:GetQueueAttributes": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(e.queueURL),
+				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}}))
+		}},
+		"sqs:SetQueueAttributes": {run: func(ctx context.Context, e *matrixEnv) error {
+			arn := matrixQueueARN(store.QueueRef{AccountID: e.account, Region: matrixRegion, Name: e.queueName})
+			return ignore(e.sqs().SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(e.queueURL),
+				Attributes: map[string]string{"Policy": matrixOwnerPolicy(e.account, "sqs:SendMessage", arn)}}))
+		}},
+		"sqs:SendMessage": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(e.queueURL),
+				MessageBody: aws.String("from the root session")}))
+		}},
+		"sqs:ReceiveMessage": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL)}))
+		}},
+		// No receipt handle can be had (receiving is denied to everyone),
+		// so the handle is made up: an allowed call would be ReceiptHandleIsInvalid.
+		"sqs:DeleteMessage": {allowErrors: []string{"ReceiptHandleIsInvalid"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(e.queueURL),
+				ReceiptHandle: aws.String("matrix-receipt-handle")}))
+		}},
+
+		// --- STS ---
+		"sts:GetCallerIdentity": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))
+		}},
+		"sts:AssumeRole": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sts().AssumeRole(ctx, &sts.AssumeRoleInput{
+				RoleArn:         aws.String("arn:aws:iam::" + e.account + ":role/OrganizationAccountAccessRole"),
+				RoleSessionName: aws.String("matrix")}))
+		}},
+		"sts:AssumeRoot": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sts().AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(e.account),
+				TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(e.task))}}))
+		}},
+
+		// --- Organizations ---
+		"organizations:DescribeOrganization": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.org().DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}))
+		}},
+		"organizations:ListAccounts": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.org().ListAccounts(ctx, &organizations.ListAccountsInput{}))
+		}},
+	}
+}
+
+// matrixClassify turns a call's outcome into the matrix's decision:
+// AccessDenied (AccessDeniedException in JSON protocols; a bare 403 for
+// S3 HEAD requests) is a denial, success or any other error an allowance.
+func matrixClassify(err error, head bool) string {
+	if err == nil {
+		return matrixAllow
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "AccessDenied" || apiErr.ErrorCode() == "AccessDeniedException") {
+		return matrixDeny
+	}
+	var respErr *smithyhttp.ResponseError
+	if head && errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusForbidden {
+		return matrixDeny
+	}
+	return matrixAllow
+}
+
+// matrixOutcome describes a call's outcome for failure messages.
+func matrixOutcome(err error) string {
+	if err == nil {
+		return "success"
+	}
+	return err.Error()
+}
+
+// matrixErrorCode is err's AWS error code, "" when it has none.
+func matrixErrorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// TestMatrix makes every call of the matrix in a root session of every
+// task and compares the outcome with the expected decision.
+func TestMatrix(t *testing.T) {
+	rows := matrixLoad(t)
+	calls := matrixCalls()
+	srv := apitest.New(t)
+	srv.EnableRootAccess(t)
+	for _, task := range matrixTasks {
+		for _, row := range rows {
+			call, ok := calls[row.Operation]
+			require.True(t, ok, "no call for %s in matrixCalls", row.Operation)
+			t.Run(task+"/"+row.Operation, func(t *testing.T) {
+				t.Parallel()
+				tg := matrixSetup(t, srv)
+				e := &matrixEnv{matrixTarget: tg, srv: srv, task: task, creds: matrixAssumeRoot(t, srv, tg.account, task)}
+				err := call.run(context.Background(), e)
+
+				var respErr *smithyhttp.ResponseError
+				if errors.As(err, &respErr) {
+					require.Less(t, respErr.HTTPStatusCode(), http.StatusInternalServerError, "server error: %v", err)
+				}
+				want, got := row.expect(task), matrixClassify(err, call.head)
+				require.Equal(t, want, got, "%s in a %s session: the matrix says %s, the emulator answered %v (why %s: %s)",
+					row.Operation, task, want, matrixOutcome(err), want, row.Note)
+
+				switch {
+				case got == matrixAllow && err != nil:
+					require.Contains(t, call.allowErrors, matrixErrorCode(err),
+						"%s in a %s session is allowed but failed unexpectedly: %v", row.Operation, task, err)
+				case got == matrixDeny && row.DeniedBy == "" && !call.head:
+					// The task policy, not something else, must be what denies, and
+					// the action must be the one the matrix derived its row from.
+					var apiErr smithy.APIError
+					require.ErrorAs(t, err, &apiErr)
+					assert.Contains(t, apiErr.ErrorMessage(), "perform: "+row.Action+" on resource")
+					assert.Contains(t, apiErr.ErrorMessage(), "with an explicit deny in a session policy")
+				}
+			})
+		}
+	}
+}
+
+// TestMatrixCoversOperations keeps the matrix and the API table in step:
+// every IAM, S3, SQS and STS operation has a row (a new operation cannot be
+// added without deciding its row), every row is a served operation with the
+// action the table authorizes it as, and every row has a call in TestMatrix.
+func TestMatrixCoversOperations(t *testing.T) {
+	rows := matrixLoad(t)
+	byOp := map[string]matrixRow{}
+	for _, r := range rows {
+		byOp[r.Operation] = r
+	}
+	srv := apitest.New(t)
+	served := map[string]string{}
+	for _, o := range srv.API.Operations() {
+		name := o.Service + ":" + o.Name
+		served[name] = o.Action
+		if !slices.Contains([]string{"iam", "s3", "sqs", "sts"}, o.Service) {
+			continue
+		}
+		r, ok := byOp[name]
+		if !assert.True(t, ok, "%s (%s) has no row in %s: decide it for the five tasks", name, o.Action, matrixFile) {
+			continue
+		}
+		if o.Public {
+			for _, task := range matrixTasks {
+				assert.Equal(t, matrixAllow, r.expect(task), "%s needs no permission, so %s allows it", name, task)
+			}
+		}
+	}
+	calls := matrixCalls()
+	for _, r := range rows {
+		action, ok := served[r.Operation]
+		if assert.True(t, ok, "row %s is not an operation of the API table", r.Operation) {
+			assert.Equal(t, action, r.Action, "action of %s", r.Operation)
+		}
+		_, ok = calls[r.Operation]
+		assert.True(t, ok, "row %s has no call in matrixCalls", r.Operation)
+	}
+	for name := range calls {
+		_, ok := byOp[name]
+		assert.True(t, ok, "matrixCalls has a call for %s, which has no row", name)
+	}
+
+	var names []string
+	for _, p := range policy.TaskPolicies() {
+		names = append(names, p.Name)
+	}
+	assert.ElementsMatch(t, matrixTasks, names, "the matrix has a column per task policy")
+}
