@@ -191,8 +191,34 @@ func (m *Main) Run(ctx context.Context) error {
 			logger.Error("serve", "error", err)
 		}
 	}()
+	go m.purgeExpiredSessions(logger, clock)
 	m.printBanner()
 	return nil
+}
+
+// sessionRetention is how long an expired session is kept so that its
+// holder gets ExpiredToken rather than an unknown-key error.
+const sessionRetention = 24 * time.Hour
+
+// purgeExpiredSessions keeps the data file from growing with dead sessions:
+// at start and then hourly it deletes those expired for over a day of
+// emulated time. It stops when the server does.
+func (m *Main) purgeExpiredSessions(logger *slog.Logger, clock *api.Clock) {
+	ticker := time.NewTicker(time.Hour)
+	defer ticker.Stop()
+	for {
+		n, err := m.Store.PurgeExpiredCredentials(context.Background(), clock.Now().Add(-sessionRetention))
+		if err != nil {
+			logger.Warn("purge expired sessions", "error", err)
+		} else if n > 0 {
+			logger.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ticker.C:
+		case <-m.done:
+			return
+		}
+	}
 }
 
 // URL is the endpoint clients should use.
