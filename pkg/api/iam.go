@@ -36,6 +36,24 @@ type iamMembers[T any] struct {
 	Members []T `xml:"member"`
 }
 
+// iamDefaultMaxItems is IAM's default MaxItems.
+const iamDefaultMaxItems = 100
+
+// iamPage is one IAM page of a listing (scope as in paginateScoped):
+// Marker/MaxItems in, the page and the next Marker (IsTruncated when not
+// empty) out.
+func iamPage[T any, N int | int32](items []T, scope, marker string, maxItems *N) ([]T, string, error) {
+	max := iamDefaultMaxItems
+	if maxItems != nil {
+		max = int(*maxItems)
+	}
+	page, next, err := paginateScoped(items, scope, marker, max)
+	if errors.Is(err, errInvalidToken) {
+		return nil, "", newError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
+	}
+	return page, next, err
+}
+
 // The feature operations' errors have no error trait in the IAM model, so
 // their wire code is the shape name with its Exception suffix (the form the
 // SDKs match); messages are the model's documentation sentences.
@@ -337,9 +355,6 @@ type listPoliciesResult struct {
 	Marker      string `xml:",omitempty"`
 }
 
-// iamListPoliciesDefaultMax is IAM's default MaxItems.
-const iamListPoliciesDefaultMax = 100
-
 // iamListPolicies lists the task policies, ordered by name. Scope=Local and
 // OnlyAttached=true list nothing: there are no customer managed policies and
 // the task policies are attached to no entity. PolicyUsageFilter only
@@ -357,16 +372,10 @@ func (s *Server) iamListPolicies(_ context.Context, _ *call, in *listPoliciesInp
 			}
 		}
 	}
-	max := iamListPoliciesDefaultMax
-	if in.MaxItems != nil {
-		max = *in.MaxItems
-	}
 	// A marker is valid only for the listing (filter) it came from.
 	scope := strings.Join([]string{in.Scope, prefix, in.PolicyUsageFilter}, "|")
-	page, next, err := paginateScoped(all, scope, in.Marker, max)
-	if errors.Is(err, errInvalidToken) {
-		return nil, newError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
-	} else if err != nil {
+	page, next, err := iamPage(all, scope, in.Marker, in.MaxItems)
+	if err != nil {
 		return nil, err
 	}
 	return &listPoliciesResult{Policies: iamMembers[iamPolicy]{page}, IsTruncated: next != "", Marker: next}, nil

@@ -58,13 +58,13 @@ func credSubjectOf(c *call, userName string, needsRootSession bool) (credSubject
 	}
 	switch c.id.Kind {
 	case store.KindRootSession:
-		return credSubject{AccountID: acct, ARN: rootARN(acct)}, nil
+		return credSubject{AccountID: acct, ARN: store.RootUserARN(acct)}, nil
 	case store.KindRoot:
 		if needsRootSession {
 			return credSubject{}, newError(http.StatusBadRequest, "ValidationError",
 				"Must specify userName when calling with root user credentials; use an AssumeRoot session to act on the root user without one")
 		}
-		return credSubject{AccountID: acct, ARN: rootARN(acct)}, nil
+		return credSubject{AccountID: acct, ARN: store.RootUserARN(acct)}, nil
 	case store.KindUser:
 		arn := c.id.PrincipalARN
 		return credSubject{AccountID: acct, ARN: arn, UserName: arn[strings.LastIndex(arn, "/")+1:]}, nil
@@ -81,11 +81,7 @@ func credSubjectTarget[In any, P interface {
 	*In
 	subjectNamed
 }](_ *Server, _ context.Context, c *call, in P) (resource, error) {
-	sub, err := credSubjectOf(c, in.subjectUserName(), false)
-	if err != nil {
-		return resource{}, err
-	}
-	return resource{ARN: sub.ARN}, nil
+	return subjectResource(c, in.subjectUserName(), false)
 }
 
 // rootSessionSubjectTarget is credSubjectTarget for the calls that need an
@@ -94,7 +90,11 @@ func rootSessionSubjectTarget[In any, P interface {
 	*In
 	subjectNamed
 }](_ *Server, _ context.Context, c *call, in P) (resource, error) {
-	sub, err := credSubjectOf(c, in.subjectUserName(), true)
+	return subjectResource(c, in.subjectUserName(), true)
+}
+
+func subjectResource(c *call, userName string, needsRootSession bool) (resource, error) {
+	sub, err := credSubjectOf(c, userName, needsRootSession)
 	if err != nil {
 		return resource{}, err
 	}
@@ -118,6 +118,58 @@ func requireSubject(tx *store.Tx, sub credSubject) error {
 	}
 	_, err := subjectUser(tx, sub)
 	return err
+}
+
+// inSubject runs fn in one transaction of txn (s.store.View or
+// s.store.Update) once the subject is known to exist.
+func inSubject(ctx context.Context, txn txnFunc, sub credSubject, fn func(*store.Tx) error) error {
+	return txn(ctx, func(tx *store.Tx) error {
+		if err := requireSubject(tx, sub); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// changeSubject makes a change to an existing subject's credentials in one
+// transaction; what the store does not find is notFound.
+func (s *Server) changeSubject(ctx context.Context, sub credSubject, notFound *Error, change func(*store.Tx) error) (*noOutput, error) {
+	err := inSubject(ctx, s.store.Update, sub, func(tx *store.Tx) error {
+		err := change(tx)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// listSubject reads an existing subject's items and returns the page that
+// marker and maxItems ask for, each item as its wire shape, and the next
+// Marker ("" on the last page).
+func listSubject[T, S any](ctx context.Context, s *Server, sub credSubject, marker string, maxItems *int32,
+	read func(*store.Tx) ([]T, error), shape func(T) S) ([]S, string, error) {
+	var items []T
+	err := inSubject(ctx, s.store.View, sub, func(tx *store.Tx) error {
+		var err error
+		items, err = read(tx)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	page, next, err := iamPage(items, "", marker, maxItems)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]S, 0, len(page))
+	for _, item := range page {
+		out = append(out, shape(item))
+	}
+	return out, next, nil
 }
 
 func noSuchEntity(format string, args ...any) *Error {
@@ -166,29 +218,6 @@ func pageParams(v *validator, marker string, maxItems *int32) {
 	if maxItems != nil {
 		v.between("MaxItems", int64(*maxItems), 1, 1000)
 	}
-}
-
-// credListDefaultMax is IAM's default MaxItems.
-const credListDefaultMax = 100
-
-// credPage is one IAM page of a listing: Marker/MaxItems in,
-// IsTruncated/Marker out.
-func credPage[T any](items []T, marker string, maxItems *int32) ([]T, string, error) {
-	max := credListDefaultMax
-	if maxItems != nil {
-		max = int(*maxItems)
-	}
-	page, next, err := paginate(items, marker, max)
-	if errors.Is(err, errInvalidToken) {
-		return nil, "", newError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
-	}
-	return page, next, err
-}
-
-// memberList is a query-protocol list: <Name><member>…</member></Name>,
-// written (empty) even when it has no members, as IAM does.
-type memberList[T any] struct {
-	Members []T `xml:"member"`
 }
 
 // --- GetUser ---
@@ -362,10 +391,7 @@ func (s *Server) iamGetLoginProfile(ctx context.Context, c *call, in *loginProfi
 		return nil, err
 	}
 	var out loginProfileShape
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
+	err = inSubject(ctx, s.store.View, sub, func(tx *store.Tx) error {
 		if !sub.root() {
 			return noLoginProfile(sub) // the emulator keeps no IAM user passwords
 		}
@@ -429,10 +455,7 @@ func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createL
 		return nil, err
 	}
 	var out loginProfileShape
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
+	err = inSubject(ctx, s.store.Update, sub, func(tx *store.Tx) error {
 		if !sub.root() {
 			return newError(http.StatusNotImplemented, "NotImplemented",
 				"The emulator keeps no passwords for IAM users; CreateLoginProfile works on the root user in an AssumeRoot session")
@@ -458,23 +481,12 @@ func (s *Server) iamDeleteLoginProfile(ctx context.Context, c *call, in *loginPr
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
+	return s.changeSubject(ctx, sub, noLoginProfile(sub), func(tx *store.Tx) error {
 		if !sub.root() {
 			return noLoginProfile(sub)
 		}
-		err := tx.DeleteRootLoginProfile(sub.AccountID)
-		if errors.Is(err, store.ErrNotFound) {
-			return noLoginProfile(sub)
-		}
-		return err
+		return tx.DeleteRootLoginProfile(sub.AccountID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // --- Access keys ---
@@ -504,7 +516,7 @@ type accessKeyMetadata struct {
 }
 
 type listAccessKeysResult struct {
-	AccessKeyMetadata memberList[accessKeyMetadata]
+	AccessKeyMetadata iamMembers[accessKeyMetadata]
 	IsTruncated       bool
 	Marker            string `xml:",omitempty"`
 }
@@ -514,28 +526,15 @@ func (s *Server) iamListAccessKeys(ctx context.Context, c *call, in *listAccessK
 	if err != nil {
 		return nil, err
 	}
-	var keys []store.Credential
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
-		keys, err = tx.CredentialsOf(sub.ARN)
-		return err
-	})
+	keys, next, err := listSubject(ctx, s, sub, in.Marker, in.MaxItems,
+		func(tx *store.Tx) ([]store.Credential, error) { return tx.CredentialsOf(sub.ARN) },
+		func(k store.Credential) accessKeyMetadata {
+			return accessKeyMetadata{UserName: sub.UserName, AccessKeyID: k.AccessKeyID, Status: k.Status, CreateDate: xmlTime(k.CreatedAt)}
+		})
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := credPage(keys, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listAccessKeysResult{IsTruncated: next != "", Marker: next}
-	out.AccessKeyMetadata.Members = []accessKeyMetadata{}
-	for _, k := range page {
-		out.AccessKeyMetadata.Members = append(out.AccessKeyMetadata.Members, accessKeyMetadata{
-			UserName: sub.UserName, AccessKeyID: k.AccessKeyID, Status: k.Status, CreateDate: xmlTime(k.CreatedAt)})
-	}
-	return out, nil
+	return &listAccessKeysResult{AccessKeyMetadata: iamMembers[accessKeyMetadata]{keys}, IsTruncated: next != "", Marker: next}, nil
 }
 
 type accessKeyInput struct {
@@ -564,20 +563,9 @@ func (s *Server) iamDeleteAccessKey(ctx context.Context, c *call, in *accessKeyI
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
-		err := tx.DeleteAccessKeyOf(sub.ARN, in.AccessKeyID)
-		if errors.Is(err, store.ErrNotFound) {
-			return noAccessKey(in.AccessKeyID)
-		}
-		return err
+	return s.changeSubject(ctx, sub, noAccessKey(in.AccessKeyID), func(tx *store.Tx) error {
+		return tx.DeleteAccessKeyOf(sub.ARN, in.AccessKeyID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 type getAccessKeyLastUsedInput struct {
@@ -603,7 +591,7 @@ func getAccessKeyLastUsedTarget(s *Server, ctx context.Context, c *call, in *get
 		return resource{}, err
 	}
 	if c.id.IsRoot() {
-		return resource{ARN: rootARN(c.id.AccountID)}, nil
+		return resource{ARN: store.RootUserARN(c.id.AccountID)}, nil
 	}
 	return resource{ARN: c.id.PrincipalARN}, nil
 }
@@ -685,7 +673,7 @@ func (s *Server) iamCreateAccessKey(ctx context.Context, c *call, in *createAcce
 			}
 			kind, principalID = store.KindUser, p.ID
 		}
-		key, err = tx.AddAccessKey(kind, sub.AccountID, sub.ARN, principalID, "", "")
+		key, err = tx.CreateAccessKey(kind, sub.AccountID, sub.ARN, principalID, "", "")
 		if errors.Is(err, store.ErrLimitExceeded) {
 			return newError(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", store.MaxAccessKeys)
 		}
@@ -729,20 +717,9 @@ func (s *Server) iamUpdateAccessKey(ctx context.Context, c *call, in *updateAcce
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
-		err := tx.SetAccessKeyStatus(sub.ARN, in.AccessKeyID, in.Status)
-		if errors.Is(err, store.ErrNotFound) {
-			return noAccessKey(in.AccessKeyID)
-		}
-		return err
+	return s.changeSubject(ctx, sub, noAccessKey(in.AccessKeyID), func(tx *store.Tx) error {
+		return tx.SetAccessKeyStatus(sub.ARN, in.AccessKeyID, in.Status)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // --- Signing certificates ---
@@ -771,7 +748,7 @@ type signingCertificateShape struct {
 }
 
 type listSigningCertificatesResult struct {
-	Certificates memberList[signingCertificateShape]
+	Certificates iamMembers[signingCertificateShape]
 	IsTruncated  bool
 	Marker       string `xml:",omitempty"`
 }
@@ -781,32 +758,22 @@ func (s *Server) iamListSigningCertificates(ctx context.Context, c *call, in *li
 	if err != nil {
 		return nil, err
 	}
-	var certs []store.SigningCertificate
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
-		if !sub.root() {
-			return nil // IAM users have no certificates in the emulator
-		}
-		u, err := tx.RootUser(sub.AccountID)
-		certs = u.SigningCertificates
-		return err
-	})
+	certs, next, err := listSubject(ctx, s, sub, in.Marker, in.MaxItems,
+		func(tx *store.Tx) ([]store.SigningCertificate, error) {
+			if !sub.root() {
+				return nil, nil // IAM users have no certificates in the emulator
+			}
+			u, err := tx.RootUser(sub.AccountID)
+			return u.SigningCertificates, err
+		},
+		func(cert store.SigningCertificate) signingCertificateShape {
+			return signingCertificateShape{UserName: sub.displayName(), CertificateID: cert.ID,
+				CertificateBody: cert.Body, Status: cert.Status, UploadDate: xmlTime(cert.UploadedAt)}
+		})
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := credPage(certs, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listSigningCertificatesResult{IsTruncated: next != "", Marker: next}
-	out.Certificates.Members = []signingCertificateShape{}
-	for _, cert := range page {
-		out.Certificates.Members = append(out.Certificates.Members, signingCertificateShape{UserName: sub.displayName(),
-			CertificateID: cert.ID, CertificateBody: cert.Body, Status: cert.Status, UploadDate: xmlTime(cert.UploadedAt)})
-	}
-	return out, nil
+	return &listSigningCertificatesResult{Certificates: iamMembers[signingCertificateShape]{certs}, IsTruncated: next != "", Marker: next}, nil
 }
 
 type deleteSigningCertificateInput struct {
@@ -832,23 +799,12 @@ func (s *Server) iamDeleteSigningCertificate(ctx context.Context, c *call, in *d
 		return nil, err
 	}
 	notFound := noSuchEntity("The Certificate with id %s cannot be found.", in.CertificateID)
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
+	return s.changeSubject(ctx, sub, notFound, func(tx *store.Tx) error {
 		if !sub.root() {
 			return notFound
 		}
-		err := tx.DeleteRootSigningCertificate(sub.AccountID, in.CertificateID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound
-		}
-		return err
+		return tx.DeleteRootSigningCertificate(sub.AccountID, in.CertificateID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // --- MFA devices ---
@@ -875,7 +831,7 @@ type mfaDeviceShape struct {
 }
 
 type listMFADevicesResult struct {
-	MFADevices  memberList[mfaDeviceShape]
+	MFADevices  iamMembers[mfaDeviceShape]
 	IsTruncated bool
 	Marker      string `xml:",omitempty"`
 }
@@ -887,32 +843,21 @@ func (s *Server) iamListMFADevices(ctx context.Context, c *call, in *listMFADevi
 	if err != nil {
 		return nil, err
 	}
-	var devices []store.MFADevice
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
-		if !sub.root() {
-			return nil // IAM users have no MFA devices in the emulator
-		}
-		u, err := tx.RootUser(sub.AccountID)
-		devices = u.EnabledMFADevices()
-		return err
-	})
+	devices, next, err := listSubject(ctx, s, sub, in.Marker, in.MaxItems,
+		func(tx *store.Tx) ([]store.MFADevice, error) {
+			if !sub.root() {
+				return nil, nil // IAM users have no MFA devices in the emulator
+			}
+			u, err := tx.RootUser(sub.AccountID)
+			return u.EnabledMFADevices(), err
+		},
+		func(d store.MFADevice) mfaDeviceShape {
+			return mfaDeviceShape{UserName: sub.displayName(), SerialNumber: d.SerialNumber, EnableDate: xmlTime(d.EnabledAt)}
+		})
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := credPage(devices, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listMFADevicesResult{IsTruncated: next != "", Marker: next}
-	out.MFADevices.Members = []mfaDeviceShape{}
-	for _, d := range page {
-		out.MFADevices.Members = append(out.MFADevices.Members, mfaDeviceShape{UserName: sub.displayName(),
-			SerialNumber: d.SerialNumber, EnableDate: xmlTime(d.EnabledAt)})
-	}
-	return out, nil
+	return &listMFADevicesResult{MFADevices: iamMembers[mfaDeviceShape]{devices}, IsTruncated: next != "", Marker: next}, nil
 }
 
 type deactivateMFADeviceInput struct {
@@ -940,23 +885,12 @@ func (s *Server) iamDeactivateMFADevice(ctx context.Context, c *call, in *deacti
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := requireSubject(tx, sub); err != nil {
-			return err
-		}
+	return s.changeSubject(ctx, sub, noMFADevice(in.SerialNumber), func(tx *store.Tx) error {
 		if !sub.root() {
 			return noMFADevice(in.SerialNumber)
 		}
-		err := tx.DeactivateRootMFADevice(sub.AccountID, in.SerialNumber)
-		if errors.Is(err, store.ErrNotFound) {
-			return noMFADevice(in.SerialNumber)
-		}
-		return err
+		return tx.DeactivateRootMFADevice(sub.AccountID, in.SerialNumber)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 type deleteVirtualMFADeviceInput struct {

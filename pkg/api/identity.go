@@ -32,9 +32,6 @@ func (id Identity) IsRoot() bool {
 	return id.Kind == store.KindRoot || id.Kind == store.KindRootSession
 }
 
-// rootARN is the ARN of an account's root user.
-func rootARN(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }
-
 // identityOf derives the caller identity from the credential that signed.
 func identityOf(c store.Credential) Identity {
 	id := Identity{Kind: c.Kind, AccountID: c.AccountID, AccessKeyID: c.AccessKeyID,
@@ -42,7 +39,7 @@ func identityOf(c store.Credential) Identity {
 		ExpiresAt: c.ExpiresAt, SessionIssued: c.CreatedAt}
 	switch c.Kind {
 	case store.KindRoot, store.KindRootSession:
-		id.ARN, id.UserID, id.PrincipalARN = rootARN(c.AccountID), c.AccountID, rootARN(c.AccountID)
+		id.ARN, id.UserID, id.PrincipalARN = store.RootUserARN(c.AccountID), c.AccountID, store.RootUserARN(c.AccountID)
 	case store.KindRoleSession:
 		id.ARN = assumedRoleARN(c.PrincipalARN, c.SessionName)
 		id.UserID = c.PrincipalID + ":" + c.SessionName

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+
+	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // opKey names a wire operation: the service's signing name and the
@@ -52,6 +54,10 @@ type targetFunc[In any] func(s *Server, ctx context.Context, c *call, in *In) (r
 
 // handlerFunc runs an operation and returns its output wire struct.
 type handlerFunc[In, Out any] func(s *Server, ctx context.Context, c *call, in *In) (*Out, error)
+
+// txnFunc is s.store.View or s.store.Update, for handler helpers that run
+// their work in whichever transaction the operation needs.
+type txnFunc func(context.Context, func(*store.Tx) error) error
 
 // noOutput is the output of operations whose response has no result element.
 type noOutput struct{}

@@ -142,6 +142,20 @@ func (v *orgInput) result() error {
 	return v.err
 }
 
+// orgPageInput is the input of the listings that take nothing but
+// NextToken and MaxResults (ListRoots, ListAccounts,
+// ListAWSServiceAccessForOrganization).
+type orgPageInput struct {
+	NextToken  string
+	MaxResults *int32
+}
+
+func (in *orgPageInput) validate() error {
+	v := &orgInput{}
+	v.maxResults(in.MaxResults)
+	return v.result()
+}
+
 // orgPage returns one page of a listing, mapping a bad NextToken to
 // Organizations' error.
 func orgPage[T any](items []T, scope, token string, maxResults *int32) ([]T, string, error) {
@@ -196,6 +210,36 @@ func callerOrganization(tx *store.Tx, c *call, access orgAccess) (store.Organiza
 		return org, nil
 	}
 	return store.Organization{}, orgAccessDenied()
+}
+
+// orgCall runs fn on the caller's organization in one transaction of txn
+// once callerOrganization let the caller in, and returns the output fn
+// filled in.
+func orgCall[Out any](ctx context.Context, txn txnFunc, c *call, access orgAccess,
+	fn func(tx *store.Tx, org store.Organization, out *Out) error) (*Out, error) {
+	out := new(Out)
+	err := txn(ctx, func(tx *store.Tx) error {
+		org, err := callerOrganization(tx, c, access)
+		if err != nil {
+			return err
+		}
+		return fn(tx, org, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// orgChange runs change on the caller's organization in one transaction
+// and stores the organization it changed.
+func (s *Server) orgChange(ctx context.Context, c *call, access orgAccess, change func(tx *store.Tx, org *store.Organization) error) (*noOutput, error) {
+	return orgCall(ctx, s.store.Update, c, access, func(tx *store.Tx, org store.Organization, _ *noOutput) error {
+		if err := change(tx, &org); err != nil {
+			return err
+		}
+		return tx.PutOrganization(org)
+	})
 }
 
 // memberAccount returns the account id if it belongs to org now;
@@ -329,16 +373,17 @@ func (in *createOrganizationInput) validate() error {
 	return v.result()
 }
 
-type createOrganizationResult struct {
+// organizationResult is the output of CreateOrganization and DescribeOrganization.
+type organizationResult struct {
 	Organization orgOrganization
 }
 
-func (s *Server) orgCreateOrganization(ctx context.Context, c *call, in *createOrganizationInput) (*createOrganizationResult, error) {
+func (s *Server) orgCreateOrganization(ctx context.Context, c *call, in *createOrganizationInput) (*organizationResult, error) {
 	featureSet := in.FeatureSet
 	if featureSet == "" {
 		featureSet = "ALL"
 	}
-	out := &createOrganizationResult{}
+	out := &organizationResult{}
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		org, err := tx.CreateOrganization(c.id.AccountID, featureSet)
 		if errors.Is(err, store.ErrConflict) {
@@ -359,59 +404,28 @@ func (s *Server) orgCreateOrganization(ctx context.Context, c *call, in *createO
 
 type describeOrganizationInput struct{}
 
-type describeOrganizationResult struct {
-	Organization orgOrganization
-}
-
-func (s *Server) orgDescribeOrganization(ctx context.Context, c *call, _ *describeOrganizationInput) (*describeOrganizationResult, error) {
-	out := &describeOrganizationResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgAnyMember)
-		if err != nil {
-			return err
-		}
+func (s *Server) orgDescribeOrganization(ctx context.Context, c *call, _ *describeOrganizationInput) (*organizationResult, error) {
+	return orgCall(ctx, s.store.View, c, orgAnyMember, func(tx *store.Tx, org store.Organization, out *organizationResult) error {
+		var err error
 		out.Organization, err = orgOrganizationOf(tx, org)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- ListRoots ---
-
-type listRootsInput struct {
-	NextToken  string
-	MaxResults *int32
-}
-
-func (in *listRootsInput) validate() error {
-	v := &orgInput{}
-	v.maxResults(in.MaxResults)
-	return v.result()
-}
 
 type listRootsResult struct {
 	Roots     []orgRoot
 	NextToken string `json:",omitempty"`
 }
 
-func (s *Server) orgListRoots(ctx context.Context, c *call, in *listRootsInput) (*listRootsResult, error) {
-	out := &listRootsResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+func (s *Server) orgListRoots(ctx context.Context, c *call, in *orgPageInput) (*listRootsResult, error) {
+	return orgCall(ctx, s.store.View, c, orgReader, func(_ *store.Tx, org store.Organization, out *listRootsResult) error {
 		roots := []orgRoot{{ID: org.RootID, Arn: orgRootARN(org), Name: orgRootName, PolicyTypes: []orgPolicyTypeSummary{}}}
+		var err error
 		out.Roots, out.NextToken, err = orgPage(roots, "", in.NextToken, in.MaxResults)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- CreateAccount ---
@@ -463,7 +477,9 @@ func (in *createAccountInput) validate() error {
 	return v.result()
 }
 
-type createAccountResult struct {
+// createAccountStatusResult is the output of CreateAccount and
+// DescribeCreateAccountStatus.
+type createAccountStatusResult struct {
 	CreateAccountStatus orgCreateAccountStatus
 }
 
@@ -472,21 +488,16 @@ type createAccountResult struct {
 // request reads IN_PROGRESS until then (store.CreateAccountStatus.State).
 // A taken email address fails the request, as AWS does, asynchronously:
 // the request is accepted and later reads FAILED with EMAIL_ALREADY_EXISTS.
-func (s *Server) orgCreateAccount(ctx context.Context, c *call, in *createAccountInput) (*createAccountResult, error) {
+func (s *Server) orgCreateAccount(ctx context.Context, c *call, in *createAccountInput) (*createAccountStatusResult, error) {
 	roleName := in.RoleName
 	if roleName == "" {
 		roleName = orgDefaultRoleName
 	}
-	out := &createAccountResult{}
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgManager)
-		if err != nil {
-			return err
-		}
+	return orgCall(ctx, s.store.Update, c, orgManager, func(tx *store.Tx, org store.Organization, out *createAccountStatusResult) error {
 		now := tx.Now()
 		st := store.CreateAccountStatus{ID: store.NewCreateAccountRequestID(), OrganizationID: org.ID,
 			AccountName: in.AccountName, RequestedAt: now, CompletesAt: now.Add(s.createAccountDelay)}
-		_, err = tx.AccountByEmail(in.Email)
+		_, err := tx.AccountByEmail(in.Email)
 		switch {
 		case err == nil:
 			st.FailureReason = "EMAIL_ALREADY_EXISTS"
@@ -506,10 +517,6 @@ func (s *Server) orgCreateAccount(ctx context.Context, c *call, in *createAccoun
 		out.CreateAccountStatus = orgStatusOf(st, now)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- DescribeCreateAccountStatus ---
@@ -526,17 +533,8 @@ func (in *describeCreateAccountStatusInput) validate() error {
 	return v.result()
 }
 
-type describeCreateAccountStatusResult struct {
-	CreateAccountStatus orgCreateAccountStatus
-}
-
-func (s *Server) orgDescribeCreateAccountStatus(ctx context.Context, c *call, in *describeCreateAccountStatusInput) (*describeCreateAccountStatusResult, error) {
-	out := &describeCreateAccountStatusResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+func (s *Server) orgDescribeCreateAccountStatus(ctx context.Context, c *call, in *describeCreateAccountStatusInput) (*createAccountStatusResult, error) {
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *createAccountStatusResult) error {
 		st, err := tx.CreateAccountStatus(in.CreateAccountRequestID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && st.OrganizationID != org.ID) {
 			return orgError("CreateAccountStatusNotFoundException",
@@ -547,10 +545,6 @@ func (s *Server) orgDescribeCreateAccountStatus(ctx context.Context, c *call, in
 		out.CreateAccountStatus = orgStatusOf(st, tx.Now())
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- ListCreateAccountStatus ---
@@ -576,12 +570,7 @@ type listCreateAccountStatusResult struct {
 }
 
 func (s *Server) orgListCreateAccountStatus(ctx context.Context, c *call, in *listCreateAccountStatusInput) (*listCreateAccountStatusResult, error) {
-	out := &listCreateAccountStatusResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *listCreateAccountStatusResult) error {
 		all, err := tx.CreateAccountStatuses(org.ID)
 		if err != nil {
 			return err
@@ -600,48 +589,30 @@ func (s *Server) orgListCreateAccountStatus(ctx context.Context, c *call, in *li
 		out.CreateAccountStatuses, out.NextToken, err = orgPage(matching, strings.Join(states, ","), in.NextToken, in.MaxResults)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- ListAccounts ---
-
-type listAccountsInput struct {
-	NextToken  string
-	MaxResults *int32
-}
-
-func (in *listAccountsInput) validate() error {
-	v := &orgInput{}
-	v.maxResults(in.MaxResults)
-	return v.result()
-}
 
 type listAccountsResult struct {
 	Accounts  []orgAccount
 	NextToken string `json:",omitempty"`
 }
 
-func (s *Server) orgListAccounts(ctx context.Context, c *call, in *listAccountsInput) (*listAccountsResult, error) {
-	out := &listAccountsResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
-		accts, err := tx.OrganizationAccounts(org.ID)
-		if err != nil {
-			return err
-		}
-		out.Accounts, out.NextToken, err = orgPage(orgAccountsOf(org, accts), "", in.NextToken, in.MaxResults)
+func (s *Server) orgListAccounts(ctx context.Context, c *call, in *orgPageInput) (*listAccountsResult, error) {
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *listAccountsResult) error {
+		var err error
+		out.Accounts, out.NextToken, err = orgAccountsPage(tx, org, "", in.NextToken, in.MaxResults)
 		return err
 	})
+}
+
+// orgAccountsPage is a page of the organization's accounts (scope as orgPage's).
+func orgAccountsPage(tx *store.Tx, org store.Organization, scope, token string, maxResults *int32) ([]orgAccount, string, error) {
+	accts, err := tx.OrganizationAccounts(org.ID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return out, nil
+	return orgPage(orgAccountsOf(org, accts), scope, token, maxResults)
 }
 
 // --- ListAccountsForParent ---
@@ -661,34 +632,18 @@ func (in *listAccountsForParentInput) validate() error {
 	return v.result()
 }
 
-type listAccountsForParentResult struct {
-	Accounts  []orgAccount
-	NextToken string `json:",omitempty"`
-}
-
 // orgListAccountsForParent lists the root's accounts: the emulator has no
-// OUs, so every account is directly under the root.
-func (s *Server) orgListAccountsForParent(ctx context.Context, c *call, in *listAccountsForParentInput) (*listAccountsForParentResult, error) {
-	out := &listAccountsForParentResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+// OUs, so every account is directly under the root. Its output has the
+// members of ListAccounts' (listAccountsResult).
+func (s *Server) orgListAccountsForParent(ctx context.Context, c *call, in *listAccountsForParentInput) (*listAccountsResult, error) {
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *listAccountsResult) error {
 		if in.ParentID != org.RootID {
 			return orgError("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
 		}
-		accts, err := tx.OrganizationAccounts(org.ID)
-		if err != nil {
-			return err
-		}
-		out.Accounts, out.NextToken, err = orgPage(orgAccountsOf(org, accts), in.ParentID, in.NextToken, in.MaxResults)
+		var err error
+		out.Accounts, out.NextToken, err = orgAccountsPage(tx, org, in.ParentID, in.NextToken, in.MaxResults)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- DescribeAccount ---
@@ -710,12 +665,7 @@ type describeAccountResult struct {
 }
 
 func (s *Server) orgDescribeAccount(ctx context.Context, c *call, in *describeAccountInput) (*describeAccountResult, error) {
-	out := &describeAccountResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *describeAccountResult) error {
 		acct, err := memberAccount(tx, org, in.AccountID)
 		if err != nil {
 			return err
@@ -723,10 +673,6 @@ func (s *Server) orgDescribeAccount(ctx context.Context, c *call, in *describeAc
 		out.Account = orgAccountOf(org, acct)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- EnableAWSServiceAccess / DisableAWSServiceAccess ---
@@ -747,21 +693,13 @@ func (in *serviceAccessInput) validate() error {
 // service principal (the emulator does not know AWS's list of integrated
 // services); enabling it again keeps the original date.
 func (s *Server) orgEnableAWSServiceAccess(ctx context.Context, c *call, in *serviceAccessInput) (*noOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgManager)
-		if err != nil {
-			return err
-		}
+	return s.orgChange(ctx, c, orgManager, func(tx *store.Tx, org *store.Organization) error {
 		if org.FeatureSet != "ALL" {
 			return orgNotAllFeatures()
 		}
 		org.EnableServiceAccess(in.ServicePrincipal, tx.Now())
-		return tx.PutOrganization(org)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // orgDisableAWSServiceAccess disables trusted access (a no-op when it was
@@ -770,11 +708,7 @@ func (s *Server) orgEnableAWSServiceAccess(ctx context.Context, c *call, in *ser
 // IAM cannot run without trusted access: AssumeRoot and root credential
 // management stop until trusted access and the features are enabled again.
 func (s *Server) orgDisableAWSServiceAccess(ctx context.Context, c *call, in *serviceAccessInput) (*noOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgManager)
-		if err != nil {
-			return err
-		}
+	return s.orgChange(ctx, c, orgManager, func(_ *store.Tx, org *store.Organization) error {
 		if org.FeatureSet != "ALL" {
 			return orgNotAllFeatures()
 		}
@@ -782,39 +716,19 @@ func (s *Server) orgDisableAWSServiceAccess(ctx context.Context, c *call, in *se
 		if in.ServicePrincipal == iamServicePrincipal {
 			org.RootCredentialsManagement, org.RootSessions = false, false
 		}
-		return tx.PutOrganization(org)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // --- ListAWSServiceAccessForOrganization ---
-
-type listAWSServiceAccessInput struct {
-	NextToken  string
-	MaxResults *int32
-}
-
-func (in *listAWSServiceAccessInput) validate() error {
-	v := &orgInput{}
-	v.maxResults(in.MaxResults)
-	return v.result()
-}
 
 type listAWSServiceAccessResult struct {
 	EnabledServicePrincipals []orgEnabledServicePrincipal
 	NextToken                string `json:",omitempty"`
 }
 
-func (s *Server) orgListAWSServiceAccessForOrganization(ctx context.Context, c *call, in *listAWSServiceAccessInput) (*listAWSServiceAccessResult, error) {
-	out := &listAWSServiceAccessResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+func (s *Server) orgListAWSServiceAccessForOrganization(ctx context.Context, c *call, in *orgPageInput) (*listAWSServiceAccessResult, error) {
+	return orgCall(ctx, s.store.View, c, orgReader, func(_ *store.Tx, org store.Organization, out *listAWSServiceAccessResult) error {
 		if org.FeatureSet != "ALL" {
 			return orgNotAllFeatures()
 		}
@@ -823,13 +737,10 @@ func (s *Server) orgListAWSServiceAccessForOrganization(ctx context.Context, c *
 			all = append(all, orgEnabledServicePrincipal{ServicePrincipal: sp, DateEnabled: epochTime(at)})
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i].ServicePrincipal < all[j].ServicePrincipal })
+		var err error
 		out.EnabledServicePrincipals, out.NextToken, err = orgPage(all, "", in.NextToken, in.MaxResults)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // --- RegisterDelegatedAdministrator / DeregisterDelegatedAdministrator ---
@@ -854,16 +765,12 @@ func (in *delegatedAdministratorInput) validate() error {
 // administrator for a service whose trusted access is enabled. IAM (root
 // access management) allows one delegated administrator at a time.
 func (s *Server) orgRegisterDelegatedAdministrator(ctx context.Context, c *call, in *delegatedAdministratorInput) (*noOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgManager)
-		if err != nil {
-			return err
-		}
+	return s.orgChange(ctx, c, orgManager, func(tx *store.Tx, org *store.Organization) error {
 		if in.AccountID == org.ManagementAccountID {
 			return orgConstraint("CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
 				"You attempted to register the management account of the organization as a delegated administrator for an AWS service integrated with Organizations. You can designate only a member account as a delegated administrator.")
 		}
-		if _, err := memberAccount(tx, org, in.AccountID); err != nil {
+		if _, err := memberAccount(tx, *org, in.AccountID); err != nil {
 			return err
 		}
 		if !org.ServiceAccessEnabled(in.ServicePrincipal) {
@@ -879,41 +786,29 @@ func (s *Server) orgRegisterDelegatedAdministrator(ctx context.Context, c *call,
 				"You attempted to register an AWS account as a delegated administrator for an AWS service that already has a delegated administrator. To complete this operation, you must first deregister any existing delegated administrators for this service.")
 		}
 		org.AddDelegatedAdministrator(in.ServicePrincipal, in.AccountID, tx.Now())
-		return tx.PutOrganization(org)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // orgDeregisterDelegatedAdministrator removes a delegated administrator. The
 // management account may remove any; IAM's delegated administrator may also
 // remove itself for IAM.
 func (s *Server) orgDeregisterDelegatedAdministrator(ctx context.Context, c *call, in *delegatedAdministratorInput) (*noOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgAnyMember)
-		if err != nil {
-			return err
-		}
+	return s.orgChange(ctx, c, orgAnyMember, func(tx *store.Tx, org *store.Organization) error {
 		self := in.ServicePrincipal == iamServicePrincipal && in.AccountID == c.id.AccountID &&
 			org.IsDelegatedAdministrator(iamServicePrincipal, c.id.AccountID)
 		if c.id.AccountID != org.ManagementAccountID && !self {
 			return orgAccessDenied()
 		}
-		if _, err := memberAccount(tx, org, in.AccountID); err != nil {
+		if _, err := memberAccount(tx, *org, in.AccountID); err != nil {
 			return err
 		}
 		if !org.RemoveDelegatedAdministrator(in.ServicePrincipal, in.AccountID) {
 			return orgError("AccountNotRegisteredException",
 				"The provided account is not a registered delegated administrator for this service.")
 		}
-		return tx.PutOrganization(org)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &noOutput{}, nil
 }
 
 // --- ListDelegatedAdministrators ---
@@ -942,12 +837,7 @@ type listDelegatedAdministratorsResult struct {
 // oldest delegation first. Without a ServicePrincipal filter an account
 // that administers several services shows its earliest delegation date.
 func (s *Server) orgListDelegatedAdministrators(ctx context.Context, c *call, in *listDelegatedAdministratorsInput) (*listDelegatedAdministratorsResult, error) {
-	out := &listDelegatedAdministratorsResult{}
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		org, err := callerOrganization(tx, c, orgReader)
-		if err != nil {
-			return err
-		}
+	return orgCall(ctx, s.store.View, c, orgReader, func(tx *store.Tx, org store.Organization, out *listDelegatedAdministratorsResult) error {
 		since := map[string]time.Time{}
 		for sp, ds := range org.DelegatedAdministrators {
 			if in.ServicePrincipal != "" && sp != in.ServicePrincipal {
@@ -976,11 +866,8 @@ func (s *Server) orgListDelegatedAdministrators(ctx context.Context, c *call, in
 			}
 			return all[i].ID < all[j].ID
 		})
+		var err error
 		out.DelegatedAdministrators, out.NextToken, err = orgPage(all, in.ServicePrincipal, in.NextToken, in.MaxResults)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

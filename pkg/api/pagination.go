@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// errInvalidToken is returned by paginate for a token it did not issue (or
+// errInvalidToken is returned by paginateScoped for a token it did not issue (or
 // issued for another listing). Each service maps it to its own error:
 // Organizations' InvalidInputException INVALID_NEXT_TOKEN, IAM's
 // ValidationError for a bad Marker, SQS's InvalidParameterValue…
@@ -18,24 +18,19 @@ var errInvalidToken = errors.New("invalid pagination token")
 // old tokens instead of misreading them.
 const tokenPrefix = "p1"
 
-// paginate returns the page of items that starts where token (empty: the
-// first page) says, at most max items (max <= 0: everything left; callers
-// apply their service's default and bounds first), and the token of the
-// next page, empty on the last page. The token is opaque to clients: base64
-// of the offset and a tag naming the element type, so that a token from one
-// kind of listing is refused by another. Listings must be in a stable order
-// (store lists are) for offsets to stay meaningful between calls.
+// paginateScoped returns the page of items that starts where token (empty:
+// the first page) says, at most max items (max <= 0: everything left;
+// callers apply their service's default and bounds first), and the token of
+// the next page, empty on the last page. The token is opaque to clients:
+// base64 of the offset and a tag naming the element type and the scope, so
+// that a token from one kind of listing is refused by another. The scope
+// ("" for none) tells apart listings of one element type that must not
+// accept each other's tokens (e.g. the listing's filter: a token from a
+// filtered listing is refused by the unfiltered one). Listings must be in a
+// stable order (store lists are) for offsets to stay meaningful between calls.
 //
 // IAM-style Marker/MaxItems/IsTruncated map onto it directly: Marker is the
 // token, IsTruncated is next != "" and the response Marker is next.
-func paginate[T any](items []T, token string, max int) (page []T, next string, err error) {
-	return paginateScoped(items, "", token, max)
-}
-
-// paginateScoped is paginate with a scope added to the tag, for listings of
-// one element type that must not accept each other's tokens (e.g. the
-// listing's filter: a token from a filtered listing is refused by the
-// unfiltered one).
 func paginateScoped[T any](items []T, scope, token string, max int) (page []T, next string, err error) {
 	tag := reflect.TypeFor[T]().String()
 	if scope != "" {

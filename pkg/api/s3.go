@@ -300,16 +300,19 @@ func s3ObjectTarget(_ *call, req *s3Request) resource {
 
 // --- Errors ---
 
-func noSuchBucket(bucket string) *Error {
-	e := newError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+// bucketError is an S3 error about a bucket, which S3 names in <BucketName>.
+func bucketError(status int, code, msg, bucket string) *Error {
+	e := newError(status, code, "%s", msg)
 	e.Extra = map[string]string{"BucketName": bucket}
 	return e
 }
 
+func noSuchBucket(bucket string) *Error {
+	return bucketError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist", bucket)
+}
+
 func invalidBucketName(bucket string) *Error {
-	e := newError(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
-	e.Extra = map[string]string{"BucketName": bucket}
-	return e
+	return bucketError(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.", bucket)
 }
 
 func invalidArgument(msg, name, value string) *Error {
@@ -464,15 +467,11 @@ func (s *Server) s3CreateBucket(ctx context.Context, c *call, req *s3Request) er
 	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.Bucket(req.bucket); err == nil {
 			if existing.Owner == c.id.AccountID {
-				e := newError(http.StatusConflict, "BucketAlreadyOwnedByYou",
-					"Your previous request to create the named bucket succeeded and you already own it.")
-				e.Extra = map[string]string{"BucketName": req.bucket}
-				return e
+				return bucketError(http.StatusConflict, "BucketAlreadyOwnedByYou",
+					"Your previous request to create the named bucket succeeded and you already own it.", req.bucket)
 			}
-			e := newError(http.StatusConflict, "BucketAlreadyExists",
-				"The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
-			e.Extra = map[string]string{"BucketName": req.bucket}
-			return e
+			return bucketError(http.StatusConflict, "BucketAlreadyExists",
+				"The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", req.bucket)
 		}
 		_, err := tx.CreateBucket(store.Bucket{Name: req.bucket, Owner: c.id.AccountID, Region: region})
 		return err
@@ -526,9 +525,7 @@ func (s *Server) s3DeleteBucket(ctx context.Context, c *call, req *s3Request) er
 	case errors.Is(err, store.ErrNotFound):
 		return noSuchBucket(req.bucket)
 	case errors.Is(err, store.ErrConflict):
-		e := newError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty")
-		e.Extra = map[string]string{"BucketName": req.bucket}
-		return e
+		return bucketError(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty", req.bucket)
 	case err != nil:
 		return err
 	}
@@ -556,9 +553,7 @@ func (s *Server) s3GetBucketPolicy(_ context.Context, c *call, req *s3Request) e
 		return err
 	}
 	if req.bucketRec.Policy == "" {
-		e := newError(http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist")
-		e.Extra = map[string]string{"BucketName": req.bucket}
-		return e
+		return bucketError(http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist", req.bucket)
 	}
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.Header().Set("Content-Length", strconv.Itoa(len(req.bucketRec.Policy)))
@@ -577,16 +572,21 @@ func (s *Server) s3PutBucketPolicy(ctx context.Context, c *call, req *s3Request)
 	if err := validateBucketPolicy(req.bucket, req.body); err != nil {
 		return err
 	}
+	return s.setBucketPolicy(ctx, c, req.bucket, string(req.body))
+}
+
+// setBucketPolicy replaces a bucket's policy ("": none) and answers 204.
+func (s *Server) setBucketPolicy(ctx context.Context, c *call, bucket, doc string) error {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		b, err := tx.Bucket(req.bucket)
+		b, err := tx.Bucket(bucket)
 		if err != nil {
 			return err
 		}
-		b.Policy = string(req.body)
+		b.Policy = doc
 		return tx.PutBucket(b)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return noSuchBucket(req.bucket)
+		return noSuchBucket(bucket)
 	}
 	if err != nil {
 		return err
@@ -659,53 +659,14 @@ func bucketPolicyResource(bucket, r string) bool {
 		return false
 	}
 	bucketPart, _, _ := strings.Cut(rest, "/")
-	return wildcardMatch(bucketPart, bucket)
-}
-
-// wildcardMatch matches s against a pattern with * (any run) and ? (one character).
-func wildcardMatch(pattern, s string) bool {
-	star, mark := -1, 0
-	p, i := 0, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p, mark = star+1, mark+1
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
+	return policy.Match(bucketPart, bucket)
 }
 
 func (s *Server) s3DeleteBucketPolicy(ctx context.Context, c *call, req *s3Request) error {
 	if err := checkPolicyOwner(c, req); err != nil {
 		return err
 	}
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		b, err := tx.Bucket(req.bucket)
-		if err != nil {
-			return err
-		}
-		b.Policy = ""
-		return tx.PutBucket(b)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return noSuchBucket(req.bucket)
-	}
-	if err != nil {
-		return err
-	}
-	return writeNoContent(c.w)
+	return s.setBucketPolicy(ctx, c, req.bucket, "")
 }
 
 // --- Objects ---
@@ -762,10 +723,7 @@ func (s *Server) s3PutObject(ctx context.Context, c *call, req *s3Request) error
 	w := c.w.Header()
 	w.Set("ETag", o.ETag)
 	w.Set("X-Amz-Server-Side-Encryption", "AES256")
-	for algo, v := range o.Checksums {
-		w.Set("X-Amz-Checksum-"+algo, v)
-		w.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
-	}
+	setChecksumHeaders(w, o.Checksums)
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -821,10 +779,15 @@ func writeObjectHeaders(c *call, o store.Object) {
 		w.Set("X-Amz-Meta-"+name, v)
 	}
 	if strings.EqualFold(c.r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
-		for algo, v := range o.Checksums {
-			w.Set("X-Amz-Checksum-"+algo, v)
-			w.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
-		}
+		setChecksumHeaders(w, o.Checksums)
+	}
+}
+
+// setChecksumHeaders sends an object's checksums (of the whole object).
+func setChecksumHeaders(w http.Header, checksums map[string]string) {
+	for algo, v := range checksums {
+		w.Set("X-Amz-Checksum-"+algo, v)
+		w.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
 	}
 }
 

@@ -144,11 +144,7 @@ func queueTarget[In any, P interface {
 	*In
 	queueURLInput
 }](s *Server, ctx context.Context, c *call, in *In) (resource, error) {
-	ref, err := queueRefOf(c, P(in).queueURLMember())
-	if err != nil {
-		return resource{}, err
-	}
-	return s.queueResource(ctx, ref, false)
+	return s.namedQueueResource(ctx, c, P(in).queueURLMember(), false)
 }
 
 // queuePolicyTarget is queueTarget for the operations with which the queue
@@ -159,11 +155,16 @@ func queuePolicyTarget[In any, P interface {
 	*In
 	queueURLInput
 }](s *Server, ctx context.Context, c *call, in *In) (resource, error) {
-	ref, err := queueRefOf(c, P(in).queueURLMember())
+	return s.namedQueueResource(ctx, c, P(in).queueURLMember(), true)
+}
+
+// namedQueueResource is the queue a QueueUrl member names, for authorization.
+func (s *Server) namedQueueResource(ctx context.Context, c *call, queueURL *string, ownerRootBypass bool) (resource, error) {
+	ref, err := queueRefOf(c, queueURL)
 	if err != nil {
 		return resource{}, err
 	}
-	return s.queueResource(ctx, ref, true)
+	return s.queueResource(ctx, ref, ownerRootBypass)
 }
 
 // queueResource is a queue for authorization. A queue that does not exist
@@ -296,16 +297,37 @@ type sqsAttributes map[string]string
 
 // MarshalXML writes the entries as repeated elements named like start.
 func (a sqsAttributes) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	for _, k := range slices.Sorted(maps.Keys(a)) {
+	return marshalXMLEntries(e, start, a)
+}
+
+// marshalXMLEntries writes a map as one <start><Name/><Value/></start>
+// element per entry, in name order: SQS's XML form of its maps.
+func marshalXMLEntries[V any](e *xml.Encoder, start xml.StartElement, m map[string]V) error {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		entry := struct {
 			Name  string
-			Value string
-		}{k, a[k]}
+			Value V
+		}{k, m[k]}
 		if err := e.EncodeElement(entry, start); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pickAttributes returns the attributes of all that wanted names ("All":
+// every one). Names all does not have are left out, as SQS does.
+func pickAttributes(all map[string]string, wanted []string) sqsAttributes {
+	out := sqsAttributes{}
+	for _, name := range wanted {
+		if name == "All" {
+			return all
+		}
+		if v, ok := all[name]; ok {
+			out[name] = v
+		}
+	}
+	return out
 }
 
 // --- CreateQueue ---
@@ -508,11 +530,7 @@ func (s *Server) sqsDeleteQueue(ctx context.Context, c *call, in *deleteQueueInp
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		q, err := liveQueue(tx, ref)
-		if err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
 		return tx.DeleteQueue(q)
 	})
 	if err != nil {
@@ -521,13 +539,18 @@ func (s *Server) sqsDeleteQueue(ctx context.Context, c *call, in *deleteQueueInp
 	return &noOutput{}, nil
 }
 
-// liveQueue reads a queue, or QueueDoesNotExist.
-func liveQueue(tx *store.Tx, ref store.QueueRef) (store.Queue, error) {
-	q, err := tx.Queue(ref)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Queue{}, sqsErrQueueDoesNotExist()
-	}
-	return q, err
+// inQueue runs fn on a live queue in one transaction of txn;
+// QueueDoesNotExist when there is no such queue.
+func inQueue(ctx context.Context, txn txnFunc, ref store.QueueRef, fn func(*store.Tx, store.Queue) error) error {
+	return txn(ctx, func(tx *store.Tx) error {
+		q, err := tx.Queue(ref)
+		if errors.Is(err, store.ErrNotFound) {
+			return sqsErrQueueDoesNotExist()
+		} else if err != nil {
+			return err
+		}
+		return fn(tx, q)
+	})
 }
 
 // --- GetQueueAttributes ---
@@ -559,10 +582,9 @@ func (s *Server) sqsGetQueueAttributes(ctx context.Context, c *call, in *getQueu
 	}
 	var q store.Queue
 	var counts store.MessageCounts
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		if q, err = liveQueue(tx, ref); err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.View, ref, func(tx *store.Tx, live store.Queue) error {
+		q = live
+		var err error
 		counts, err = tx.QueueMessageCounts(ref, queueSeconds(q, "MessageRetentionPeriod"))
 		return err
 	})
@@ -576,19 +598,9 @@ func (s *Server) sqsGetQueueAttributes(ctx context.Context, c *call, in *getQueu
 	all["ApproximateNumberOfMessages"] = strconv.Itoa(counts.Visible)
 	all["ApproximateNumberOfMessagesNotVisible"] = strconv.Itoa(counts.NotVisible)
 	all["ApproximateNumberOfMessagesDelayed"] = strconv.Itoa(counts.Delayed)
-	out := sqsAttributes{}
-	for _, name := range in.AttributeNames {
-		if name == "All" {
-			out = all
-			break
-		}
-		// Attributes the queue does not have (Policy when unset, FIFO ones)
-		// are left out, as SQS does.
-		if v, ok := all[name]; ok {
-			out[name] = v
-		}
-	}
-	return &getQueueAttributesResult{Attributes: out}, nil
+	// Attributes the queue does not have (Policy when unset, FIFO ones)
+	// are left out.
+	return &getQueueAttributesResult{Attributes: pickAttributes(all, in.AttributeNames)}, nil
 }
 
 // --- SetQueueAttributes ---
@@ -617,11 +629,7 @@ func (s *Server) sqsSetQueueAttributes(ctx context.Context, c *call, in *setQueu
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		q, err := liveQueue(tx, ref)
-		if err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
 		if q.Attributes == nil {
 			q.Attributes = defaultQueueAttributes()
 		}
@@ -689,16 +697,7 @@ type messageAttributeMap map[string]messageAttributeValue
 
 // MarshalXML writes the entries as repeated elements named like start.
 func (a messageAttributeMap) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	for _, k := range slices.Sorted(maps.Keys(a)) {
-		entry := struct {
-			Name  string
-			Value messageAttributeValue
-		}{k, a[k]}
-		if err := e.EncodeElement(entry, start); err != nil {
-			return err
-		}
-	}
-	return nil
+	return marshalXMLEntries(e, start, a)
 }
 
 // queryMessageAttributes reads MessageAttribute.N.Name and
@@ -868,11 +867,7 @@ func (s *Server) sqsSendMessage(ctx context.Context, c *call, in *sendMessageInp
 		return nil, err
 	}
 	var m store.Message
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		q, err := liveQueue(tx, ref)
-		if err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
 		// Attribute names, types and values count towards the size limit.
 		if max := queueInt(q, "MaximumMessageSize"); int64(len(in.MessageBody))+attrSize > max {
 			return sqsErrInvalidParameterValue("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", max)
@@ -881,6 +876,7 @@ func (s *Server) sqsSendMessage(ctx context.Context, c *call, in *sendMessageInp
 		if in.DelaySeconds != nil {
 			delay = time.Duration(*in.DelaySeconds) * time.Second
 		}
+		var err error
 		m, err = tx.SendMessage(ref, store.Message{ID: newRequestID(), Body: in.MessageBody,
 			SenderID: c.id.UserID, GroupID: in.MessageGroupID, Attributes: attrs, SentAt: tx.Now(), VisibleAt: tx.Now().Add(delay)})
 		return err
@@ -977,15 +973,12 @@ func (s *Server) sqsReceiveMessage(ctx context.Context, c *call, in *receiveMess
 		max = int(*in.MaxNumberOfMessages)
 	}
 	var got []store.Message
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		q, err := liveQueue(tx, ref)
-		if err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
 		visibility := queueSeconds(q, "VisibilityTimeout")
 		if in.VisibilityTimeout != nil {
 			visibility = time.Duration(*in.VisibilityTimeout) * time.Second
 		}
+		var err error
 		got, err = tx.ReceiveMessages(ref, max, visibility, queueSeconds(q, "MessageRetentionPeriod"))
 		return err
 	})
@@ -1001,19 +994,7 @@ func (s *Server) sqsReceiveMessage(ctx context.Context, c *call, in *receiveMess
 			msg.MessageAttributes = wireMessageAttributes(picked)
 			msg.MD5OfMessageAttributes = md5OfMessageAttributes(picked)
 		}
-		all := messageSystemAttributes(m)
-		for _, name := range wanted {
-			if name == "All" {
-				msg.Attributes = all
-				break
-			}
-			if v, ok := all[name]; ok {
-				if msg.Attributes == nil {
-					msg.Attributes = sqsAttributes{}
-				}
-				msg.Attributes[name] = v
-			}
-		}
+		msg.Attributes = pickAttributes(messageSystemAttributes(m), wanted)
 		out.Messages = append(out.Messages, msg)
 	}
 	return out, nil
@@ -1070,10 +1051,7 @@ func (s *Server) sqsDeleteMessage(ctx context.Context, c *call, in *deleteMessag
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if _, err := liveQueue(tx, ref); err != nil {
-			return err
-		}
+	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, _ store.Queue) error {
 		seq, receipt, ok := decodeReceiptHandle(ref, in.ReceiptHandle)
 		if !ok {
 			return sqsError(http.StatusNotFound, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",

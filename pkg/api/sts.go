@@ -26,6 +26,19 @@ func credentialsOf(c store.Credential) stsCredentials {
 		SessionToken: c.SessionToken, Expiration: xmlTime(c.ExpiresAt)}
 }
 
+// mintSession completes who a session is (kind, account, principal…) into
+// a new temporary credential (ASIA…) issued by the caller, valid for
+// duration from now, and stores it.
+func mintSession(tx *store.Tx, c *call, session store.Credential, duration time.Duration) (store.Credential, error) {
+	session.AccessKeyID = tx.NewAccessKeyID("ASIA")
+	session.SecretAccessKey = store.NewSecretAccessKey()
+	session.SessionToken = store.NewSessionToken()
+	session.IssuedBy = c.id.AccessKeyID
+	session.CreatedAt = tx.Now()
+	session.ExpiresAt = tx.Now().Add(duration)
+	return session, tx.PutCredential(session)
+}
+
 // --- GetCallerIdentity ---
 
 type getCallerIdentityInput struct{}
@@ -108,11 +121,16 @@ type assumeRootResult struct {
 func assumeRootTarget(_ *Server, _ context.Context, c *call, in *assumeRootInput) (resource, error) {
 	target, _ := targetAccount(in.TargetPrincipal)
 	if c.id.IsRoot() {
-		return resource{}, accessDenied(c.proto, fmt.Sprintf(
-			"User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because root user credentials cannot call AssumeRoot; use an IAM user or role of the management or delegated administrator account",
-			c.id.ARN, rootARN(target)))
+		return resource{}, assumeRootDenied(c, target,
+			"root user credentials cannot call AssumeRoot; use an IAM user or role of the management or delegated administrator account")
 	}
-	return resource{ARN: rootARN(target), Context: map[string][]string{"sts:TaskPolicyArn": {in.TaskPolicyArn}}}, nil
+	return resource{ARN: store.RootUserARN(target), Context: map[string][]string{"sts:TaskPolicyArn": {in.TaskPolicyArn}}}, nil
+}
+
+// assumeRootDenied is AssumeRoot's AccessDenied for the target account, saying why.
+func assumeRootDenied(c *call, target, why string) *Error {
+	return accessDenied(c.proto, fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because %s",
+		c.id.ARN, store.RootUserARN(target), why))
 }
 
 func (s *Server) stsAssumeRoot(ctx context.Context, c *call, in *assumeRootInput) (*assumeRootResult, error) {
@@ -121,10 +139,7 @@ func (s *Server) stsAssumeRoot(ctx context.Context, c *call, in *assumeRootInput
 	if in.DurationSeconds != nil && *in.DurationSeconds > 0 {
 		duration = time.Duration(*in.DurationSeconds) * time.Second
 	}
-	denied := func(why string) error {
-		return accessDenied(c.proto, fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRoot on resource: %s because %s",
-			c.id.ARN, rootARN(target), why))
-	}
+	denied := func(why string) error { return assumeRootDenied(c, target, why) }
 	var cred store.Credential
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		org, err := tx.OrganizationOf(c.id.AccountID)
@@ -148,20 +163,9 @@ func (s *Server) stsAssumeRoot(ctx context.Context, c *call, in *assumeRootInput
 		} else if err != nil {
 			return err
 		}
-		cred = store.Credential{
-			AccessKeyID:     tx.NewAccessKeyID("ASIA"),
-			SecretAccessKey: store.NewSecretAccessKey(),
-			SessionToken:    store.NewSessionToken(),
-			Kind:            store.KindRootSession,
-			AccountID:       target,
-			PrincipalARN:    rootARN(target),
-			TaskPolicyARN:   in.TaskPolicyArn,
-			SourceIdentity:  c.id.SourceIdentity,
-			IssuedBy:        c.id.AccessKeyID,
-			CreatedAt:       tx.Now(),
-			ExpiresAt:       tx.Now().Add(duration),
-		}
-		return tx.PutCredential(cred)
+		cred, err = mintSession(tx, c, store.Credential{Kind: store.KindRootSession, AccountID: target,
+			PrincipalARN: store.RootUserARN(target), TaskPolicyARN: in.TaskPolicyArn, SourceIdentity: c.id.SourceIdentity}, duration)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -264,21 +268,9 @@ func (s *Server) stsAssumeRole(ctx context.Context, c *call, in *assumeRoleInput
 		if sourceIdentity == "" {
 			sourceIdentity = in.SourceIdentity
 		}
-		cred = store.Credential{
-			AccessKeyID:     tx.NewAccessKeyID("ASIA"),
-			SecretAccessKey: store.NewSecretAccessKey(),
-			SessionToken:    store.NewSessionToken(),
-			Kind:            store.KindRoleSession,
-			AccountID:       role.AccountID,
-			PrincipalARN:    role.ARN,
-			PrincipalID:     role.ID,
-			SessionName:     in.RoleSessionName,
-			SourceIdentity:  sourceIdentity,
-			IssuedBy:        c.id.AccessKeyID,
-			CreatedAt:       tx.Now(),
-			ExpiresAt:       tx.Now().Add(duration),
-		}
-		return tx.PutCredential(cred)
+		cred, err = mintSession(tx, c, store.Credential{Kind: store.KindRoleSession, AccountID: role.AccountID,
+			PrincipalARN: role.ARN, PrincipalID: role.ID, SessionName: in.RoleSessionName, SourceIdentity: sourceIdentity}, duration)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -200,6 +200,14 @@ func (p pattern) matchARN(arn string) bool {
 	return true
 }
 
+// Match reports whether s matches pattern as a Resource is matched, without
+// policy variables: a case-sensitive glob over the whole string where '*'
+// matches any run of characters and '?' exactly one.
+func Match(pattern, s string) bool {
+	p, _ := compile(pattern, compileOptions{wildcards: true}, nil)
+	return p.match(s)
+}
+
 // matchAction matches a policy action against a request action. Service
 // prefixes and action names are case-insensitive in IAM.
 func matchAction(policyAction, requestAction string) bool {

@@ -139,3 +139,27 @@ func TestNotResourceWithMissingVariable(t *testing.T) {
 		Context: map[string][]string{"aws:username": {"alice"}},
 	}))
 }
+
+// Match is the Resource glob without policy variables (S3 bucket-policy
+// validation matches bucket names with it).
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true},
+		{"my-bucket", "my-bucket", true},
+		{"my-*", "my-bucket", true},
+		{"my-*", "your-bucket", false},
+		{"b?", "b1", true},
+		{"b?", "b", false},
+		{"b?", "b12", false},
+		{"*-logs-??", "app-logs-01", true},
+		{"My-Bucket", "my-bucket", false},   // case-sensitive
+		{"${aws:username}", "alice", false}, // no policy variables
+		{"a.b", "axb", false},               // '.' is literal
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, policy.Match(tt.pattern, tt.s), "Match(%q, %q)", tt.pattern, tt.s)
+	}
+}

@@ -87,13 +87,19 @@ func (tx *Tx) CredentialsOf(principalARN string) ([]Credential, error) {
 // Credential returns the credential with the access key id, for callers
 // outside a transaction (authentication on every request).
 func (s *Store) Credential(ctx context.Context, accessKeyID string) (Credential, error) {
-	var c Credential
+	return viewOne(ctx, s, func(tx *Tx) (Credential, error) { return tx.Credential(accessKeyID) })
+}
+
+// viewOne is what read returns, read in a transaction of its own: the
+// Store-level form of a Tx getter.
+func viewOne[T any](ctx context.Context, s *Store, read func(*Tx) (T, error)) (T, error) {
+	var v T
 	err := s.View(ctx, func(tx *Tx) error {
 		var err error
-		c, err = tx.Credential(accessKeyID)
+		v, err = read(tx)
 		return err
 	})
-	return c, err
+	return v, err
 }
 
 // PurgeExpiredCredentials deletes temporary credentials that expired before

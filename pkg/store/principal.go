@@ -42,13 +42,7 @@ func (tx *Tx) PutPrincipal(p Principal) error { return tx.put(principalsBucket, 
 
 // Principal returns the user or role with the ARN, in its own transaction.
 func (s *Store) Principal(ctx context.Context, arn string) (Principal, error) {
-	var p Principal
-	err := s.View(ctx, func(tx *Tx) error {
-		var err error
-		p, err = tx.Principal(arn)
-		return err
-	})
-	return p, err
+	return viewOne(ctx, s, func(tx *Tx) (Principal, error) { return tx.Principal(arn) })
 }
 
 // AdministratorAccess is the AWS managed policy document that allows everything.
@@ -75,10 +69,18 @@ func (tx *Tx) CreateRole(accountID, name, trustPolicy string, policies map[strin
 	return p, tx.PutPrincipal(p)
 }
 
-// CreateAccessKey creates an active long-term access key for a user
-// (kind KindUser, principal the user) or an account's root (KindRoot). An
-// empty id or secret is generated.
+// CreateAccessKey creates an active long-term access key for an IAM user
+// (kind KindUser, principal the user) or an account's root (KindRoot,
+// principal RootUserARN), refusing a third one with ErrLimitExceeded. An
+// empty id or secret is generated; a given id already in use is ErrConflict.
 func (tx *Tx) CreateAccessKey(kind, accountID, principalARN, principalID, id, secret string) (Credential, error) {
+	keys, err := tx.CredentialsOf(principalARN)
+	if err != nil {
+		return Credential{}, err
+	}
+	if len(keys) >= MaxAccessKeys {
+		return Credential{}, fmt.Errorf("access keys of %s: %d already: %w", principalARN, len(keys), ErrLimitExceeded)
+	}
 	if id == "" {
 		id = tx.NewAccessKeyID("AKIA")
 	} else if tx.exists(credentialsBucket, id) {

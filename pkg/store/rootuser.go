@@ -151,21 +151,6 @@ func (tx *Tx) RootCredentialsPresent(accountID string) (RootCredentialsPresent, 
 		SigningCertificates: len(u.SigningCertificates) > 0, MFA: len(u.EnabledMFADevices()) > 0}, nil
 }
 
-// AddAccessKey creates an active long-term access key for an IAM user
-// (kind KindUser) or a root user (KindRoot, principal RootUserARN), refusing
-// a third one with ErrLimitExceeded. Empty id and secret are generated; a
-// given id already in use is ErrConflict.
-func (tx *Tx) AddAccessKey(kind, accountID, principalARN, principalID, id, secret string) (Credential, error) {
-	keys, err := tx.CredentialsOf(principalARN)
-	if err != nil {
-		return Credential{}, err
-	}
-	if len(keys) >= MaxAccessKeys {
-		return Credential{}, fmt.Errorf("access keys of %s: %d already: %w", principalARN, len(keys), ErrLimitExceeded)
-	}
-	return tx.CreateAccessKey(kind, accountID, principalARN, principalID, id, secret)
-}
-
 // CreateRootAccessKey creates an active access key for an account's root
 // user (at most MaxAccessKeys: ErrLimitExceeded). Empty id and secret are
 // generated.
@@ -173,7 +158,7 @@ func (tx *Tx) CreateRootAccessKey(accountID, id, secret string) (Credential, err
 	if _, err := tx.Account(accountID); err != nil {
 		return Credential{}, err
 	}
-	return tx.AddAccessKey(KindRoot, accountID, RootUserARN(accountID), "", id, secret)
+	return tx.CreateAccessKey(KindRoot, accountID, RootUserARN(accountID), "", id, secret)
 }
 
 // DeleteAccessKeyOf deletes the long-term access key id of principalARN (a

@@ -100,13 +100,7 @@ func (tx *Tx) Queue(ref QueueRef) (Queue, error) {
 
 // Queue returns a live queue in its own transaction.
 func (s *Store) Queue(ctx context.Context, ref QueueRef) (Queue, error) {
-	var q Queue
-	err := s.View(ctx, func(tx *Tx) error {
-		var err error
-		q, err = tx.Queue(ref)
-		return err
-	})
-	return q, err
+	return viewOne(ctx, s, func(tx *Tx) (Queue, error) { return tx.Queue(ref) })
 }
 
 // PutQueue creates or replaces a queue record.
