@@ -93,6 +93,10 @@ func (s *Server) Config(creds aws.Credentials) aws.Config {
 			creds.SessionToken),
 		Retryer:    func() aws.Retryer { return aws.NopRetryer{} },
 		HTTPClient: s.Client(),
+		// What config.LoadDefaultConfig sets: S3 uploads carry CRC32
+		// checksums, as a real program's do.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 }
 
