@@ -112,7 +112,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.Seed.AccessKeyID, "access-key", c.Seed.AccessKeyID, "access key id of the administrator user of a fresh data file")
 	fs.StringVar(&c.Seed.SecretAccessKey, "secret-key", c.Seed.SecretAccessKey, "secret access key of the administrator user of a fresh data file")
 	noOrg := fs.Bool("no-organization", !c.Seed.Organization, "start a fresh data file with no organization, for CreateOrganization (env EMULATOR_NO_ORGANIZATION=1)")
-	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "token required by the /_emulator endpoints that change the world (env EMULATOR_CONTROL_TOKEN)")
+	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "token that every /_emulator endpoint but health then requires (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON file applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
