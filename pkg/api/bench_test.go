@@ -21,12 +21,12 @@ import (
 func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
 	srv := apitest.New(b)
 	handler := srv.API.Handler()
-	signed := sigNewRequest(b, srv, sigFormContentType, "", sigCallerIdentityBody)
-	sigSign(b, signed, srv.AdminCredentials(), "sts", sigCallerIdentityBody, time.Now())
+	signed := newPost(b, srv, "/", formContentType, "", callerIdentityBody)
+	signRequest(b, signed, srv.AdminCredentials(), "sts", callerIdentityBody, time.Now())
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(sigCallerIdentityBody))
+		req := httptest.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(callerIdentityBody))
 		req.Header = signed.Header.Clone()
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
@@ -56,7 +56,7 @@ func BenchmarkAssumeRoot(b *testing.B) {
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

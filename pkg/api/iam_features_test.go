@@ -10,10 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -60,7 +62,7 @@ var iamFeatureCalls = map[string]func(context.Context, *iam.Client) (string, []i
 // iamEnableServiceAccess turns on trusted access for IAM, in the store.
 func iamEnableServiceAccess(t testing.TB, srv *apitest.Server) {
 	t.Helper()
-	stsUpdateOrganization(t, srv, func(org *store.Organization, now time.Time) {
+	updateOrganization(t, srv, func(org *store.Organization, now time.Time) {
 		org.EnableServiceAccess("iam.amazonaws.com", now)
 	})
 }
@@ -103,7 +105,7 @@ func iamRequireFeatureErrors(t *testing.T, srv *apitest.Server, caller aws.Crede
 			assert.NoError(t, err, name)
 			continue
 		}
-		stsRequireError(t, err, code, 400)
+		requireAWSError(t, err, code, 400)
 	}
 }
 
@@ -126,7 +128,7 @@ func TestIAMFeatures_NoOrganization(t *testing.T) {
 func TestIAMFeatures_ConsolidatedBillingOrganization(t *testing.T) {
 	srv := apitest.New(t)
 	iamEnableServiceAccess(t, srv)
-	stsUpdateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.FeatureSet = "CONSOLIDATED_BILLING" })
+	updateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.FeatureSet = "CONSOLIDATED_BILLING" })
 	iamRequireFeatureErrors(t, srv, srv.AdminCredentials(), iamAllFeatureErrors("OrganizationNotInAllFeaturesModeException"))
 	_, err := iam.NewFromConfig(srv.Config(srv.AdminCredentials())).EnableOrganizationsRootSessions(context.Background(), nil)
 	var typed *iamtypes.OrganizationNotInAllFeaturesModeException
@@ -143,7 +145,7 @@ func TestIAMFeatures_ServiceAccessNotEnabled(t *testing.T) {
 func TestIAMFeatures_MemberAccountCaller(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "workload")
-	role := stsAssumeMemberAdmin(t, srv, member, "ops")
+	role := srv.AssumeAccessRole(t, member)
 	// The caller check comes before trusted access: access is still off here.
 	iamRequireFeatureErrors(t, srv, role, map[string]string{
 		"EnableOrganizationsRootCredentialsManagement":  "CallerIsNotManagementAccountException",
@@ -163,8 +165,8 @@ func TestIAMFeatures_MemberAccountCaller(t *testing.T) {
 func TestIAMFeatures_DelegatedAdministrator(t *testing.T) {
 	srv := apitest.New(t)
 	da := srv.MemberAccount(t, "security")
-	stsRegisterIAMDelegatedAdmin(t, srv, da)
-	role := stsAssumeMemberAdmin(t, srv, da, "secops")
+	registerIAMDelegatedAdmin(t, srv, da)
+	role := srv.AssumeAccessRole(t, da)
 	notMgmt := map[string]string{
 		"EnableOrganizationsRootCredentialsManagement": "CallerIsNotManagementAccountException",
 		"EnableOrganizationsRootSessions":              "CallerIsNotManagementAccountException",
@@ -193,19 +195,19 @@ func TestIAMFeatures_DelegatedAdministrator(t *testing.T) {
 	assert.Equal(t, iamOrganizationID(t, srv), aws.ToString(list.OrganizationId))
 	assert.Equal(t, []iamtypes.FeatureType{"RootCredentialsManagement", "RootSessions"}, list.EnabledFeatures)
 	_, err = daClient.EnableOrganizationsRootSessions(ctx, nil)
-	stsRequireError(t, err, "CallerIsNotManagementAccountException", 400)
+	requireAWSError(t, err, "CallerIsNotManagementAccountException", 400)
 	off, err := daClient.DisableOrganizationsRootSessions(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []iamtypes.FeatureType{"RootCredentialsManagement"}, off.EnabledFeatures)
 
 	// A user of the delegated administrator account may too, given the permission.
-	user := iam.NewFromConfig(srv.Config(stsCreateUser(t, srv, da, "auditor",
+	user := iam.NewFromConfig(srv.Config(createUser(t, srv, da, "auditor",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListOrganizationsFeatures","Resource":"*"}]}`)))
 	list, err = user.ListOrganizationsFeatures(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []iamtypes.FeatureType{"RootCredentialsManagement"}, list.EnabledFeatures)
 	_, err = user.DisableOrganizationsRootCredentialsManagement(ctx, nil)
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 }
 
 func TestIAMFeatures_EnableDisableList(t *testing.T) {
@@ -270,17 +272,19 @@ func TestIAMFeatures_RootSessionsGateAssumeRoot(t *testing.T) {
 	client := iam.NewFromConfig(srv.Config(srv.AdminCredentials()))
 	_, err := client.EnableOrganizationsRootSessions(ctx, nil)
 	require.NoError(t, err)
-	_ = stsAssumeRootSession(t, srv, srv.AdminCredentials(), member, "IAMAuditRootUserCredentials")
+	_ = srv.RootSession(t, member, "IAMAuditRootUserCredentials")
 	_, err = client.DisableOrganizationsRootSessions(ctx, nil)
 	require.NoError(t, err)
-	iamRequireAssumeRootDenied(t, srv, srv.AdminCredentials(), member)
+	_, err = sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(ctx, &sts.AssumeRootInput{
+		TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+	requireAWSError(t, err, "AccessDenied", 403)
 }
 
 // TestIAMFeatures_NeedIAMPermission: an identity policy must allow the action.
 func TestIAMFeatures_NeedIAMPermission(t *testing.T) {
 	srv := apitest.New(t)
 	iamEnableServiceAccess(t, srv)
-	reader := stsCreateUser(t, srv, srv.ManagementAccountID(), "reader",
+	reader := createUser(t, srv, srv.ManagementAccountID(), "reader",
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListOrganizationsFeatures","Resource":"*"}]}`)
 	want := iamAllFeatureErrors("AccessDenied")
 	delete(want, "ListOrganizationsFeatures")
@@ -288,7 +292,7 @@ func TestIAMFeatures_NeedIAMPermission(t *testing.T) {
 	for name, call := range iamFeatureCalls {
 		_, _, err := call(context.Background(), client)
 		if code, ok := want[name]; ok {
-			stsRequireError(t, err, code, 403)
+			requireAWSError(t, err, code, 403)
 		} else {
 			assert.NoError(t, err, name)
 		}
@@ -300,35 +304,24 @@ func TestIAMFeatures_NeedIAMPermission(t *testing.T) {
 func TestIAMFeatures_WireFormat(t *testing.T) {
 	srv := apitest.New(t)
 	srv.EnableRootAccess(t)
-	req := sigNewRequest(t, srv, sigFormContentType, "", "Action=ListOrganizationsFeatures&Version=2010-05-08")
-	sigSign(t, req, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08", time.Now())
-	r := sigSend(t, srv, req)
-	require.Equal(t, 200, r.Status, string(r.Body))
-	body := string(r.Body)
+	r := postQuery(t, srv, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08")
+	require.Equal(t, 200, r.Status, r.Body)
+	body := r.Body
 	assert.Contains(t, body, `<ListOrganizationsFeaturesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">`)
 	assert.Contains(t, body, "<ListOrganizationsFeaturesResult><OrganizationId>"+iamOrganizationID(t, srv)+"</OrganizationId>"+
 		"<EnabledFeatures><member>RootCredentialsManagement</member><member>RootSessions</member></EnabledFeatures>"+
 		"</ListOrganizationsFeaturesResult>")
 
 	// No feature enabled: an empty list, not a missing member.
-	stsUpdateOrganization(t, srv, func(org *store.Organization, _ time.Time) {
+	updateOrganization(t, srv, func(org *store.Organization, _ time.Time) {
 		org.RootCredentialsManagement, org.RootSessions = false, false
 	})
-	req = sigNewRequest(t, srv, sigFormContentType, "", "Action=ListOrganizationsFeatures&Version=2010-05-08")
-	sigSign(t, req, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08", time.Now())
-	r = sigSend(t, srv, req)
-	require.Equal(t, 200, r.Status, string(r.Body))
-	assert.Contains(t, string(r.Body), "<EnabledFeatures></EnabledFeatures>")
+	r = postQuery(t, srv, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08")
+	require.Equal(t, 200, r.Status, r.Body)
+	assert.Contains(t, r.Body, "<EnabledFeatures></EnabledFeatures>")
 
-	stsUpdateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.FeatureSet = "CONSOLIDATED_BILLING" })
-	status, e := sigPostQuery(t, srv, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08")
+	updateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.FeatureSet = "CONSOLIDATED_BILLING" })
+	status, e := postQueryError(t, srv, srv.AdminCredentials(), "iam", "Action=ListOrganizationsFeatures&Version=2010-05-08")
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "OrganizationNotInAllFeaturesModeException", e.Error.Code)
-}
-
-// iamRequireAssumeRootDenied asserts that caller cannot open a root session on target.
-func iamRequireAssumeRootDenied(t testing.TB, srv *apitest.Server, caller aws.Credentials, target string) {
-	t.Helper()
-	_, err := stsAssumeRootAudit(srv, caller, target)
-	stsRequireError(t, err, "AccessDenied", 403)
 }

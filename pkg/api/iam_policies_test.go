@@ -65,10 +65,10 @@ func TestIAMPolicies_GetPolicyVersion(t *testing.T) {
 	}
 	_, err := client.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{
 		PolicyArn: aws.String(policy.ARN(policy.S3UnlockBucketPolicy)), VersionId: aws.String("v2")})
-	stsRequireError(t, err, "NoSuchEntity", 404)
+	requireAWSError(t, err, "NoSuchEntity", 404)
 	_, err = client.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{
 		PolicyArn: aws.String(policy.ARN(policy.S3UnlockBucketPolicy)), VersionId: aws.String("1")})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 }
 
 func TestIAMPolicies_UnknownAndMalformedARNs(t *testing.T) {
@@ -82,11 +82,11 @@ func TestIAMPolicies_UnknownAndMalformedARNs(t *testing.T) {
 		"arn:aws:iam::aws:policy/root-task/iamauditrootusercredentials",
 	} {
 		_, err := client.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
-		stsRequireError(t, err, "NoSuchEntity", 404)
+		requireAWSError(t, err, "NoSuchEntity", 404)
 		var typed *iamtypes.NoSuchEntityException
 		assert.ErrorAs(t, err, &typed)
 		_, err = client.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v1")})
-		stsRequireError(t, err, "NoSuchEntity", 404)
+		requireAWSError(t, err, "NoSuchEntity", 404)
 	}
 	for _, arn := range []string{
 		"not-an-arn-but-long-enough",
@@ -95,18 +95,18 @@ func TestIAMPolicies_UnknownAndMalformedARNs(t *testing.T) {
 		"arn:aws:iam::12345:policy/root-task/IAMAuditRootUserCredentials",
 	} {
 		_, err := client.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
-		stsRequireError(t, err, "InvalidInput", 400)
+		requireAWSError(t, err, "InvalidInput", 400)
 		var typed *iamtypes.InvalidInputException
 		assert.ErrorAs(t, err, &typed)
 	}
 	_, err := client.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam")})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 
 	// Required members, which the SDK would refuse to send.
-	status, e := sigPostQuery(t, srv, srv.AdminCredentials(), "iam", "Action=GetPolicy&Version=2010-05-08")
+	status, e := postQueryError(t, srv, srv.AdminCredentials(), "iam", "Action=GetPolicy&Version=2010-05-08")
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "ValidationError", e.Error.Code)
-	status, e = sigPostQuery(t, srv, srv.AdminCredentials(), "iam",
+	status, e = postQueryError(t, srv, srv.AdminCredentials(), "iam",
 		"Action=GetPolicyVersion&Version=2010-05-08&PolicyArn="+url.QueryEscape(policy.ARN(policy.S3UnlockBucketPolicy)))
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "ValidationError", e.Error.Code)
@@ -181,9 +181,9 @@ func TestIAMPolicies_ListPolicies(t *testing.T) {
 	first, err := client.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1)})
 	require.NoError(t, err)
 	_, err = client.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeAws, Marker: first.Marker})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 	_, err = client.ListPolicies(ctx, &iam.ListPoliciesInput{Marker: aws.String("garbage")})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 
 	for _, in := range []*iam.ListPoliciesInput{
 		{MaxItems: aws.Int32(0)},
@@ -193,7 +193,7 @@ func TestIAMPolicies_ListPolicies(t *testing.T) {
 		{PolicyUsageFilter: "Sometimes"},
 	} {
 		_, err := client.ListPolicies(ctx, in)
-		stsRequireError(t, err, "ValidationError", 400)
+		requireAWSError(t, err, "ValidationError", 400)
 	}
 }
 
@@ -202,8 +202,8 @@ func TestIAMPolicies_RootSessionCannotRead(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "workload")
 	srv.EnableRootAccess(t)
-	root := stsAssumeRootSession(t, srv, srv.AdminCredentials(), member, policy.AuditRootUserCredentials)
+	root := srv.RootSession(t, member, policy.AuditRootUserCredentials)
 	_, err := iam.NewFromConfig(srv.Config(root)).GetPolicy(context.Background(),
 		&iam.GetPolicyInput{PolicyArn: aws.String(policy.ARN(policy.AuditRootUserCredentials))})
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 }

@@ -2,10 +2,7 @@ package api_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,14 +10,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -33,25 +26,8 @@ import (
 // are off, so that the server's own validation is what a test sees.
 func rcIAM(srv *apitest.Server, creds aws.Credentials) *iam.Client {
 	return iam.NewFromConfig(srv.Config(creds), func(o *iam.Options) {
-		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			// Operations without required members have no such step.
-			st.Initialize.Remove("OperationInputValidation")
-			return nil
-		})
+		o.APIOptions = append(o.APIOptions, skipInputValidation)
 	})
-}
-
-// rcAssumeRoot returns root-session credentials for the member account
-// scoped by the named root-task policy, issued to the seeded admin.
-func rcAssumeRoot(t *testing.T, srv *apitest.Server, member, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
 }
 
 // rcLegacyMember creates a member account whose root user still has the
@@ -79,26 +55,10 @@ func rcFullLegacySpec() store.RootCredentialsSpec {
 	}
 }
 
-func rcKeyCreds(k store.Credential) aws.Credentials {
-	return aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
-}
-
-// rcRequireError checks an AWS error's code and HTTP status.
-func rcRequireError(t *testing.T, err error, code string, status int) {
-	t.Helper()
-	require.Error(t, err)
-	var ae smithy.APIError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, code, ae.ErrorCode(), "error: %v", err)
-	var re *awshttp.ResponseError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, status, re.HTTPStatusCode(), "error: %v", err)
-}
-
 // rcRequireDenied checks an explicit session-policy deny with AWS's message.
 func rcRequireDenied(t *testing.T, err error, member, action, resource string) {
 	t.Helper()
-	rcRequireError(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	var ae smithy.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "User: arn:aws:iam::"+member+":root is not authorized to perform: "+action+
@@ -132,13 +92,13 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	assert.Contains(t, created.SigningCertificates[0].Body, "-----BEGIN CERTIFICATE-----")
 
 	// The old root key signs as the root user.
-	who, err := sts.NewFromConfig(srv.Config(rcKeyCreds(oldKey))).GetCallerIdentity(ctx, nil)
+	who, err := sts.NewFromConfig(srv.Config(keyCredentials(oldKey))).GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, rootARN, aws.ToString(who.Arn))
 	usedAt := srv.Clock.Now()
 
 	// --- Audit: sees everything, may delete nothing ---
-	audit := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit := rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	summary := rcSummary(t, audit)
 	for _, k := range []string{"AccountMFAEnabled", "AccountAccessKeysPresent", "AccountPasswordPresent", "AccountSigningCertificatesPresent"} {
 		assert.EqualValues(t, 1, summary[k], k)
@@ -206,7 +166,7 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	rcRequireDenied(t, err, member, "iam:CreateLoginProfile", rootARN)
 
 	// --- Delete: removes every credential, but no summary and no MFA device deletion ---
-	del := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.DeleteRootUserCredentials))
+	del := rcIAM(srv, srv.RootSession(t, member, policy.DeleteRootUserCredentials))
 	_, err = del.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 	rcRequireDenied(t, err, member, "iam:GetAccountSummary", "*")
 	_, err = del.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{})
@@ -228,11 +188,11 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	assert.Empty(t, left.AccessKeyMetadata)
 
 	// The deleted root key is refused from now on.
-	_, err = sts.NewFromConfig(srv.Config(rcKeyCreds(oldKey))).GetCallerIdentity(ctx, nil)
-	rcRequireError(t, err, "InvalidClientTokenId", http.StatusForbidden)
+	_, err = sts.NewFromConfig(srv.Config(keyCredentials(oldKey))).GetCallerIdentity(ctx, nil)
+	requireAWSError(t, err, "InvalidClientTokenId", http.StatusForbidden)
 
 	// --- Audit again: nothing left ---
-	audit = rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit = rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	summary = rcSummary(t, audit)
 	for _, k := range []string{"AccountMFAEnabled", "AccountAccessKeysPresent", "AccountPasswordPresent", "AccountSigningCertificatesPresent"} {
 		assert.EqualValues(t, 0, summary[k], k)
@@ -242,7 +202,7 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	_, err = audit.GetLoginProfile(ctx, &iam.GetLoginProfileInput{})
 	var nse *iamtypes.NoSuchEntityException
 	require.ErrorAs(t, err, &nse)
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	keys, err = audit.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
 	require.NoError(t, err)
 	assert.Empty(t, keys.AccessKeyMetadata)
@@ -254,7 +214,7 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	assert.Empty(t, mfa.MFADevices)
 
 	// --- Allow password recovery ---
-	pw := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.CreateRootUserPassword))
+	pw := rcIAM(srv, srv.RootSession(t, member, policy.CreateRootUserPassword))
 	made, err := pw.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{})
 	require.NoError(t, err)
 	assert.Equal(t, srv.Clock.Now().Truncate(time.Second), aws.ToTime(made.LoginProfile.CreateDate))
@@ -270,7 +230,7 @@ func TestIAMRoot_DeleteLegacyRootCredentials(t *testing.T) {
 	_, err = pw.GetUser(ctx, &iam.GetUserInput{})
 	rcRequireDenied(t, err, member, "iam:GetUser", rootARN)
 
-	summary = rcSummary(t, rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials)))
+	summary = rcSummary(t, rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials)))
 	assert.EqualValues(t, 1, summary["AccountPasswordPresent"])
 }
 
@@ -284,21 +244,21 @@ func TestIAMRoot_AuthorizationBeforeExistence(t *testing.T) {
 	rootARN := "arn:aws:iam::" + member + ":root"
 	missing := aws.String("AKIAIOSFODNN7EXAMPLE")
 
-	del := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.DeleteRootUserCredentials))
+	del := rcIAM(srv, srv.RootSession(t, member, policy.DeleteRootUserCredentials))
 	_, err := del.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: missing})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	_, err = del.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	_, err = del.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{CertificateId: aws.String(strings.Repeat("A", 32))})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	_, err = del.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: aws.String("arn:aws:iam::" + member + ":mfa/root-account-mfa-device")})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 
-	audit := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit := rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	_, err = audit.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: missing})
 	rcRequireDenied(t, err, member, "iam:DeleteAccessKey", rootARN)
 	_, err = audit.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: missing})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 
 	// A member account created by Organizations has no root credentials at all.
 	summary := rcSummary(t, audit)
@@ -322,15 +282,15 @@ func TestIAMRoot_LongTermRootKey(t *testing.T) {
 		MFADevices: []store.MFADeviceSpec{{}},
 	})
 	srv.EnableRootAccess(t)
-	rootCreds := rcKeyCreds(created.AccessKeys[0])
+	rootCreds := keyCredentials(created.AccessKeys[0])
 	assert.Equal(t, "AKIALEGACYROOTKEY001", rootCreds.AccessKeyID)
 	root := rcIAM(srv, rootCreds)
 
 	_, err := sts.NewFromConfig(srv.Config(rootCreds)).AssumeRoot(ctx, &sts.AssumeRootInput{
 		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.AuditRootUserCredentials))},
+		TaskPolicyArn:   taskPolicy(policy.AuditRootUserCredentials),
 	})
-	rcRequireError(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 
 	user, err := root.GetUser(ctx, &iam.GetUserInput{})
 	require.NoError(t, err)
@@ -344,7 +304,7 @@ func TestIAMRoot_LongTermRootKey(t *testing.T) {
 	assert.Regexp(t, `^AKIA[A-Z2-7]{16}$`, aws.ToString(second.AccessKey.AccessKeyId))
 	assert.NotEmpty(t, aws.ToString(second.AccessKey.SecretAccessKey))
 	_, err = root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{})
-	rcRequireError(t, err, "LimitExceeded", http.StatusConflict)
+	requireAWSError(t, err, "LimitExceeded", http.StatusConflict)
 	var le *iamtypes.LimitExceededException
 	assert.ErrorAs(t, err, &le)
 	keys, err := root.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
@@ -359,21 +319,21 @@ func TestIAMRoot_LongTermRootKey(t *testing.T) {
 
 	// Login profiles and MFA deactivation need an AssumeRoot session to omit UserName.
 	_, err = root.GetLoginProfile(ctx, &iam.GetLoginProfileInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = root.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: aws.String(created.MFADevices[0].SerialNumber)})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 
 	// An enabled virtual MFA device cannot be deleted; once deactivated it can.
 	serial := aws.String(created.MFADevices[0].SerialNumber)
 	_, err = root.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: serial})
-	rcRequireError(t, err, "DeleteConflict", http.StatusConflict)
-	del := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.DeleteRootUserCredentials))
+	requireAWSError(t, err, "DeleteConflict", http.StatusConflict)
+	del := rcIAM(srv, srv.RootSession(t, member, policy.DeleteRootUserCredentials))
 	_, err = del.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: serial})
 	require.NoError(t, err)
 	_, err = root.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: serial})
 	require.NoError(t, err)
 	_, err = root.DeleteVirtualMFADevice(ctx, &iam.DeleteVirtualMFADeviceInput{SerialNumber: serial})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	summary = rcSummary(t, root)
 	assert.EqualValues(t, 0, summary["MFADevices"])
 
@@ -382,7 +342,7 @@ func TestIAMRoot_LongTermRootKey(t *testing.T) {
 	_, err = root.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{AccessKeyId: second.AccessKey.AccessKeyId, Status: iamtypes.StatusTypeInactive})
 	require.NoError(t, err)
 	_, err = sts.NewFromConfig(srv.Config(secondCreds)).GetCallerIdentity(ctx, nil)
-	rcRequireError(t, err, "InvalidClientTokenId", http.StatusForbidden)
+	requireAWSError(t, err, "InvalidClientTokenId", http.StatusForbidden)
 	_, err = root.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{AccessKeyId: second.AccessKey.AccessKeyId, Status: iamtypes.StatusTypeActive})
 	require.NoError(t, err)
 	_, err = sts.NewFromConfig(srv.Config(secondCreds)).GetCallerIdentity(ctx, nil)
@@ -392,7 +352,7 @@ func TestIAMRoot_LongTermRootKey(t *testing.T) {
 	_, err = root.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(rootCreds.AccessKeyID)})
 	require.NoError(t, err)
 	_, err = root.GetUser(ctx, &iam.GetUserInput{})
-	rcRequireError(t, err, "InvalidClientTokenId", http.StatusForbidden)
+	requireAWSError(t, err, "InvalidClientTokenId", http.StatusForbidden)
 }
 
 // TestIAMRoot_CreateLoginProfile: once per root user, never with a password
@@ -402,23 +362,23 @@ func TestIAMRoot_CreateLoginProfile(t *testing.T) {
 	ctx := context.Background()
 	member := srv.MemberAccount(t, "m")
 	srv.EnableRootAccess(t)
-	pw := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.CreateRootUserPassword))
+	pw := rcIAM(srv, srv.RootSession(t, member, policy.CreateRootUserPassword))
 
 	_, err := pw.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{Password: aws.String("Sup3r-secret!")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = pw.GetLoginProfile(ctx, &iam.GetLoginProfileInput{})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 
 	_, err = pw.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{})
 	require.NoError(t, err)
 	_, err = pw.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{})
-	rcRequireError(t, err, "EntityAlreadyExists", http.StatusConflict)
+	requireAWSError(t, err, "EntityAlreadyExists", http.StatusConflict)
 	var exists *iamtypes.EntityAlreadyExistsException
 	assert.ErrorAs(t, err, &exists)
 
 	// Outside a root session the password is required.
 	_, err = rcIAM(srv, srv.AdminCredentials()).CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("admin")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 }
 
 // TestIAMRoot_BadInputChangesNothing: malformed requests are 4xx and leave
@@ -428,38 +388,38 @@ func TestIAMRoot_BadInputChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	member, created := rcLegacyMember(t, srv, rcFullLegacySpec())
 	srv.EnableRootAccess(t)
-	del := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.DeleteRootUserCredentials))
+	del := rcIAM(srv, srv.RootSession(t, member, policy.DeleteRootUserCredentials))
 
 	_, err := del.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	var ae smithy.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "1 validation error detected: Value null at 'accessKeyId' failed to satisfy constraint: Member must not be null", ae.ErrorMessage())
 	_, err = del.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String("AKIA-not-a-key-id!")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{CertificateId: aws.String("short")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: aws.String("bad serial number")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.ListAccessKeys(ctx, &iam.ListAccessKeysInput{MaxItems: aws.Int32(0)})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.ListAccessKeys(ctx, &iam.ListAccessKeysInput{Marker: aws.String("not-a-marker")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String("bad name!")})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	_, err = del.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	// A malformed number in the query string.
-	status, code := rcRawQuery(t, srv, rcAssumeRoot(t, srv, member, policy.DeleteRootUserCredentials),
-		url.Values{"Action": {"ListAccessKeys"}, "Version": {"2010-05-08"}, "MaxItems": {"many"}})
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Equal(t, "ValidationError", code)
+	r := postQuery(t, srv, srv.RootSession(t, member, policy.DeleteRootUserCredentials),
+		"iam", url.Values{"Action": {"ListAccessKeys"}, "Version": {"2010-05-08"}, "MaxItems": {"many"}}.Encode())
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, "ValidationError", queryError(t, r).Error.Code)
 
-	audit := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit := rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	summary := rcSummary(t, audit)
 	for _, k := range []string{"AccountMFAEnabled", "AccountAccessKeysPresent", "AccountPasswordPresent", "AccountSigningCertificatesPresent"} {
 		assert.EqualValues(t, 1, summary[k], k)
@@ -475,7 +435,7 @@ func TestIAMRoot_Pagination(t *testing.T) {
 	ctx := context.Background()
 	member, created := rcLegacyMember(t, srv, rcFullLegacySpec())
 	srv.EnableRootAccess(t)
-	audit := rcIAM(srv, rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit := rcIAM(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	var ids []string
 	p := iam.NewListAccessKeysPaginator(audit, &iam.ListAccessKeysInput{MaxItems: aws.Int32(1)})
 	pages := 0
@@ -510,9 +470,9 @@ func TestIAMRoot_IAMUsersAndRoleSessions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, aws.ToString(me.User.UserId), aws.ToString(named.User.UserId))
 	_, err = admin.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("ghost")})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 	_, err = admin.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("ghost")})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 
 	keys, err := admin.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
 	require.NoError(t, err)
@@ -534,25 +494,19 @@ func TestIAMRoot_IAMUsersAndRoleSessions(t *testing.T) {
 	_, err = admin.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("admin"), AccessKeyId: extra.AccessKey.AccessKeyId})
 	require.NoError(t, err)
 	_, err = admin.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("admin"), AccessKeyId: extra.AccessKey.AccessKeyId})
-	rcRequireError(t, err, "NoSuchEntity", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
 
 	// A role session must name the user.
 	member := srv.MemberAccount(t, "m")
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("ops"),
-	})
-	require.NoError(t, err)
-	role := rcIAM(srv, aws.Credentials{AccessKeyID: *out.Credentials.AccessKeyId,
-		SecretAccessKey: *out.Credentials.SecretAccessKey, SessionToken: *out.Credentials.SessionToken})
+	role := rcIAM(srv, srv.AssumeAccessRole(t, member))
 	_, err = role.GetUser(ctx, &iam.GetUserInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	require.ErrorAs(t, err, new(smithy.APIError))
 	var ae smithy.APIError
 	errors.As(err, &ae)
 	assert.Equal(t, "Must specify userName when calling with non-User credentials", ae.ErrorMessage())
 	_, err = role.ListAccessKeys(ctx, &iam.ListAccessKeysInput{})
-	rcRequireError(t, err, "ValidationError", http.StatusBadRequest)
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest)
 	// The member's summary through the admin role: no root credentials.
 	summary := rcSummary(t, role)
 	assert.EqualValues(t, 0, summary["AccountAccessKeysPresent"])
@@ -565,46 +519,12 @@ func TestIAMRoot_WireFormat(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "m")
 	srv.EnableRootAccess(t)
-	creds := rcAssumeRoot(t, srv, member, policy.AuditRootUserCredentials)
-	body := rcRawBody(t, srv, creds, url.Values{"Action": {"GetAccountSummary"}, "Version": {"2010-05-08"}})
-	assert.Contains(t, body, `<GetAccountSummaryResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountSummaryResult><SummaryMap><entry><key>Users</key><value>0</value></entry>`)
-	assert.Contains(t, body, `<entry><key>AccountPasswordPresent</key><value>0</value></entry>`)
-	body = rcRawBody(t, srv, creds, url.Values{"Action": {"ListAccessKeys"}, "Version": {"2010-05-08"}})
-	assert.Contains(t, body, `<ListAccessKeysResult><AccessKeyMetadata></AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult>`)
-}
-
-// rcRawQuery sends a signed IAM query request and returns the status and error code.
-func rcRawQuery(t *testing.T, srv *apitest.Server, creds aws.Credentials, form url.Values) (int, string) {
-	t.Helper()
-	status, body := rcDo(t, srv, creds, form)
-	code := ""
-	if i := strings.Index(body, "<Code>"); i >= 0 {
-		code = body[i+len("<Code>"):]
-		code = code[:strings.Index(code, "</Code>")]
-	}
-	return status, code
-}
-
-// rcRawBody sends a signed IAM query request that must succeed and returns its body.
-func rcRawBody(t *testing.T, srv *apitest.Server, creds aws.Credentials, form url.Values) string {
-	t.Helper()
-	status, body := rcDo(t, srv, creds, form)
-	require.Equal(t, http.StatusOK, status, body)
-	return body
-}
-
-func rcDo(t *testing.T, srv *apitest.Server, creds aws.Credentials, form url.Values) (int, string) {
-	t.Helper()
-	payload := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(payload))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(payload))
-	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()))
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(data)
+	creds := srv.RootSession(t, member, policy.AuditRootUserCredentials)
+	r := postQuery(t, srv, creds, "iam", url.Values{"Action": {"GetAccountSummary"}, "Version": {"2010-05-08"}}.Encode())
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, `<GetAccountSummaryResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountSummaryResult><SummaryMap><entry><key>Users</key><value>0</value></entry>`)
+	assert.Contains(t, r.Body, `<entry><key>AccountPasswordPresent</key><value>0</value></entry>`)
+	r = postQuery(t, srv, creds, "iam", url.Values{"Action": {"ListAccessKeys"}, "Version": {"2010-05-08"}}.Encode())
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, `<ListAccessKeysResult><AccessKeyMetadata></AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult>`)
 }

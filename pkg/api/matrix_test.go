@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/assert"
@@ -218,20 +217,6 @@ func matrixOwnerPolicy(account, action, resource string) string {
 		account + `:root"},"Action":"` + action + `","Resource":"` + resource + `"}]}`
 }
 
-// matrixAssumeRoot is the management administrator's root session in
-// account for task.
-func matrixAssumeRoot(t *testing.T, srv *apitest.Server, account, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(account),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
-	})
-	require.NoError(t, err, "AssumeRoot %s on %s", task, account)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken: aws.ToString(c.SessionToken)}
-}
-
 // matrixEnv is one cell's root session and its target.
 type matrixEnv struct {
 	matrixTarget
@@ -246,9 +231,7 @@ func (e *matrixEnv) sqs() *sqs.Client { return sqs.NewFromConfig(e.srv.Config(e.
 func (e *matrixEnv) org() *organizations.Client {
 	return organizations.NewFromConfig(e.srv.Config(e.creds))
 }
-func (e *matrixEnv) s3() *s3.Client {
-	return s3.NewFromConfig(e.srv.Config(e.creds), func(o *s3.Options) { o.UsePathStyle = true })
-}
+func (e *matrixEnv) s3() *s3.Client { return s3Client(e.srv, e.creds) }
 
 // matrixCall is how the test makes one row's call.
 type matrixCall struct {
@@ -433,12 +416,12 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"sts:AssumeRole": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.sts().AssumeRole(ctx, &sts.AssumeRoleInput{
-				RoleArn:         aws.String("arn:aws:iam::" + e.account + ":role/OrganizationAccountAccessRole"),
+				RoleArn:         aws.String(accessRoleARN(e.account)),
 				RoleSessionName: aws.String("matrix")}))
 		}},
 		"sts:AssumeRoot": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.sts().AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(e.account),
-				TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(e.task))}}))
+				TaskPolicyArn: taskPolicy(e.task)}))
 		}},
 
 		// --- Organizations ---
@@ -477,15 +460,6 @@ func matrixOutcome(err error) string {
 	return err.Error()
 }
 
-// matrixErrorCode is err's AWS error code, "" when it has none.
-func matrixErrorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
-}
-
 // TestMatrix makes every call of the matrix in a root session of every
 // task and compares the outcome with the expected decision.
 func TestMatrix(t *testing.T) {
@@ -500,7 +474,7 @@ func TestMatrix(t *testing.T) {
 			t.Run(task+"/"+row.Operation, func(t *testing.T) {
 				t.Parallel()
 				tg := matrixSetup(t, srv)
-				e := &matrixEnv{matrixTarget: tg, srv: srv, task: task, creds: matrixAssumeRoot(t, srv, tg.account, task)}
+				e := &matrixEnv{matrixTarget: tg, srv: srv, task: task, creds: srv.RootSession(t, tg.account, task)}
 				err := call.run(context.Background(), e)
 
 				var respErr *smithyhttp.ResponseError
@@ -513,7 +487,7 @@ func TestMatrix(t *testing.T) {
 
 				switch {
 				case got == matrixAllow && err != nil:
-					require.Contains(t, call.allowErrors, matrixErrorCode(err),
+					require.Contains(t, call.allowErrors, errorCode(err),
 						"%s in a %s session is allowed but failed unexpectedly: %v", row.Operation, task, err)
 				case got == matrixDeny && row.DeniedBy == "" && !call.head:
 					// The task policy, not something else, must be what denies, and

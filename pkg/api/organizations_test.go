@@ -3,23 +3,17 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,48 +30,19 @@ func orgClient(srv *apitest.Server, creds aws.Credentials, opts ...func(*organiz
 // orgNoClientValidation removes the SDK's required-member check so that
 // the server's own validation is what a test sees.
 func orgNoClientValidation(o *organizations.Options) {
-	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-		_, err := st.Initialize.Remove("OperationInputValidation")
-		return err
-	})
-}
-
-// orgAssumeAccessRole returns the credentials of a session of the member
-// account's OrganizationAccountAccessRole, assumed by the seeded admin.
-func orgAssumeAccessRole(t *testing.T, srv *apitest.Server, accountID string) (aws.Credentials, string) {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + accountID + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("org-test"),
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken},
-		aws.ToString(out.AssumedRoleUser.Arn)
+	o.APIOptions = append(o.APIOptions, skipInputValidation)
 }
 
 // orgRaw sends a signed Organizations JSON 1.1 request with a raw body and
 // returns the status and decoded error body.
 func orgRaw(t *testing.T, srv *apitest.Server, operation, body string) (int, map[string]string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", bytes.NewBufferString(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSOrganizationsV20161128."+operation)
-	sum := sha256.Sum256([]byte(body))
-	creds := srv.AdminCredentials()
-	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]),
-		"organizations", "us-east-1", time.Now()))
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	r := postSigned(t, srv, srv.AdminCredentials(), "organizations", "/", json11ContentType, orgTargetPrefix+operation, body)
 	out := map[string]string{}
-	if resp.StatusCode != http.StatusOK {
-		require.NoError(t, json.Unmarshal(data, &out), string(data))
+	if r.Status != http.StatusOK {
+		require.NoError(t, json.Unmarshal([]byte(r.Body), &out), r.Body)
 	}
-	return resp.StatusCode, out
+	return r.Status, out
 }
 
 // orgAccountIDs lists every account id with ListAccounts, following NextToken.
@@ -183,9 +148,12 @@ func TestOrganizations_CreateAccountHappyPath(t *testing.T) {
 	assert.Empty(t, inProgress.CreateAccountStatuses)
 
 	// The management account's administrator reaches into the new account.
-	creds, arn := orgAssumeAccessRole(t, srv, id)
+	role, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String(accessRoleARN(id)), RoleSessionName: aws.String("org-test")})
+	require.NoError(t, err)
+	arn := aws.ToString(role.AssumedRoleUser.Arn)
 	assert.Equal(t, "arn:aws:sts::"+id+":assumed-role/OrganizationAccountAccessRole/org-test", arn)
-	who, err := sts.NewFromConfig(srv.Config(creds)).GetCallerIdentity(ctx, nil)
+	who, err := sts.NewFromConfig(srv.Config(apitest.SessionCredentials(role.Credentials))).GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, id, aws.ToString(who.Account))
 	assert.Equal(t, arn, aws.ToString(who.Arn))
@@ -356,8 +324,7 @@ func TestOrganizations_MemberAccountCaller(t *testing.T) {
 	ctx := context.Background()
 	admin := orgClient(srv, srv.AdminCredentials())
 	member := srv.MemberAccount(t, "workload")
-	creds, _ := orgAssumeAccessRole(t, srv, member)
-	client := orgClient(srv, creds)
+	client := orgClient(srv, srv.AssumeAccessRole(t, member))
 
 	desc, err := client.DescribeOrganization(ctx, nil)
 	require.NoError(t, err, "any member account may describe its organization")
@@ -402,16 +369,7 @@ func TestOrganizations_MemberAccountCaller(t *testing.T) {
 func TestOrganizations_IdentityPoliciesAuthorizeFirst(t *testing.T) {
 	srv := apitest.New(t)
 	ctx := context.Background()
-	var key store.Credential
-	require.NoError(t, srv.Store.Update(ctx, func(tx *store.Tx) error {
-		u, err := tx.CreateUser(srv.ManagementAccountID(), "nobody", nil)
-		if err != nil {
-			return err
-		}
-		key, err = tx.CreateAccessKey(store.KindUser, u.AccountID, u.ARN, u.ID, "", "")
-		return err
-	}))
-	client := orgClient(srv, aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey})
+	client := orgClient(srv, createUser(t, srv, srv.ManagementAccountID(), "nobody", ""))
 	_, err := client.DescribeOrganization(ctx, nil)
 	var denied *types.AccessDeniedException
 	require.ErrorAs(t, err, &denied)
@@ -420,13 +378,7 @@ func TestOrganizations_IdentityPoliciesAuthorizeFirst(t *testing.T) {
 	// A root session's task policy allows no Organizations action.
 	member := srv.MemberAccount(t, "workload")
 	srv.EnableRootAccess(t)
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(ctx, &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.AuditRootUserCredentials))},
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	root := orgClient(srv, aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken})
+	root := orgClient(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	_, err = root.DescribeOrganization(ctx, nil)
 	require.ErrorAs(t, err, &denied)
 }
@@ -495,11 +447,11 @@ func TestOrganizations_DelegatedAdministrators(t *testing.T) {
 	require.ErrorAs(t, deregister(admin, "999999999999", "iam.amazonaws.com"), &notFound)
 
 	// Only the management account, or IAM's delegated administrator for itself.
-	bCreds, _ := orgAssumeAccessRole(t, srv, b)
+	bCreds := srv.AssumeAccessRole(t, b)
 	var denied *types.AccessDeniedException
 	require.ErrorAs(t, deregister(orgClient(srv, bCreds), a, "iam.amazonaws.com"), &denied)
 	require.ErrorAs(t, deregister(orgClient(srv, bCreds), b, "access-analyzer.amazonaws.com"), &denied)
-	aCreds, _ := orgAssumeAccessRole(t, srv, a)
+	aCreds := srv.AssumeAccessRole(t, a)
 	require.NoError(t, deregister(orgClient(srv, aCreds), a, "iam.amazonaws.com"))
 	assert.Empty(t, listed("iam.amazonaws.com"))
 
@@ -568,7 +520,7 @@ func TestOrganizations_ServiceAccess(t *testing.T) {
 	}))
 	_, err = sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(ctx, &sts.AssumeRootInput{
 		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.AuditRootUserCredentials))},
+		TaskPolicyArn:   taskPolicy(policy.AuditRootUserCredentials),
 	})
 	require.Error(t, err, "AssumeRoot stops with trusted access")
 

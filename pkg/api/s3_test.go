@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -27,13 +26,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -43,42 +38,10 @@ import (
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
-// s3Client is a path-style S3 client of srv signed with creds.
-func s3Client(srv *apitest.Server, creds aws.Credentials) *s3.Client {
-	return s3.NewFromConfig(s3Config(srv.Config(creds)), func(o *s3.Options) { o.UsePathStyle = true })
-}
-
-// s3Config turns on the checksum defaults that config.LoadDefaultConfig
-// gives real programs (a hand-built aws.Config leaves them unset, which
-// makes the SDK send no checksum): CRC32 on every PutObject, and
-// validation of returned checksums.
-func s3Config(cfg aws.Config) aws.Config {
-	cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported
-	cfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported
-	return cfg
-}
-
-// requireS3Error asserts an S3 error's code and HTTP status.
-func requireS3Error(t *testing.T, err error, code string, status int) {
-	t.Helper()
-	require.Error(t, err)
-	var apiErr smithy.APIError
-	require.True(t, errors.As(err, &apiErr), "not an API error: %v", err)
-	assert.Equal(t, code, apiErr.ErrorCode(), "error: %v", err)
-	var respErr *smithyhttp.ResponseError
-	require.True(t, errors.As(err, &respErr), "no HTTP response: %v", err)
-	assert.Equal(t, status, respErr.HTTPStatusCode(), "error: %v", err)
-}
-
-func sha256Hex(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
-// rawS3 sends a hand-built request signed like an S3 client signs
-// (no double path escaping, payload hash in X-Amz-Content-Sha256 unless the
-// caller set one) and returns the response and its body.
-func rawS3(t *testing.T, srv *apitest.Server, creds aws.Credentials, method, target string, body []byte, header http.Header) (*http.Response, string) {
+// rawS3 sends a hand-built request signed like an S3 client signs (the
+// payload hash in X-Amz-Content-Sha256 unless the caller set one) and
+// reads the response.
+func rawS3(t *testing.T, srv *apitest.Server, creds aws.Credentials, method, target string, body []byte, header http.Header) rawResponse {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+target, bytes.NewReader(body))
 	require.NoError(t, err)
@@ -90,40 +53,8 @@ func rawS3(t *testing.T, srv *apitest.Server, creds aws.Credentials, method, tar
 		hash = sha256Hex(body)
 		req.Header.Set("X-Amz-Content-Sha256", hash)
 	}
-	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-	require.NoError(t, signer.SignHTTP(context.Background(), creds, req, hash, "s3", "us-east-1", time.Now()))
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(data)
-}
-
-// assumeRole returns the credentials of a role session.
-func assumeRole(t *testing.T, srv *apitest.Server, creds aws.Credentials, roleARN string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(creds)).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s3-test")})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
-}
-
-// assumeRoot returns the credentials of a root session in member with a task policy.
-func assumeRoot(t *testing.T, srv *apitest.Server, member, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
-}
-
-func memberRoleARN(member string) string {
-	return "arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"
+	require.NoError(t, signV4(req, creds, "s3", hash, time.Now()))
+	return sendRequest(t, srv, req)
 }
 
 func createBucket(t *testing.T, c *s3.Client, name string) {
@@ -183,22 +114,22 @@ func TestS3_BucketLifecycle(t *testing.T) {
 	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("alpha")})
 	var owned *s3types.BucketAlreadyOwnedByYou
 	require.ErrorAs(t, err, &owned)
-	requireS3Error(t, err, "BucketAlreadyOwnedByYou", http.StatusConflict)
+	requireAWSError(t, err, "BucketAlreadyOwnedByYou", http.StatusConflict)
 
 	// Another account cannot take the name.
 	member := srv.MemberAccount(t, "m")
-	role := s3Client(srv, assumeRole(t, srv, srv.AdminCredentials(), memberRoleARN(member)))
+	role := s3Client(srv, srv.AssumeAccessRole(t, member))
 	_, err = role.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("alpha")})
 	var exists *s3types.BucketAlreadyExists
 	require.ErrorAs(t, err, &exists)
-	requireS3Error(t, err, "BucketAlreadyExists", http.StatusConflict)
+	requireAWSError(t, err, "BucketAlreadyExists", http.StatusConflict)
 	roleList, err := role.ListBuckets(ctx, &s3.ListBucketsInput{})
 	require.NoError(t, err)
 	assert.Empty(t, roleList.Buckets, "buckets are listed only to their owner's account")
 
 	putObject(t, c, "alpha", "k", "v")
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("alpha")})
-	requireS3Error(t, err, "BucketNotEmpty", http.StatusConflict)
+	requireAWSError(t, err, "BucketNotEmpty", http.StatusConflict)
 	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("alpha"), Key: aws.String("k")})
 	require.NoError(t, err)
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("alpha")})
@@ -207,9 +138,9 @@ func TestS3_BucketLifecycle(t *testing.T) {
 	_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("alpha")})
 	var notFound *s3types.NotFound
 	require.ErrorAs(t, err, &notFound)
-	requireS3Error(t, err, "NotFound", http.StatusNotFound)
+	requireAWSError(t, err, "NotFound", http.StatusNotFound)
 	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("alpha")})
-	requireS3Error(t, err, "NoSuchBucket", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
 
 	// Deleted names are free again.
 	createBucket(t, role, "alpha")
@@ -221,12 +152,12 @@ func TestS3_CreateBucket_InvalidNames(t *testing.T) {
 	for _, name := range []string{"ab", strings.Repeat("a", 64), "UpperCase", "under_score", "-leading", "trailing-",
 		"two..dots", "192.168.5.4", "xn--punycode", "sthree-x", "name-s3alias", "name--ol-s3", "bad.mrap"} {
 		_, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)})
-		requireS3Error(t, err, "InvalidBucketName", http.StatusBadRequest)
+		requireAWSError(t, err, "InvalidBucketName", http.StatusBadRequest)
 	}
-	resp, body := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/Bad_Name", nil, nil)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, body, "<Code>InvalidBucketName</Code>")
-	assert.Contains(t, body, "<BucketName>Bad_Name</BucketName>")
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/Bad_Name", nil, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>InvalidBucketName</Code>")
+	assert.Contains(t, r.Body, "<BucketName>Bad_Name</BucketName>")
 	list, err := c.ListBuckets(context.Background(), &s3.ListBucketsInput{})
 	require.NoError(t, err)
 	assert.Empty(t, list.Buckets)
@@ -238,9 +169,9 @@ func TestS3_CreateBucket_LocationConstraint(t *testing.T) {
 	c := s3Client(srv, srv.AdminCredentials())
 	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("wrong-region"),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}})
-	requireS3Error(t, err, "IllegalLocationConstraintException", http.StatusBadRequest)
+	requireAWSError(t, err, "IllegalLocationConstraintException", http.StatusBadRequest)
 
-	eu := s3.NewFromConfig(s3Config(srv.Config(srv.AdminCredentials())), func(o *s3.Options) { o.UsePathStyle = true; o.Region = "eu-west-1" })
+	eu := s3Client(srv, srv.AdminCredentials(), func(o *s3.Options) { o.Region = "eu-west-1" })
 	_, err = eu.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("in-ireland"),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}})
 	require.NoError(t, err)
@@ -248,11 +179,11 @@ func TestS3_CreateBucket_LocationConstraint(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "eu-west-1", aws.ToString(head.BucketRegion))
 	_, err = eu.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("no-constraint")})
-	requireS3Error(t, err, "IllegalLocationConstraintException", http.StatusBadRequest)
+	requireAWSError(t, err, "IllegalLocationConstraintException", http.StatusBadRequest)
 
-	resp, body := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/bad-xml", []byte("<CreateBucketConfiguration>"), nil)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, body, "<Code>MalformedXML</Code>")
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/bad-xml", []byte("<CreateBucketConfiguration>"), nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>MalformedXML</Code>")
 }
 
 func TestS3_ObjectLifecycle(t *testing.T) {
@@ -300,7 +231,7 @@ func TestS3_ObjectLifecycle(t *testing.T) {
 	assert.Equal(t, "bytes 7-13/14", aws.ToString(ranged.ContentRange))
 	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("objects"), Key: aws.String("dir/file name+1.txt"),
 		Range: aws.String("bytes=100-")})
-	requireS3Error(t, err, "InvalidRange", http.StatusRequestedRangeNotSatisfiable)
+	requireAWSError(t, err, "InvalidRange", http.StatusRequestedRangeNotSatisfiable)
 
 	// Overwrite, then an object with no Content-Type gets S3's default.
 	putObject(t, c, "objects", "dir/file name+1.txt", "v2")
@@ -317,7 +248,7 @@ func TestS3_ObjectLifecycle(t *testing.T) {
 	// Conditional create.
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("objects"), Key: aws.String("empty"),
 		Body: strings.NewReader("x"), IfNoneMatch: aws.String("*")})
-	requireS3Error(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
+	requireAWSError(t, err, "PreconditionFailed", http.StatusPreconditionFailed)
 
 	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("objects"), Key: aws.String("dir/file name+1.txt")})
 	require.NoError(t, err)
@@ -327,9 +258,9 @@ func TestS3_ObjectLifecycle(t *testing.T) {
 	_, err = getObject(t, c, "objects", "dir/file name+1.txt")
 	var noKey *s3types.NoSuchKey
 	require.ErrorAs(t, err, &noKey)
-	requireS3Error(t, err, "NoSuchKey", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchKey", http.StatusNotFound)
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("objects"), Key: aws.String("nope")})
-	requireS3Error(t, err, "NotFound", http.StatusNotFound)
+	requireAWSError(t, err, "NotFound", http.StatusNotFound)
 
 	for name, call := range map[string]func() error{
 		"GetObject": func() error { _, err := getObject(t, c, "missing", "k"); return err },
@@ -352,21 +283,21 @@ func TestS3_ObjectLifecycle(t *testing.T) {
 	} {
 		err := call()
 		if name == "HeadObject" {
-			requireS3Error(t, err, "NotFound", http.StatusNotFound)
+			requireAWSError(t, err, "NotFound", http.StatusNotFound)
 			continue
 		}
-		requireS3Error(t, err, "NoSuchBucket", http.StatusNotFound)
+		requireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
 	}
-	resp, raw := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/missing/k", nil, nil)
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Contains(t, raw, "<Code>NoSuchBucket</Code>")
-	assert.Contains(t, raw, "<BucketName>missing</BucketName>")
-	assert.Regexp(t, `<RequestId>[^<]+</RequestId><HostId>[^<]+</HostId></Error>$`, raw)
-	assert.Equal(t, "application/xml", resp.Header.Get("Content-Type"))
-	assert.NotEmpty(t, resp.Header.Get("X-Amz-Request-Id"))
-	resp, raw = rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/objects/nope", nil, nil)
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Contains(t, raw, "<Key>nope</Key>")
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/missing/k", nil, nil)
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Contains(t, r.Body, "<Code>NoSuchBucket</Code>")
+	assert.Contains(t, r.Body, "<BucketName>missing</BucketName>")
+	assert.Regexp(t, `<RequestId>[^<]+</RequestId><HostId>[^<]+</HostId></Error>$`, r.Body)
+	assert.Equal(t, "application/xml", r.Header.Get("Content-Type"))
+	assert.NotEmpty(t, r.Header.Get("X-Amz-Request-Id"))
+	r = rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/objects/nope", nil, nil)
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Contains(t, r.Body, "<Key>nope</Key>")
 }
 
 func TestS3_Checksums(t *testing.T) {
@@ -400,35 +331,35 @@ func TestS3_Checksums(t *testing.T) {
 	wrongCRC := base64.StdEncoding.EncodeToString([]byte{1, 2, 3, 4})
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sums"), Key: aws.String("bad"),
 		Body: strings.NewReader(body), ChecksumCRC32: aws.String(wrongCRC)})
-	requireS3Error(t, err, "BadDigest", http.StatusBadRequest)
+	requireAWSError(t, err, "BadDigest", http.StatusBadRequest)
 	wrongSHA := base64.StdEncoding.EncodeToString(make([]byte, 32))
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sums"), Key: aws.String("bad"),
 		Body: strings.NewReader(body), ChecksumSHA256: aws.String(wrongSHA)})
-	requireS3Error(t, err, "BadDigest", http.StatusBadRequest)
+	requireAWSError(t, err, "BadDigest", http.StatusBadRequest)
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sums"), Key: aws.String("bad"),
 		Body: strings.NewReader(body), ChecksumCRC32: aws.String("not base64!")})
-	requireS3Error(t, err, "InvalidRequest", http.StatusBadRequest)
+	requireAWSError(t, err, "InvalidRequest", http.StatusBadRequest)
 
-	resp, raw := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/bad", []byte(body), http.Header{
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/bad", []byte(body), http.Header{
 		"Content-Md5": {base64.StdEncoding.EncodeToString(make([]byte, 16))}})
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, raw, "<Code>BadDigest</Code>")
-	resp, raw = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/bad", []byte(body), http.Header{
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>BadDigest</Code>")
+	r = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/bad", []byte(body), http.Header{
 		"Content-Md5": {"short"}})
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, raw, "<Code>InvalidDigest</Code>")
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>InvalidDigest</Code>")
 	goodMD5 := md5.Sum([]byte(body))
-	resp, _ = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/md5", []byte(body), http.Header{
+	r = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/md5", []byte(body), http.Header{
 		"Content-Md5": {base64.StdEncoding.EncodeToString(goodMD5[:])}})
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	resp, raw = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/two", []byte(body), http.Header{
+	assert.Equal(t, http.StatusOK, r.Status)
+	r = rawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/sums/two", []byte(body), http.Header{
 		"X-Amz-Checksum-Crc32":  {crc32b64([]byte(body))},
 		"X-Amz-Checksum-Sha256": {base64.StdEncoding.EncodeToString(sha256Sum([]byte(body)))}})
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, raw, "<Code>InvalidRequest</Code>")
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>InvalidRequest</Code>")
 
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("sums"), Key: aws.String("bad")})
-	requireS3Error(t, err, "NotFound", http.StatusNotFound)
+	requireAWSError(t, err, "NotFound", http.StatusNotFound)
 }
 
 func sha256Sum(data []byte) []byte {
@@ -518,16 +449,16 @@ func TestS3_ListObjectsV2(t *testing.T) {
 	assert.Regexp(t, `^[0-9a-f]{64}$`, aws.ToString(owner.Contents[0].Owner.ID))
 
 	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("listing"), ContinuationToken: aws.String("not a token")})
-	requireS3Error(t, err, "InvalidArgument", http.StatusBadRequest)
-	resp, raw := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/listing?list-type=2&max-keys=-1", nil, nil)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, raw, "<ArgumentName>max-keys</ArgumentName>")
+	requireAWSError(t, err, "InvalidArgument", http.StatusBadRequest)
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/listing?list-type=2&max-keys=-1", nil, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<ArgumentName>max-keys</ArgumentName>")
 
 	// encoding-type=url escapes keys (the AWS CLI asks for it and decodes).
-	resp, raw = rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/listing?list-type=2&encoding-type=url&prefix=e", nil, nil)
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, raw, "<Key>e%2Bf%20g</Key>")
-	assert.Contains(t, raw, "<EncodingType>url</EncodingType>")
+	r = rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/listing?list-type=2&encoding-type=url&prefix=e", nil, nil)
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Contains(t, r.Body, "<Key>e%2Bf%20g</Key>")
+	assert.Contains(t, r.Body, "<EncodingType>url</EncodingType>")
 }
 
 func objectKeys(objs []s3types.Object) []string {
@@ -553,10 +484,10 @@ func TestS3_BucketPolicy(t *testing.T) {
 	createBucket(t, c, "pol")
 
 	_, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
-	requireS3Error(t, err, "NoSuchBucketPolicy", http.StatusNotFound)
-	resp, raw := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/pol?policy", nil, nil)
-	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
-	assert.Contains(t, raw, "<Code>NoSuchBucketPolicy</Code><Message>The bucket policy does not exist</Message><BucketName>pol</BucketName>")
+	requireAWSError(t, err, "NoSuchBucketPolicy", http.StatusNotFound)
+	r := rawS3(t, srv, srv.AdminCredentials(), http.MethodGet, "/pol?policy", nil, nil)
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Contains(t, r.Body, "<Code>NoSuchBucketPolicy</Code><Message>The bucket policy does not exist</Message><BucketName>pol</BucketName>")
 
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"ReadOnly","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":["s3:GetObject"],"Resource":"arn:aws:s3:::pol/*"}]}`
 	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc)})
@@ -577,7 +508,7 @@ func TestS3_BucketPolicy(t *testing.T) {
 		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::pol","Pad":"` + strings.Repeat("x", 21000) + `"}]}`, "Policy exceeds the maximum allowed document size."},
 	} {
 		_, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(tt.policy)})
-		requireS3Error(t, err, "MalformedPolicy", http.StatusBadRequest)
+		requireAWSError(t, err, "MalformedPolicy", http.StatusBadRequest)
 		var apiErr smithy.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, tt.message, apiErr.ErrorMessage(), tt.policy)
@@ -589,10 +520,10 @@ func TestS3_BucketPolicy(t *testing.T) {
 	// Content-MD5 is honoured.
 	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc),
 		ContentMD5: aws.String(base64.StdEncoding.EncodeToString(make([]byte, 16)))})
-	requireS3Error(t, err, "BadDigest", http.StatusBadRequest)
+	requireAWSError(t, err, "BadDigest", http.StatusBadRequest)
 	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc),
 		ContentMD5: aws.String("!!")})
-	requireS3Error(t, err, "InvalidDigest", http.StatusBadRequest)
+	requireAWSError(t, err, "InvalidDigest", http.StatusBadRequest)
 	sum := md5.Sum([]byte(doc))
 	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc),
 		ContentMD5: aws.String(base64.StdEncoding.EncodeToString(sum[:]))})
@@ -601,16 +532,16 @@ func TestS3_BucketPolicy(t *testing.T) {
 	_, err = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("pol")})
 	require.NoError(t, err)
 	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
-	requireS3Error(t, err, "NoSuchBucketPolicy", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchBucketPolicy", http.StatusNotFound)
 	_, err = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("pol")})
 	require.NoError(t, err, "deleting an absent policy succeeds")
 
 	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("missing")})
-	requireS3Error(t, err, "NoSuchBucket", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
 	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("missing"), Policy: aws.String(doc)})
-	requireS3Error(t, err, "NoSuchBucket", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
 	_, err = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("missing")})
-	requireS3Error(t, err, "NoSuchBucket", http.StatusNotFound)
+	requireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
 }
 
 // TestS3_RootUnlocksBucket is the S3UnlockBucketPolicy story: a member
@@ -620,7 +551,7 @@ func TestS3_RootUnlocksBucket(t *testing.T) {
 	srv := apitest.New(t)
 	ctx := context.Background()
 	member := srv.MemberAccount(t, "m")
-	role := s3Client(srv, assumeRole(t, srv, srv.AdminCredentials(), memberRoleARN(member)))
+	role := s3Client(srv, srv.AssumeAccessRole(t, member))
 
 	createBucket(t, role, "locked")
 	putObject(t, role, "locked", "k", "precious")
@@ -629,16 +560,16 @@ func TestS3_RootUnlocksBucket(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = getObject(t, role, "locked", "k")
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = role.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = role.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = role.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "Forbidden", http.StatusForbidden)
+	requireAWSError(t, err, "Forbidden", http.StatusForbidden)
 
 	srv.EnableRootAccess(t)
-	root := s3Client(srv, assumeRoot(t, srv, member, policy.S3UnlockBucketPolicy))
+	root := s3Client(srv, srv.RootSession(t, member, policy.S3UnlockBucketPolicy))
 	got, err := root.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
 	require.NoError(t, err, "the owner's root passes the bucket policy")
 	assert.Equal(t, denyAll, aws.ToString(got.Policy))
@@ -647,9 +578,9 @@ func TestS3_RootUnlocksBucket(t *testing.T) {
 	require.Len(t, list.Buckets, 1)
 	assert.Equal(t, "locked", aws.ToString(list.Buckets[0].Name))
 	_, err = getObject(t, root, "locked", "k")
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = root.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("locked"), Key: aws.String("k2"), Body: strings.NewReader("x")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = root.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")})
 	require.NoError(t, err)
 
@@ -660,13 +591,13 @@ func TestS3_RootUnlocksBucket(t *testing.T) {
 	// A root session with another task cannot manage the bucket policy.
 	_, err = role.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: aws.String(denyAll)})
 	require.NoError(t, err)
-	audit := s3Client(srv, assumeRoot(t, srv, member, policy.AuditRootUserCredentials))
+	audit := s3Client(srv, srv.RootSession(t, member, policy.AuditRootUserCredentials))
 	_, err = audit.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = audit.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = role.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("locked")})
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 }
 
 func TestS3_CrossAccount(t *testing.T) {
@@ -674,15 +605,15 @@ func TestS3_CrossAccount(t *testing.T) {
 	ctx := context.Background()
 	member := srv.MemberAccount(t, "m")
 	admin := s3Client(srv, srv.AdminCredentials())
-	role := s3Client(srv, assumeRole(t, srv, srv.AdminCredentials(), memberRoleARN(member)))
+	role := s3Client(srv, srv.AssumeAccessRole(t, member))
 	createBucket(t, admin, "mgmt-bucket")
 	putObject(t, admin, "mgmt-bucket", "k", "v")
 
 	// Another account's administrator needs the bucket policy too.
 	_, err := getObject(t, role, "mgmt-bucket", "k")
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = getObject(t, role, "mgmt-bucket", "missing")
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 
 	allow := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":["s3:GetObject","s3:GetBucketPolicy"],"Resource":["arn:aws:s3:::mgmt-bucket","arn:aws:s3:::mgmt-bucket/*"]}]}`, member)
 	_, err = admin.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("mgmt-bucket"), Policy: aws.String(allow)})
@@ -692,13 +623,13 @@ func TestS3_CrossAccount(t *testing.T) {
 	assert.Equal(t, "v", got)
 	// Without s3:ListBucket a missing key is AccessDenied, not NoSuchKey.
 	_, err = getObject(t, role, "mgmt-bucket", "missing")
-	requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+	requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 	// Only the owner's account manages the bucket policy.
 	_, err = role.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("mgmt-bucket")})
-	requireS3Error(t, err, "MethodNotAllowed", http.StatusMethodNotAllowed)
+	requireAWSError(t, err, "MethodNotAllowed", http.StatusMethodNotAllowed)
 
 	_, err = admin.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("mgmt-bucket"), ExpectedBucketOwner: aws.String(member)})
-	requireS3Error(t, err, "Forbidden", http.StatusForbidden)
+	requireAWSError(t, err, "Forbidden", http.StatusForbidden)
 	_, err = admin.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("mgmt-bucket"), ExpectedBucketOwner: aws.String(srv.ManagementAccountID())})
 	require.NoError(t, err)
 }
@@ -736,7 +667,7 @@ func TestS3_VirtualHostedStyle(t *testing.T) {
 		{"http://s3.us-east-1.amazonaws.com", "vhost-bucket.s3.us-east-1.amazonaws.com"},
 	} {
 		rt := newRecordingTransport(srv.Listener.Addr().String())
-		cfg := s3Config(srv.Config(srv.AdminCredentials()))
+		cfg := srv.Config(srv.AdminCredentials())
 		cfg.BaseEndpoint = aws.String(tt.endpoint)
 		cfg.HTTPClient = &http.Client{Transport: rt}
 		c := s3.NewFromConfig(cfg)
@@ -753,7 +684,7 @@ func TestS3_VirtualHostedStyle(t *testing.T) {
 			Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::vhost-bucket/locked/*"}]}`)})
 		require.NoError(t, err)
 		_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("vhost-bucket"), Key: aws.String("locked/x"), Body: strings.NewReader("x")})
-		requireS3Error(t, err, "AccessDenied", http.StatusForbidden)
+		requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 		_, err = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("vhost-bucket")})
 		require.NoError(t, err)
 		_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("vhost-bucket"), Key: aws.String("dir/key.txt")})
@@ -775,23 +706,23 @@ func TestS3_TrailingSlashPath(t *testing.T) {
 	createBucket(t, c, "slash")
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::slash"}]}`
 
-	resp, body := rawS3(t, srv, admin, http.MethodPut, "/slash/?policy", []byte(doc), nil)
-	require.Equal(t, http.StatusNoContent, resp.StatusCode, body)
-	resp, body = rawS3(t, srv, admin, http.MethodGet, "/slash/?policy", nil, nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	assert.Equal(t, doc, body)
-	resp, body = rawS3(t, srv, admin, http.MethodGet, "/slash/?list-type=2", nil, nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	assert.Contains(t, body, "<Name>slash</Name>")
-	resp, _ = rawS3(t, srv, admin, http.MethodHead, "/slash/", nil, nil)
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	resp, _ = rawS3(t, srv, admin, http.MethodDelete, "/slash/?policy", nil, nil)
-	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	r := rawS3(t, srv, admin, http.MethodPut, "/slash/?policy", []byte(doc), nil)
+	require.Equal(t, http.StatusNoContent, r.Status, r.Body)
+	r = rawS3(t, srv, admin, http.MethodGet, "/slash/?policy", nil, nil)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Equal(t, doc, r.Body)
+	r = rawS3(t, srv, admin, http.MethodGet, "/slash/?list-type=2", nil, nil)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Contains(t, r.Body, "<Name>slash</Name>")
+	r = rawS3(t, srv, admin, http.MethodHead, "/slash/", nil, nil)
+	assert.Equal(t, http.StatusOK, r.Status)
+	r = rawS3(t, srv, admin, http.MethodDelete, "/slash/?policy", nil, nil)
+	assert.Equal(t, http.StatusNoContent, r.Status)
 
 	// Sub-resources the emulator does not serve are NotImplemented.
-	resp, body = rawS3(t, srv, admin, http.MethodGet, "/slash?acl", nil, nil)
-	assert.Equal(t, http.StatusNotImplemented, resp.StatusCode)
-	assert.Contains(t, body, "<Code>NotImplemented</Code>")
+	r = rawS3(t, srv, admin, http.MethodGet, "/slash?acl", nil, nil)
+	assert.Equal(t, http.StatusNotImplemented, r.Status)
+	assert.Contains(t, r.Body, "<Code>NotImplemented</Code>")
 	// Anonymous requests are refused.
 	anon, err := srv.Client().Get(srv.URL + "/slash/k")
 	require.NoError(t, err)
@@ -815,7 +746,7 @@ func TestS3_PlainHTTPUpload(t *testing.T) {
 		handler.ServeHTTP(w, r)
 	}))
 	defer plain.Close()
-	cfg := s3Config(srv.Config(srv.AdminCredentials()))
+	cfg := srv.Config(srv.AdminCredentials())
 	cfg.BaseEndpoint = aws.String(plain.URL)
 	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	createBucket(t, c, "plain")
@@ -851,7 +782,7 @@ func TestS3_StreamingUploads(t *testing.T) {
 		handler.ServeHTTP(w, r)
 	}))
 	defer tls.Close()
-	cfg := s3Config(srv.Config(srv.AdminCredentials()))
+	cfg := srv.Config(srv.AdminCredentials())
 	cfg.BaseEndpoint = aws.String(tls.URL)
 	cfg.HTTPClient = tls.Client()
 	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
@@ -903,7 +834,7 @@ func docChunkedBody() []byte {
 		"0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n")
 }
 
-func sendDocChunkedRequest(t *testing.T, srv *apitest.Server, body []byte) (*http.Response, string) {
+func sendDocChunkedRequest(t *testing.T, srv *apitest.Server, body []byte) rawResponse {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPut, srv.URL+"/examplebucket/chunkObject.txt", bytes.NewReader(body))
 	require.NoError(t, err)
@@ -915,11 +846,7 @@ func sendDocChunkedRequest(t *testing.T, srv *apitest.Server, body []byte) (*htt
 	req.Header.Set("X-Amz-Content-Sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
 	req.Header.Set("Content-Encoding", "aws-chunked")
 	req.Header.Set("X-Amz-Decoded-Content-Length", "66560")
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, string(data)
+	return sendRequest(t, srv, req)
 }
 
 // docKeyServer is an emulator (without the clock-skew check, the example
@@ -943,8 +870,8 @@ func TestS3_SignedChunkedUpload_AWSExample(t *testing.T) {
 	c := s3Client(srv, creds)
 	createBucket(t, c, "examplebucket")
 
-	resp, body := sendDocChunkedRequest(t, srv, docChunkedBody())
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	r := sendDocChunkedRequest(t, srv, docChunkedBody())
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
 	got, err := getObject(t, c, "examplebucket", "chunkObject.txt")
 	require.NoError(t, err)
 	assert.Equal(t, strings.Repeat("a", 66560), got)
@@ -952,9 +879,9 @@ func TestS3_SignedChunkedUpload_AWSExample(t *testing.T) {
 	// One byte changed in the first chunk breaks its signature.
 	tampered := docChunkedBody()
 	tampered[200] = 'b'
-	resp, body = sendDocChunkedRequest(t, srv, tampered)
-	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
-	assert.Contains(t, body, "<Code>SignatureDoesNotMatch</Code>")
+	r = sendDocChunkedRequest(t, srv, tampered)
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Contains(t, r.Body, "<Code>SignatureDoesNotMatch</Code>")
 	got, err = getObject(t, c, "examplebucket", "chunkObject.txt")
 	require.NoError(t, err)
 	assert.Equal(t, strings.Repeat("a", 66560), got, "failed uploads change nothing")
@@ -1007,7 +934,7 @@ func TestS3_SignedChunkedUpload_WithTrailer(t *testing.T) {
 	createBucket(t, c, "trailers")
 	data := []byte(strings.Repeat("signed trailer data ", 1000))
 
-	send := func(crc string, mutate func([]byte) []byte) (*http.Response, string) {
+	send := func(crc string, mutate func([]byte) []byte) rawResponse {
 		now := time.Now().UTC()
 		amzDate := now.Format("20060102T150405Z")
 		req, err := http.NewRequest(http.MethodPut, srv.URL+"/trailers/obj", nil)
@@ -1016,8 +943,7 @@ func TestS3_SignedChunkedUpload_WithTrailer(t *testing.T) {
 		req.Header.Set("Content-Encoding", "aws-chunked")
 		req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
 		req.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
-		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-		require.NoError(t, signer.SignHTTP(context.Background(), admin, req, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "s3", "us-east-1", now))
+		require.NoError(t, signV4(req, admin, "s3", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", now))
 		seed := req.Header.Get("Authorization")[strings.LastIndex(req.Header.Get("Authorization"), "=")+1:]
 		body := signedTrailerBody(admin.SecretAccessKey, amzDate, seed, data, 8192, crc)
 		if mutate != nil {
@@ -1025,35 +951,31 @@ func TestS3_SignedChunkedUpload_WithTrailer(t *testing.T) {
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.ContentLength = int64(len(body))
-		resp, err := srv.Client().Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp, string(raw)
+		return sendRequest(t, srv, req)
 	}
 
-	resp, body := send(crc32b64(data), nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
-	assert.Equal(t, crc32b64(data), resp.Header.Get("X-Amz-Checksum-Crc32"))
+	r := send(crc32b64(data), nil)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Equal(t, crc32b64(data), r.Header.Get("X-Amz-Checksum-Crc32"))
 	got, err := getObject(t, c, "trailers", "obj")
 	require.NoError(t, err)
 	assert.Equal(t, string(data), got)
 
-	resp, body = send(crc32b64([]byte("other")), nil)
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, body, "<Code>BadDigest</Code>")
-	resp, body = send(crc32b64(data), func(b []byte) []byte { b[len(b)-5] ^= 1; return b })
-	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the trailer signature is checked")
-	assert.Contains(t, body, "<Code>SignatureDoesNotMatch</Code>")
-	resp, body = send(crc32b64(data), func(b []byte) []byte { return b[:len(b)/2] })
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a truncated body is refused")
-	assert.Contains(t, body, "<Code>IncompleteBody</Code>")
+	r = send(crc32b64([]byte("other")), nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>BadDigest</Code>")
+	r = send(crc32b64(data), func(b []byte) []byte { b[len(b)-5] ^= 1; return b })
+	assert.Equal(t, http.StatusForbidden, r.Status, "the trailer signature is checked")
+	assert.Contains(t, r.Body, "<Code>SignatureDoesNotMatch</Code>")
+	r = send(crc32b64(data), func(b []byte) []byte { return b[:len(b)/2] })
+	assert.Equal(t, http.StatusBadRequest, r.Status, "a truncated body is refused")
+	assert.Contains(t, r.Body, "<Code>IncompleteBody</Code>")
 	got, err = getObject(t, c, "trailers", "obj")
 	require.NoError(t, err)
 	assert.Equal(t, string(data), got, "failed uploads change nothing")
 
 	// Unsigned chunks (what SDKs send over TLS) are decoded and their trailer checked.
-	unsigned := func(trailerCRC, decodedLength string) (*http.Response, string) {
+	unsigned := func(trailerCRC, decodedLength string) rawResponse {
 		chunked := []byte("5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:" + trailerCRC + "\r\n\r\n")
 		return rawS3(t, srv, admin, http.MethodPut, "/trailers/unsigned", chunked, http.Header{
 			"X-Amz-Content-Sha256":         {"STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
@@ -1061,17 +983,17 @@ func TestS3_SignedChunkedUpload_WithTrailer(t *testing.T) {
 			"X-Amz-Trailer":                {"x-amz-checksum-crc32"},
 			"X-Amz-Decoded-Content-Length": {decodedLength}})
 	}
-	resp, body = unsigned(crc32b64([]byte("hello world")), "11")
-	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	r = unsigned(crc32b64([]byte("hello world")), "11")
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
 	got, err = getObject(t, c, "trailers", "unsigned")
 	require.NoError(t, err)
 	assert.Equal(t, "hello world", got)
-	resp, body = unsigned(crc32b64([]byte("hello")), "11")
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, body, "<Code>BadDigest</Code>")
-	resp, body = unsigned(crc32b64([]byte("hello world")), "12")
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Contains(t, body, "<Code>IncompleteBody</Code>")
+	r = unsigned(crc32b64([]byte("hello")), "11")
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>BadDigest</Code>")
+	r = unsigned(crc32b64([]byte("hello world")), "12")
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>IncompleteBody</Code>")
 }
 
 // TestS3_AWSCLI checks what the AWS CLI v1 sends (a CRC32 header with a
@@ -1134,8 +1056,7 @@ func FuzzS3Request(f *testing.F) {
 		if mode%2 == 0 {
 			req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(body)/2))
 		}
-		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-		if err := signer.SignHTTP(context.Background(), admin, req, req.Header.Get("X-Amz-Content-Sha256"), "s3", "us-east-1", time.Now()); err != nil {
+		if err := signV4(req, admin, "s3", req.Header.Get("X-Amz-Content-Sha256"), time.Now()); err != nil {
 			t.Skip()
 		}
 		w := httptest.NewRecorder()

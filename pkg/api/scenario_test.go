@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -47,36 +44,6 @@ func scenarioControl(t *testing.T, srv *apitest.Server, method, path, token, bod
 	return resp.StatusCode, out
 }
 
-func scenarioRootSession(t *testing.T, srv *apitest.Server, account, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(account),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
-}
-
-func scenarioAccessRole(t *testing.T, srv *apitest.Server, account string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("scenario"),
-	})
-	require.NoError(t, err)
-	c := out.Credentials
-	return aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}
-}
-
-func scenarioErrorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
 func TestScenario_LockedBucket(t *testing.T) {
 	srv := apitest.New(t)
 	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "locked-bucket.json"))
@@ -86,15 +53,12 @@ func TestScenario_LockedBucket(t *testing.T) {
 	bucket := acct.Buckets[0]
 	assert.Equal(t, "analytics-reports-"+acct.ID, bucket)
 	ctx := context.Background()
-	s3For := func(c aws.Credentials) *s3.Client {
-		return s3.NewFromConfig(srv.Config(c), func(o *s3.Options) { o.UsePathStyle = true })
-	}
 
-	role := s3For(scenarioAccessRole(t, srv, acct.ID))
+	role := s3Client(srv, srv.AssumeAccessRole(t, acct.ID))
 	_, err := role.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("2026/q3/summary.csv")})
-	require.Equal(t, "AccessDenied", scenarioErrorCode(err), "the bucket is locked: %v", err)
+	require.Equal(t, "AccessDenied", errorCode(err), "the bucket is locked: %v", err)
 
-	root := s3For(scenarioRootSession(t, srv, acct.ID, policy.S3UnlockBucketPolicy))
+	root := s3Client(srv, srv.RootSession(t, acct.ID, policy.S3UnlockBucketPolicy))
 	_, err = root.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &bucket})
 	require.NoError(t, err)
 
@@ -112,11 +76,11 @@ func TestScenario_LockedQueue(t *testing.T) {
 	url := srv.URL + acct.Queues[0].Path
 	ctx := context.Background()
 
-	role := sqs.NewFromConfig(srv.Config(scenarioAccessRole(t, srv, acct.ID)))
+	role := sqs.NewFromConfig(srv.Config(srv.AssumeAccessRole(t, acct.ID)))
 	_, err := role.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
-	require.Equal(t, "AccessDenied", scenarioErrorCode(err), "the queue is locked: %v", err)
+	require.Equal(t, "AccessDenied", errorCode(err), "the queue is locked: %v", err)
 
-	root := sqs.NewFromConfig(srv.Config(scenarioRootSession(t, srv, acct.ID, policy.SQSUnlockQueuePolicy)))
+	root := sqs.NewFromConfig(srv.Config(srv.RootSession(t, acct.ID, policy.SQSUnlockQueuePolicy)))
 	_, err = root.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"Policy": ""}})
 	require.NoError(t, err)
 
@@ -150,14 +114,14 @@ func TestScenario_LegacyFleet(t *testing.T) {
 	assert.Equal(t, "arn:aws:iam::"+payments.ID+":root", aws.ToString(who.Arn))
 
 	// The audit task sees every kind of legacy credential.
-	audit := iam.NewFromConfig(srv.Config(scenarioRootSession(t, srv, payments.ID, policy.AuditRootUserCredentials)))
+	audit := iam.NewFromConfig(srv.Config(srv.RootSession(t, payments.ID, policy.AuditRootUserCredentials)))
 	summary, err := audit.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 	require.NoError(t, err)
 	for _, flag := range []string{"AccountPasswordPresent", "AccountAccessKeysPresent", "AccountSigningCertificatesPresent", "AccountMFAEnabled"} {
 		assert.EqualValues(t, 1, summary.SummaryMap[flag], flag)
 	}
 	archive := result.Accounts[4]
-	clean := iam.NewFromConfig(srv.Config(scenarioRootSession(t, srv, archive.ID, policy.AuditRootUserCredentials)))
+	clean := iam.NewFromConfig(srv.Config(srv.RootSession(t, archive.ID, policy.AuditRootUserCredentials)))
 	summary, err = clean.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 	require.NoError(t, err)
 	assert.EqualValues(t, 0, summary.SummaryMap["AccountPasswordPresent"])

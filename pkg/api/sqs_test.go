@@ -1,16 +1,12 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,11 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,46 +29,6 @@ import (
 
 func sqsClient(srv *apitest.Server, creds aws.Credentials) *sqs.Client {
 	return sqs.NewFromConfig(srv.Config(creds))
-}
-
-// sqsErrorCode is the AWS error code of err ("" for nil): what SDK users
-// switch on, the legacy query code for SQS.
-func sqsErrorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	if err != nil {
-		return "not an API error: " + err.Error()
-	}
-	return ""
-}
-
-func sqsCredsOf(c *ststypes.Credentials) aws.Credentials {
-	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken: aws.ToString(c.SessionToken)}
-}
-
-// sqsMemberRole is the admin's session in the member's OrganizationAccountAccessRole.
-func sqsMemberRole(t *testing.T, srv *apitest.Server, member string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"),
-		RoleSessionName: aws.String("ops"),
-	})
-	require.NoError(t, err)
-	return sqsCredsOf(out.Credentials)
-}
-
-// sqsRootSession is the admin's AssumeRoot session in member with a task policy.
-func sqsRootSession(t *testing.T, srv *apitest.Server, member, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))},
-	})
-	require.NoError(t, err)
-	return sqsCredsOf(out.Credentials)
 }
 
 func sqsDenyAllPolicy(queueARN string) string {
@@ -101,9 +54,9 @@ func (e *sqsQueryError) ErrorFault() smithy.ErrorFault { return smithy.FaultClie
 func sqsQuery(t testing.TB, srv *apitest.Server, creds aws.Credentials, path string, form url.Values) ([]byte, error) {
 	t.Helper()
 	form.Set("Version", "2012-11-05")
-	status, body := sqsRaw(t, srv, creds, path, "application/x-www-form-urlencoded", "", form.Encode())
-	if status == http.StatusOK {
-		return body, nil
+	r := postSigned(t, srv, creds, "sqs", path, "application/x-www-form-urlencoded", "", form.Encode())
+	if r.Status == http.StatusOK {
+		return []byte(r.Body), nil
 	}
 	var envelope struct {
 		XMLName xml.Name `xml:"http://queue.amazonaws.com/doc/2012-11-05/ ErrorResponse"`
@@ -114,28 +67,9 @@ func sqsQuery(t testing.TB, srv *apitest.Server, creds aws.Credentials, path str
 		}
 		RequestID string `xml:"RequestId"`
 	}
-	require.NoError(t, xml.Unmarshal(body, &envelope), "error body: %s", body)
-	return nil, &sqsQueryError{Status: status, Type: envelope.Error.Type, Code: envelope.Error.Code,
+	require.NoError(t, xml.Unmarshal([]byte(r.Body), &envelope), "error body: %s", r.Body)
+	return nil, &sqsQueryError{Status: r.Status, Type: envelope.Error.Type, Code: envelope.Error.Code,
 		Message: envelope.Error.Message, RequestID: envelope.RequestID}
-}
-
-// sqsRaw sends one SigV4-signed request for the sqs service.
-func sqsRaw(t testing.TB, srv *apitest.Server, creds aws.Credentials, path, contentType, target, body string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", contentType)
-	if target != "" {
-		req.Header.Set("X-Amz-Target", target)
-	}
-	sum := sha256.Sum256([]byte(body))
-	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "sqs", "us-east-1", time.Now()))
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, data
 }
 
 // sqsQueryResult decodes <OpResponse><OpResult>…</OpResult></OpResponse>.
@@ -242,7 +176,7 @@ func TestSQS_QueueLifecycle(t *testing.T) {
 	arn := a["QueueArn"]
 	_, err = client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &queueURL,
 		Attributes: map[string]string{"Policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}`}})
-	assert.Equal(t, "InvalidAttributeValue", sqsErrorCode(err), "a queue policy needs a Principal")
+	assert.Equal(t, "InvalidAttributeValue", errorCode(err), "a queue policy needs a Principal")
 	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + acct + `"},"Action":"sqs:SendMessage","Resource":"` + arn + `"}]}`
 	_, err = client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &queueURL,
 		Attributes: map[string]string{"Policy": allow, "DelaySeconds": "5"}})
@@ -262,18 +196,18 @@ func TestSQS_QueueLifecycle(t *testing.T) {
 	// Attribute errors.
 	_, err = client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &queueURL,
 		Attributes: map[string]string{"VisibilityTimeout": "43201"}})
-	assert.Equal(t, "InvalidAttributeValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidAttributeValue", errorCode(err))
 	_, err = client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &queueURL,
 		Attributes: map[string]string{"QueueArn": "x"}})
-	assert.Equal(t, "InvalidAttributeName", sqsErrorCode(err))
+	assert.Equal(t, "InvalidAttributeName", errorCode(err))
 	_, err = client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &queueURL,
 		AttributeNames: []sqstypes.QueueAttributeName{"Bogus"}})
-	assert.Equal(t, "InvalidAttributeName", sqsErrorCode(err))
+	assert.Equal(t, "InvalidAttributeName", errorCode(err))
 	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("bad name")})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs.fifo"),
 		Attributes: map[string]string{"FifoQueue": "true"}})
-	assert.Equal(t, "AWS.SimpleQueueService.UnsupportedOperation", sqsErrorCode(err))
+	assert.Equal(t, "AWS.SimpleQueueService.UnsupportedOperation", errorCode(err))
 
 	// ListQueues: prefix, pagination.
 	for _, name := range []string{"orders-eu", "orders-us", "billing"} {
@@ -293,9 +227,9 @@ func TestSQS_QueueLifecycle(t *testing.T) {
 	assert.Equal(t, []string{queueURL + "-us"}, list.QueueUrls)
 	assert.Nil(t, list.NextToken)
 	_, err = client.ListQueues(ctx, &sqs.ListQueuesInput{MaxResults: aws.Int32(2), NextToken: aws.String("garbage")})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = client.ListQueues(ctx, &sqs.ListQueuesInput{MaxResults: aws.Int32(1001)})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 
 	// Queues are regional.
 	west := srv.Config(srv.AdminCredentials())
@@ -322,7 +256,7 @@ func TestSQS_QueueLifecycle(t *testing.T) {
 	_, err = client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String("https://sqs.us-east-1.amazonaws.com/" + acct + "/billing")})
 	require.NoError(t, err)
 	_, err = client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String("http://example.com/not-a-queue")})
-	assert.Equal(t, "InvalidAddress", sqsErrorCode(err))
+	assert.Equal(t, "InvalidAddress", errorCode(err))
 }
 
 func TestSQS_Messages(t *testing.T) {
@@ -408,18 +342,18 @@ func TestSQS_Messages(t *testing.T) {
 
 	// Parameter errors.
 	_, err = client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q, MaxNumberOfMessages: 11})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q, WaitTimeSeconds: 21})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String("x"), DelaySeconds: 901})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String("bell \x07")})
 	var contents *sqstypes.InvalidMessageContents
 	assert.ErrorAs(t, err, &contents)
 	_, err = client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: q, Attributes: map[string]string{"MaximumMessageSize": "1024"}})
 	require.NoError(t, err)
 	_, err = client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String(strings.Repeat("x", 1025))})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 }
 
 // TestSQS_MessageAttributes: message attributes round-trip with SQS's MD5
@@ -494,36 +428,28 @@ func TestSQS_MessageAttributes(t *testing.T) {
 	} {
 		_, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String("x"),
 			MessageAttributes: map[string]sqstypes.MessageAttributeValue{name: v}})
-		assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err), name)
+		assert.Equal(t, "InvalidParameterValue", errorCode(err), name)
 	}
 	_, err = sqsQuery(t, srv, admin, sqsPathOf(t, *q), url.Values{"Action": {"SendMessage"}, "MessageBody": {"x"},
 		"MessageAttribute.1.Name": {"no-type"}, "MessageAttribute.1.Value.StringValue": {"x"}})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 }
 
 // TestSQS_JSONErrorEnvelope checks the raw JSON 1.0 error: namespaced
 // __type and the legacy code in x-amzn-query-error.
 func TestSQS_JSONErrorEnvelope(t *testing.T) {
 	srv := apitest.New(t)
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{"QueueName":"absent"}`))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "AmazonSQS.GetQueueUrl")
-	sum := sha256.Sum256([]byte(`{"QueueName":"absent"}`))
-	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), srv.AdminCredentials(), req, hex.EncodeToString(sum[:]), "sqs", "us-east-1", time.Now()))
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue;Sender", resp.Header.Get("x-amzn-query-error"))
+	r := postSigned(t, srv, srv.AdminCredentials(), "sqs", "/", "application/x-amz-json-1.0", "AmazonSQS.GetQueueUrl", `{"QueueName":"absent"}`)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue;Sender", r.Header.Get("x-amzn-query-error"))
 	var body map[string]string
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	require.NoError(t, json.Unmarshal([]byte(r.Body), &body))
 	assert.Equal(t, "com.amazonaws.sqs#QueueDoesNotExist", body["__type"])
 	assert.Equal(t, "The specified queue does not exist.", body["message"])
 
-	status, raw := sqsRaw(t, srv, srv.AdminCredentials(), "/", "application/x-amz-json-1.0", "AmazonSQS.SendMessage", `{"MessageBody":"x"}`)
-	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, string(raw), `"com.amazonaws.sqs#MissingParameter"`)
+	r = postSigned(t, srv, srv.AdminCredentials(), "sqs", "/", "application/x-amz-json-1.0", "AmazonSQS.SendMessage", `{"MessageBody":"x"}`)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, `"com.amazonaws.sqs#MissingParameter"`)
 }
 
 // --- query protocol ---
@@ -614,13 +540,13 @@ func TestSQS_QueryProtocol(t *testing.T) {
 	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", qe.Code)
 	assert.NotEmpty(t, qe.RequestID)
 	_, err = sqsQuery(t, srv, admin, "/", url.Values{"Action": {"ReceiveMessage"}})
-	assert.Equal(t, "MissingParameter", sqsErrorCode(err))
+	assert.Equal(t, "MissingParameter", errorCode(err))
 	_, err = sqsQuery(t, srv, admin, path, url.Values{"Action": {"ReceiveMessage"}, "MaxNumberOfMessages": {"0"}})
-	assert.Equal(t, "InvalidParameterValue", sqsErrorCode(err))
+	assert.Equal(t, "InvalidParameterValue", errorCode(err))
 	_, err = sqsQuery(t, srv, admin, path, url.Values{"Action": {"SetQueueAttributes"}, "Attribute.1.Name": {"Nope"}, "Attribute.1.Value": {"1"}})
-	assert.Equal(t, "InvalidAttributeName", sqsErrorCode(err))
+	assert.Equal(t, "InvalidAttributeName", errorCode(err))
 	_, err = sqsQuery(t, srv, admin, "/", url.Values{"Action": {"CreateQueue"}, "QueueName": {"legacy"}})
-	assert.Equal(t, "QueueAlreadyExists", sqsErrorCode(err))
+	assert.Equal(t, "QueueAlreadyExists", errorCode(err))
 	_, err = sqsQuery(t, srv, admin, path, url.Values{"Action": {"DeleteMessage"}, "ReceiptHandle": {"bogus"}})
 	require.ErrorAs(t, err, &qe)
 	assert.Equal(t, "ReceiptHandleIsInvalid", qe.Code)
@@ -630,7 +556,7 @@ func TestSQS_QueryProtocol(t *testing.T) {
 	require.NoError(t, err)
 	sqsQueryResult(t, body, "DeleteQueue", nil)
 	_, err = sqsQuery(t, srv, admin, path, url.Values{"Action": {"GetQueueAttributes"}})
-	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", sqsErrorCode(err))
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", errorCode(err))
 }
 
 // --- the locked-queue story, over both protocols ---
@@ -796,7 +722,7 @@ func TestSQS_UnlockQueuePolicy(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := apitest.New(t)
 			member := srv.MemberAccount(t, "m")
-			role := newClient(t, srv, sqsMemberRole(t, srv, member))
+			role := newClient(t, srv, srv.AssumeAccessRole(t, member))
 
 			queueURL, err := role.CreateQueue("locked")
 			require.NoError(t, err)
@@ -806,14 +732,14 @@ func TestSQS_UnlockQueuePolicy(t *testing.T) {
 
 			// The role, an administrator of the account, is locked out.
 			_, err = role.ReceiveBodies(queueURL)
-			assert.Equal(t, "AccessDenied", sqsErrorCode(err))
-			assert.Equal(t, "AccessDenied", sqsErrorCode(role.SendMessage(queueURL, "more")))
-			assert.Equal(t, "AccessDenied", sqsErrorCode(role.SetPolicy(queueURL, "")))
+			assert.Equal(t, "AccessDenied", errorCode(err))
+			assert.Equal(t, "AccessDenied", errorCode(role.SendMessage(queueURL, "more")))
+			assert.Equal(t, "AccessDenied", errorCode(role.SetPolicy(queueURL, "")))
 			_, err = role.GetPolicy(queueURL)
-			assert.Equal(t, "AccessDenied", sqsErrorCode(err))
+			assert.Equal(t, "AccessDenied", errorCode(err))
 
 			srv.EnableRootAccess(t)
-			root := newClient(t, srv, sqsRootSession(t, srv, member, policy.SQSUnlockQueuePolicy))
+			root := newClient(t, srv, srv.RootSession(t, member, policy.SQSUnlockQueuePolicy))
 			got, err := root.GetQueueURL("locked")
 			require.NoError(t, err)
 			assert.Equal(t, queueURL, got)
@@ -824,16 +750,16 @@ func TestSQS_UnlockQueuePolicy(t *testing.T) {
 			require.NoError(t, err)
 			assert.JSONEq(t, deny, current)
 			// The task policy allows nothing but the unlock.
-			assert.Equal(t, "AccessDenied", sqsErrorCode(root.SendMessage(queueURL, "root")))
+			assert.Equal(t, "AccessDenied", errorCode(root.SendMessage(queueURL, "root")))
 			_, err = root.ReceiveBodies(queueURL)
-			assert.Equal(t, "AccessDenied", sqsErrorCode(err))
-			assert.Equal(t, "AccessDenied", sqsErrorCode(root.DeleteQueue(queueURL)))
+			assert.Equal(t, "AccessDenied", errorCode(err))
+			assert.Equal(t, "AccessDenied", errorCode(root.DeleteQueue(queueURL)))
 			_, err = root.CreateQueue("other")
-			assert.Equal(t, "AccessDenied", sqsErrorCode(err))
+			assert.Equal(t, "AccessDenied", errorCode(err))
 
 			// Another task's root session cannot touch the queue policy.
-			s3Root := newClient(t, srv, sqsRootSession(t, srv, member, policy.S3UnlockBucketPolicy))
-			assert.Equal(t, "AccessDenied", sqsErrorCode(s3Root.SetPolicy(queueURL, "")))
+			s3Root := newClient(t, srv, srv.RootSession(t, member, policy.S3UnlockBucketPolicy))
+			assert.Equal(t, "AccessDenied", errorCode(s3Root.SetPolicy(queueURL, "")))
 
 			require.NoError(t, root.SetPolicy(queueURL, ""))
 			current, err = root.GetPolicy(queueURL)
@@ -854,13 +780,13 @@ func TestSQS_CrossAccountQueuePolicy(t *testing.T) {
 	srv := apitest.New(t)
 	ctx := context.Background()
 	member := srv.MemberAccount(t, "m")
-	owner := sqsClient(srv, sqsMemberRole(t, srv, member))
+	owner := sqsClient(srv, srv.AssumeAccessRole(t, member))
 	out, err := owner.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("shared")})
 	require.NoError(t, err)
 	admin := sqsClient(srv, srv.AdminCredentials())
 
 	_, err = admin.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: out.QueueUrl, MessageBody: aws.String("hi")})
-	assert.Equal(t, "AccessDenied", sqsErrorCode(err), "no queue policy grants the management account")
+	assert.Equal(t, "AccessDenied", errorCode(err), "no queue policy grants the management account")
 	arn := "arn:aws:sqs:us-east-1:" + member + ":shared"
 	_, err = owner.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: out.QueueUrl, Attributes: map[string]string{
 		"Policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + srv.ManagementAccountID() + `"},"Action":"sqs:SendMessage","Resource":"` + arn + `"}]}`}})
@@ -868,11 +794,11 @@ func TestSQS_CrossAccountQueuePolicy(t *testing.T) {
 	_, err = admin.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: out.QueueUrl, MessageBody: aws.String("hi")})
 	require.NoError(t, err)
 	got, err := admin.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("shared"), QueueOwnerAWSAccountId: aws.String(member)})
-	assert.Equal(t, "AccessDenied", sqsErrorCode(err), "the policy grants SendMessage only")
+	assert.Equal(t, "AccessDenied", errorCode(err), "the policy grants SendMessage only")
 	assert.Nil(t, got)
 
 	_, err = admin.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("absent"), QueueOwnerAWSAccountId: aws.String(member)})
-	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", sqsErrorCode(err))
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", errorCode(err))
 }
 
 // --- fuzzing the decoding paths ---
@@ -913,17 +839,16 @@ func FuzzSQSRequestDecode(f *testing.F) {
 		if toQueuePath {
 			path = "/" + acct + "/fuzz"
 		}
-		var status int
-		var raw []byte
+		var r rawResponse
 		if asJSON {
-			status, raw = sqsRaw(t, srv, admin, path, "application/x-amz-json-1.0", "AmazonSQS."+op, body)
-			assert.True(t, json.Valid(raw), "JSON response: %s", raw)
+			r = postSigned(t, srv, admin, "sqs", path, "application/x-amz-json-1.0", "AmazonSQS."+op, body)
+			assert.True(t, json.Valid([]byte(r.Body)), "JSON response: %s", r.Body)
 		} else {
-			status, raw = sqsRaw(t, srv, admin, path, "application/x-www-form-urlencoded", "",
+			r = postSigned(t, srv, admin, "sqs", path, "application/x-www-form-urlencoded", "",
 				"Action="+op+"&Version=2012-11-05&"+body)
-			assert.NoError(t, xml.Unmarshal(raw, new(struct{})), "XML response: %s", raw)
+			assert.NoError(t, xml.Unmarshal([]byte(r.Body), new(struct{})), "XML response: %s", r.Body)
 		}
-		assert.Less(t, status, 500, "%s %s: %s", op, body, raw)
-		assert.False(t, bytes.Contains(raw, []byte("InternalFailure")), "%s", raw)
+		assert.Less(t, r.Status, 500, "%s %s: %s", op, body, r.Body)
+		assert.False(t, strings.Contains(r.Body, "InternalFailure"), "%s", r.Body)
 	})
 }

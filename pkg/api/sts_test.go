@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
@@ -21,105 +20,6 @@ import (
 	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
-
-// --- helpers shared by the STS, IAM feature, SigV4 and walkthrough tests ---
-
-// stsRequireError asserts that err is the AWS error code with HTTP status.
-func stsRequireError(t testing.TB, err error, code string, status int) {
-	t.Helper()
-	require.Error(t, err)
-	var apiErr smithy.APIError
-	require.True(t, errors.As(err, &apiErr), "not an AWS API error: %v", err)
-	assert.Equal(t, code, apiErr.ErrorCode(), "error: %v", err)
-	var respErr *awshttp.ResponseError
-	if assert.True(t, errors.As(err, &respErr), "no HTTP response in %v", err) {
-		assert.Equal(t, status, respErr.HTTPStatusCode(), "status of %v", err)
-		assert.NotEmpty(t, respErr.ServiceRequestID(), "request id of %v", err)
-	}
-}
-
-// stsSessionCreds turns STS credentials into what a client signs with.
-func stsSessionCreds(c *ststypes.Credentials) aws.Credentials {
-	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken: aws.ToString(c.SessionToken)}
-}
-
-// stsTaskPolicy is the TaskPolicyArn member for a task policy name.
-func stsTaskPolicy(name string) *ststypes.PolicyDescriptorType {
-	return &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(name))}
-}
-
-// stsAssumeRootSession opens a root session on target as caller.
-func stsAssumeRootSession(t testing.TB, srv *apitest.Server, caller aws.Credentials, target, task string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(caller)).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(target), TaskPolicyArn: stsTaskPolicy(task)})
-	require.NoError(t, err)
-	return stsSessionCreds(out.Credentials)
-}
-
-// stsAssumeRootAudit asks for an audit root session on target as caller.
-func stsAssumeRootAudit(srv *apitest.Server, caller aws.Credentials, target string) (*sts.AssumeRootOutput, error) {
-	return sts.NewFromConfig(srv.Config(caller)).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(target), TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)})
-}
-
-// stsAssumeMemberAdmin reaches into a member account as the administrator
-// through its OrganizationAccountAccessRole, as AWS's docs do.
-func stsAssumeMemberAdmin(t testing.TB, srv *apitest.Server, member, session string) aws.Credentials {
-	t.Helper()
-	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String(stsOrgAccessRoleARN(member)), RoleSessionName: aws.String(session)})
-	require.NoError(t, err)
-	return stsSessionCreds(out.Credentials)
-}
-
-func stsOrgAccessRoleARN(account string) string {
-	return "arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"
-}
-
-// stsRegisterIAMDelegatedAdmin makes account the IAM delegated administrator, in the store.
-func stsRegisterIAMDelegatedAdmin(t testing.TB, srv *apitest.Server, account string) {
-	t.Helper()
-	stsUpdateOrganization(t, srv, func(org *store.Organization, now time.Time) {
-		org.AddDelegatedAdministrator("iam.amazonaws.com", account, now)
-	})
-}
-
-// stsUpdateOrganization changes the management account's organization in the store.
-func stsUpdateOrganization(t testing.TB, srv *apitest.Server, change func(*store.Organization, time.Time)) {
-	t.Helper()
-	err := srv.Store.Update(context.Background(), func(tx *store.Tx) error {
-		org, err := tx.OrganizationOf(srv.ManagementAccountID())
-		if err != nil {
-			return err
-		}
-		change(&org, tx.Now())
-		return tx.PutOrganization(org)
-	})
-	require.NoError(t, err)
-}
-
-// stsCreateUser creates an IAM user with one inline policy (none if policyDoc
-// is empty) and an access key, in the store, and returns the key.
-func stsCreateUser(t testing.TB, srv *apitest.Server, account, name, policyDoc string) aws.Credentials {
-	t.Helper()
-	var key store.Credential
-	err := srv.Store.Update(context.Background(), func(tx *store.Tx) error {
-		policies := map[string]string{}
-		if policyDoc != "" {
-			policies["inline"] = policyDoc
-		}
-		user, err := tx.CreateUser(account, name, policies)
-		if err != nil {
-			return err
-		}
-		key, err = tx.CreateAccessKey(store.KindUser, account, user.ARN, user.ID, "", "")
-		return err
-	})
-	require.NoError(t, err)
-	return aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}
-}
 
 // stsStandaloneAccount creates an account that belongs to no organization.
 func stsStandaloneAccount(t testing.TB, srv *apitest.Server, id string) {
@@ -152,13 +52,12 @@ func TestSTS_AssumeRoot_RootSessionIdentity(t *testing.T) {
 	ctx := context.Background()
 	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(ctx, &sts.AssumeRootInput{
 		TargetPrincipal: aws.String(member),
-		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.AuditRootUserCredentials))},
+		TaskPolicyArn:   taskPolicy(policy.AuditRootUserCredentials),
 	})
 	require.NoError(t, err)
-	c := out.Credentials
-	assert.Regexp(t, `^ASIA[A-Z2-7]{16}$`, aws.ToString(c.AccessKeyId))
+	assert.Regexp(t, `^ASIA[A-Z2-7]{16}$`, aws.ToString(out.Credentials.AccessKeyId))
 	assert.Nil(t, out.SourceIdentity)
-	root := sts.NewFromConfig(srv.Config(aws.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken}))
+	root := sts.NewFromConfig(srv.Config(apitest.SessionCredentials(out.Credentials)))
 	who, err := root.GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, member, aws.ToString(who.Account))
@@ -169,8 +68,11 @@ func TestSTS_AssumeRoot_RootSessionIdentity(t *testing.T) {
 func TestSTS_GetCallerIdentity_RoleSession(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "workload")
-	creds := stsAssumeMemberAdmin(t, srv, member, "audit-session")
-	who, err := sts.NewFromConfig(srv.Config(creds)).GetCallerIdentity(context.Background(), nil)
+	ctx := context.Background()
+	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String(accessRoleARN(member)), RoleSessionName: aws.String("audit-session")})
+	require.NoError(t, err)
+	who, err := sts.NewFromConfig(srv.Config(apitest.SessionCredentials(out.Credentials))).GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)
 	assert.Equal(t, member, aws.ToString(who.Account))
 	assert.Equal(t, "arn:aws:sts::"+member+":assumed-role/OrganizationAccountAccessRole/audit-session", aws.ToString(who.Arn))
@@ -189,14 +91,14 @@ func TestSTS_AssumeRoot_EveryTaskPolicyAndTargetForm(t *testing.T) {
 		for _, target := range []string{member, "arn:aws:iam::" + member + ":root"} {
 			t.Run(task+"/"+target, func(t *testing.T) {
 				before := srv.Clock.Now().Truncate(time.Second)
-				out, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(target), TaskPolicyArn: stsTaskPolicy(task)})
+				out, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(target), TaskPolicyArn: taskPolicy(task)})
 				require.NoError(t, err)
 				after := srv.Clock.Now()
 				exp := aws.ToTime(out.Credentials.Expiration)
 				// Default duration: 900 s from the (second-granular) issue time.
 				assert.False(t, exp.Before(before.Add(900*time.Second)), "expiration %v before %v+900s", exp, before)
 				assert.False(t, exp.After(after.Add(900*time.Second)), "expiration %v after %v+900s", exp, after)
-				who, err := sts.NewFromConfig(srv.Config(stsSessionCreds(out.Credentials))).GetCallerIdentity(ctx, nil)
+				who, err := sts.NewFromConfig(srv.Config(apitest.SessionCredentials(out.Credentials))).GetCallerIdentity(ctx, nil)
 				require.NoError(t, err)
 				assert.Equal(t, "arn:aws:iam::"+member+":root", aws.ToString(who.Arn))
 			})
@@ -215,9 +117,9 @@ func TestSTS_AssumeRoot_DurationSeconds(t *testing.T) {
 		want    time.Duration // 0: refused with ValidationError
 	}{{0, 900 * time.Second}, {1, time.Second}, {900, 900 * time.Second}, {901, 0}, {-1, 0}} {
 		out, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member),
-			TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials), DurationSeconds: aws.Int32(tc.seconds)})
+			TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials), DurationSeconds: aws.Int32(tc.seconds)})
 		if tc.want == 0 {
-			stsRequireError(t, err, "ValidationError", 400)
+			requireAWSError(t, err, "ValidationError", 400)
 			var apiErr smithy.APIError
 			require.True(t, errors.As(err, &apiErr))
 			assert.Contains(t, apiErr.ErrorMessage(), "durationSeconds")
@@ -244,13 +146,13 @@ func TestSTS_AssumeRoot_InvalidInput(t *testing.T) {
 	} {
 		_, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member),
 			TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(arn)}})
-		stsRequireError(t, err, "ValidationError", 400)
+		requireAWSError(t, err, "ValidationError", 400)
 	}
 	for _, target := range []string{"12345678901x", "1234567890123", "arn:aws:iam::12345678901:root",
 		"arn:aws:iam::" + member + ":user/admin", "arn:aws:sts::" + member + ":root", "short"} {
 		_, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(target),
-			TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)})
-		stsRequireError(t, err, "ValidationError", 400)
+			TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+		requireAWSError(t, err, "ValidationError", 400)
 	}
 	// The SDK checks required members itself, so these go out by hand.
 	for _, body := range []string{
@@ -259,12 +161,12 @@ func TestSTS_AssumeRoot_InvalidInput(t *testing.T) {
 		"Action=AssumeRoot&Version=2011-06-15&TaskPolicyArn.arn=" + policy.ARN(policy.AuditRootUserCredentials),
 		"Action=AssumeRoot&Version=2011-06-15&TargetPrincipal=" + member + "&TaskPolicyArn.arn=",
 	} {
-		status, e := sigPostQuery(t, srv, srv.AdminCredentials(), "sts", body)
+		status, e := postQueryError(t, srv, srv.AdminCredentials(), "sts", body)
 		assert.Equal(t, 400, status, body)
 		assert.Equal(t, "ValidationError", e.Error.Code, body)
 		assert.Contains(t, e.Error.Message, "Member must not be null", body)
 	}
-	status, e := sigPostQuery(t, srv, srv.AdminCredentials(), "sts", "Action=AssumeRoot&Version=2011-06-15&TargetPrincipal="+member+
+	status, e := postQueryError(t, srv, srv.AdminCredentials(), "sts", "Action=AssumeRoot&Version=2011-06-15&TargetPrincipal="+member+
 		"&TaskPolicyArn.arn="+policy.ARN(policy.AuditRootUserCredentials)+"&DurationSeconds=ten")
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "ValidationError", e.Error.Code)
@@ -274,19 +176,19 @@ func TestSTS_AssumeRoot_RefusedBeforeRootSessionsEnabled(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "workload")
 	admin := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
 	_, err := admin.AssumeRoot(context.Background(), in)
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 
 	// Root credentials management alone is not enough either.
-	stsUpdateOrganization(t, srv, func(org *store.Organization, now time.Time) {
+	updateOrganization(t, srv, func(org *store.Organization, now time.Time) {
 		org.EnableServiceAccess("iam.amazonaws.com", now)
 		org.RootCredentialsManagement = true
 	})
 	_, err = admin.AssumeRoot(context.Background(), in)
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 
-	stsUpdateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.RootSessions = true })
+	updateOrganization(t, srv, func(org *store.Organization, _ time.Time) { org.RootSessions = true })
 	_, err = admin.AssumeRoot(context.Background(), in)
 	require.NoError(t, err)
 }
@@ -304,16 +206,16 @@ func TestSTS_AssumeRoot_RefusedTargets(t *testing.T) {
 		"account that isn't there": "444444444444",
 	} {
 		_, err := admin.AssumeRoot(context.Background(), &sts.AssumeRootInput{TargetPrincipal: aws.String(target),
-			TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)})
-		t.Run(name, func(t *testing.T) { stsRequireError(t, err, "AccessDenied", 403) })
+			TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+		t.Run(name, func(t *testing.T) { requireAWSError(t, err, "AccessDenied", 403) })
 	}
 }
 
 func TestSTS_AssumeRoot_CallerWithoutOrganization(t *testing.T) {
 	srv := apitest.New(t, apitest.WithoutOrganization())
 	_, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
-		TargetPrincipal: aws.String("222222222222"), TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)})
-	stsRequireError(t, err, "AccessDenied", 403)
+		TargetPrincipal: aws.String("222222222222"), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+	requireAWSError(t, err, "AccessDenied", 403)
 }
 
 func TestSTS_AssumeRoot_RefusedCallers(t *testing.T) {
@@ -321,35 +223,37 @@ func TestSTS_AssumeRoot_RefusedCallers(t *testing.T) {
 	member := srv.MemberAccount(t, "workload")
 	other := srv.MemberAccount(t, "other")
 	srv.EnableRootAccess(t)
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
 	ctx := context.Background()
 
 	t.Run("root session", func(t *testing.T) {
-		root := stsAssumeRootSession(t, srv, srv.AdminCredentials(), member, policy.AuditRootUserCredentials)
+		root := srv.RootSession(t, member, policy.AuditRootUserCredentials)
 		_, err := sts.NewFromConfig(srv.Config(root)).AssumeRoot(ctx, in)
-		stsRequireError(t, err, "AccessDenied", 403)
+		requireAWSError(t, err, "AccessDenied", 403)
 	})
 	t.Run("no identity policy allows sts:AssumeRoot", func(t *testing.T) {
-		reader := stsCreateUser(t, srv, srv.ManagementAccountID(), "reader",
+		reader := createUser(t, srv, srv.ManagementAccountID(), "reader",
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}`)
 		_, err := sts.NewFromConfig(srv.Config(reader)).AssumeRoot(ctx, in)
-		stsRequireError(t, err, "AccessDenied", 403)
+		requireAWSError(t, err, "AccessDenied", 403)
 		var apiErr smithy.APIError
 		require.True(t, errors.As(err, &apiErr))
 		assert.Contains(t, apiErr.ErrorMessage(), "sts:AssumeRoot")
 	})
 	t.Run("policy allows only another task", func(t *testing.T) {
-		scoped := stsCreateUser(t, srv, srv.ManagementAccountID(), "s3-unlocker",
+		scoped := createUser(t, srv, srv.ManagementAccountID(), "s3-unlocker",
 			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoot","Resource":"*",
 			  "Condition":{"ArnEquals":{"sts:TaskPolicyArn":"`+policy.ARN(policy.S3UnlockBucketPolicy)+`"}}}]}`)
 		_, err := sts.NewFromConfig(srv.Config(scoped)).AssumeRoot(ctx, in)
-		stsRequireError(t, err, "AccessDenied", 403)
-		_ = stsAssumeRootSession(t, srv, scoped, member, policy.S3UnlockBucketPolicy)
+		requireAWSError(t, err, "AccessDenied", 403)
+		_, err = sts.NewFromConfig(srv.Config(scoped)).AssumeRoot(ctx, &sts.AssumeRootInput{
+			TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.S3UnlockBucketPolicy)})
+		require.NoError(t, err)
 	})
 	t.Run("member account that is not a delegated administrator", func(t *testing.T) {
-		role := stsAssumeMemberAdmin(t, srv, other, "not-da")
+		role := srv.AssumeAccessRole(t, other)
 		_, err := sts.NewFromConfig(srv.Config(role)).AssumeRoot(ctx, in)
-		stsRequireError(t, err, "AccessDenied", 403)
+		requireAWSError(t, err, "AccessDenied", 403)
 	})
 }
 
@@ -359,27 +263,27 @@ func TestSTS_AssumeRoot_DelegatedAdministrator(t *testing.T) {
 	da := srv.MemberAccount(t, "security")
 	srv.EnableRootAccess(t)
 	ctx := context.Background()
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: stsTaskPolicy(policy.DeleteRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.DeleteRootUserCredentials)}
 
-	role := sts.NewFromConfig(srv.Config(stsAssumeMemberAdmin(t, srv, da, "security-admin")))
-	user := sts.NewFromConfig(srv.Config(stsCreateUser(t, srv, da, "secops", store.AdministratorAccess)))
+	role := sts.NewFromConfig(srv.Config(srv.AssumeAccessRole(t, da)))
+	user := sts.NewFromConfig(srv.Config(createUser(t, srv, da, "secops", store.AdministratorAccess)))
 	for _, c := range []*sts.Client{role, user} {
 		_, err := c.AssumeRoot(ctx, in)
-		stsRequireError(t, err, "AccessDenied", 403)
+		requireAWSError(t, err, "AccessDenied", 403)
 	}
 
-	stsRegisterIAMDelegatedAdmin(t, srv, da)
+	registerIAMDelegatedAdmin(t, srv, da)
 	for _, c := range []*sts.Client{role, user} {
 		out, err := c.AssumeRoot(ctx, in)
 		require.NoError(t, err)
-		who, err := sts.NewFromConfig(srv.Config(stsSessionCreds(out.Credentials))).GetCallerIdentity(ctx, nil)
+		who, err := sts.NewFromConfig(srv.Config(apitest.SessionCredentials(out.Credentials))).GetCallerIdentity(ctx, nil)
 		require.NoError(t, err)
 		assert.Equal(t, member, aws.ToString(who.Account))
 	}
 	// A delegated administrator still cannot open a root session on the management account.
 	_, err := user.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(srv.ManagementAccountID()),
-		TaskPolicyArn: stsTaskPolicy(policy.AuditRootUserCredentials)})
-	stsRequireError(t, err, "AccessDenied", 403)
+		TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+	requireAWSError(t, err, "AccessDenied", 403)
 }
 
 // --- AssumeRole ---
@@ -389,7 +293,7 @@ func TestSTS_AssumeRole_OrganizationAccountAccessRole(t *testing.T) {
 	member := srv.MemberAccount(t, "workload")
 	ctx := context.Background()
 	admin := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
-	out, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(stsOrgAccessRoleARN(member)),
+	out, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(accessRoleARN(member)),
 		RoleSessionName: aws.String("ops")})
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:sts::"+member+":assumed-role/OrganizationAccountAccessRole/ops", aws.ToString(out.AssumedRoleUser.Arn))
@@ -400,19 +304,19 @@ func TestSTS_AssumeRole_OrganizationAccountAccessRole(t *testing.T) {
 	t.Run("nonexistent role", func(t *testing.T) {
 		_, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + member + ":role/Nope"),
 			RoleSessionName: aws.String("ops")})
-		stsRequireError(t, err, "AccessDenied", 403)
+		requireAWSError(t, err, "AccessDenied", 403)
 	})
 	t.Run("longer than MaxSessionDuration", func(t *testing.T) {
-		_, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(stsOrgAccessRoleARN(member)),
+		_, err := admin.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(accessRoleARN(member)),
 			RoleSessionName: aws.String("ops"), DurationSeconds: aws.Int32(7200)})
-		stsRequireError(t, err, "ValidationError", 400)
+		requireAWSError(t, err, "ValidationError", 400)
 	})
 	t.Run("root session", func(t *testing.T) {
 		srv.EnableRootAccess(t)
-		root := stsAssumeRootSession(t, srv, srv.AdminCredentials(), member, policy.AuditRootUserCredentials)
+		root := srv.RootSession(t, member, policy.AuditRootUserCredentials)
 		_, err := sts.NewFromConfig(srv.Config(root)).AssumeRole(ctx, &sts.AssumeRoleInput{
-			RoleArn: aws.String(stsOrgAccessRoleARN(member)), RoleSessionName: aws.String("ops")})
-		stsRequireError(t, err, "AccessDenied", 403)
+			RoleArn: aws.String(accessRoleARN(member)), RoleSessionName: aws.String("ops")})
+		requireAWSError(t, err, "AccessDenied", 403)
 	})
 }
 
@@ -441,7 +345,7 @@ func TestSTS_CredentialsSurviveRestart(t *testing.T) {
 	first, stop := start()
 	member := first.MemberAccount(t, "workload")
 	first.EnableRootAccess(t)
-	root := stsAssumeRootSession(t, first, first.AdminCredentials(), member, policy.AuditRootUserCredentials)
+	root := first.RootSession(t, member, policy.AuditRootUserCredentials)
 	stop()
 
 	second, stop := start()
@@ -450,6 +354,6 @@ func TestSTS_CredentialsSurviveRestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:iam::"+member+":root", aws.ToString(who.Arn))
 	// The world was not seeded again: the organization and its settings are as they were.
-	again := stsAssumeRootSession(t, second, second.AdminCredentials(), member, policy.SQSUnlockQueuePolicy)
+	again := second.RootSession(t, member, policy.SQSUnlockQueuePolicy)
 	assert.NotEqual(t, root.AccessKeyID, again.AccessKeyID)
 }

@@ -58,7 +58,7 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 
 	// IAM's features need trusted access first.
 	_, err = iamc.EnableOrganizationsRootCredentialsManagement(ctx, nil)
-	stsRequireError(t, err, "ServiceAccessNotEnabledException", 400)
+	requireAWSError(t, err, "ServiceAccessNotEnabledException", 400)
 
 	// 2. Trusted access for IAM.
 	_, err = orgs.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{
@@ -79,12 +79,12 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 	assert.Equal(t, rs.EnabledFeatures, list.EnabledFeatures)
 
 	// 4. A privileged root session on the member account.
-	audit := &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.AuditRootUserCredentials))}
+	audit := taskPolicy(policy.AuditRootUserCredentials)
 	issued := srv.Clock.Now()
 	session, err := stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit})
 	require.NoError(t, err)
 	assert.WithinDuration(t, issued.Add(15*time.Minute), aws.ToTime(session.Credentials.Expiration), 2*time.Second)
-	root := stsSessionCreds(session.Credentials)
+	root := apitest.SessionCredentials(session.Credentials)
 
 	// 5. The session is the member account's root user...
 	who, err := sts.NewFromConfig(srv.Config(root)).GetCallerIdentity(ctx, nil)
@@ -96,26 +96,26 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 	_, err = iam.NewFromConfig(srv.Config(root)).GetAccountSummary(ctx, nil)
 	require.NoError(t, err)
 	_, err = iam.NewFromConfig(srv.Config(root)).ListOrganizationsFeatures(ctx, nil)
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 
 	// 6. What AssumeRoot refuses.
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member),
 		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit,
 		DurationSeconds: aws.Int32(901)})
-	stsRequireError(t, err, "ValidationError", 400)
+	requireAWSError(t, err, "ValidationError", 400)
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(srv.ManagementAccountID()), TaskPolicyArn: audit})
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 	_, err = sts.NewFromConfig(srv.Config(root)).AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit})
-	stsRequireError(t, err, "AccessDenied", 403)
+	requireAWSError(t, err, "AccessDenied", 403)
 
 	// 7. Fifteen minutes later the session is over.
 	srv.Clock.Advance(16 * time.Minute)
 	_, err = sts.NewFromConfig(srv.Config(root)).GetCallerIdentity(ctx, nil)
-	stsRequireError(t, err, "ExpiredToken", 403)
+	requireAWSError(t, err, "ExpiredToken", 403)
 	_, err = iam.NewFromConfig(srv.Config(root)).GetAccountSummary(ctx, nil)
-	stsRequireError(t, err, "ExpiredToken", 403)
+	requireAWSError(t, err, "ExpiredToken", 403)
 	// The administrator's long-term key is unaffected.
 	_, err = stsc.GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)

@@ -4,6 +4,9 @@
 //
 //	srv := apitest.New(t)
 //	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).GetCallerIdentity(ctx, nil)
+//	member := srv.MemberAccount(t, "workload")
+//	srv.EnableRootAccess(t)
+//	root := srv.RootSession(t, member, policy.S3UnlockBucketPolicy)
 //	srv.Clock.Advance(16 * time.Minute) // sessions expire without waiting
 package apitest
 
@@ -17,8 +20,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/rootaccess/emulator/pkg/api"
+	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -141,6 +147,46 @@ func (s *Server) EnableRootAccess(tb testing.TB) {
 	if err != nil {
 		tb.Fatalf("enable root access: %v", err)
 	}
+}
+
+// RootSession opens a root session on the member account accountID as the
+// seeded administrator, as sts:AssumeRoot does, scoped by the root-task
+// policy named taskName (policy.AuditRootUserCredentials,
+// policy.S3UnlockBucketPolicy, …), and returns its credentials. Root
+// sessions must be enabled first (EnableRootAccess).
+func (s *Server) RootSession(tb testing.TB, accountID, taskName string) aws.Credentials {
+	tb.Helper()
+	out, err := sts.NewFromConfig(s.Config(s.AdminCredentials())).AssumeRoot(context.Background(), &sts.AssumeRootInput{
+		TargetPrincipal: aws.String(accountID),
+		TaskPolicyArn:   &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(taskName))},
+	})
+	if err != nil {
+		tb.Fatalf("AssumeRoot %s on %s: %v", taskName, accountID, err)
+	}
+	return SessionCredentials(out.Credentials)
+}
+
+// AssumeAccessRole returns the credentials of a session (named "apitest")
+// of the member account's OrganizationAccountAccessRole, assumed by the
+// seeded administrator: how an organization's administrator works inside a
+// member account, with full rights there.
+func (s *Server) AssumeAccessRole(tb testing.TB, accountID string) aws.Credentials {
+	tb.Helper()
+	out, err := sts.NewFromConfig(s.Config(s.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
+		RoleArn:         aws.String("arn:aws:iam::" + accountID + ":role/OrganizationAccountAccessRole"),
+		RoleSessionName: aws.String("apitest"),
+	})
+	if err != nil {
+		tb.Fatalf("assume OrganizationAccountAccessRole in %s: %v", accountID, err)
+	}
+	return SessionCredentials(out.Credentials)
+}
+
+// SessionCredentials turns the temporary credentials STS returns
+// (AssumeRoot, AssumeRole) into what a client signs with.
+func SessionCredentials(c *ststypes.Credentials) aws.Credentials {
+	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken)}
 }
 
 // LoadScenario applies the scenario file at path (see docs/scenarios.md)
