@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
 
@@ -75,8 +77,14 @@ func TestMain_BannerHealthAndRestart(t *testing.T) {
 	// Open a root session, then restart on the same file: it must survive.
 	ctx := context.Background()
 	admin := aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
-	member := (&apitest.Server{Store: m.Store, Seed: m.Config.Seed}).MemberAccount(t, "workload")
-	(&apitest.Server{Store: m.Store, Seed: m.Config.Seed}).EnableRootAccess(t)
+	resp, err = http.Post(m.URL()+"/_emulator/scenario", "application/json", strings.NewReader(
+		`{"features": {"trusted_access": ["iam.amazonaws.com"], "root_sessions": true}, "accounts": [{"name": "workload"}]}`))
+	require.NoError(t, err)
+	var created api.ScenarioResult
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
+	resp.Body.Close()
+	require.Len(t, created.Accounts, 1)
+	member := created.Accounts[0].ID
 	root, err := stsClient(m, admin).AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member),
 		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(policy.SQSUnlockQueuePolicy))}})
 	require.NoError(t, err)
