@@ -65,3 +65,40 @@ func BenchmarkAssumeRoot(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetCallerIdentityParallel is the same round trip from many
+// goroutines at once: throughput when reads share the two cores.
+func BenchmarkGetCallerIdentityParallel(b *testing.B) {
+	srv := apitest.New(b)
+	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := client.GetCallerIdentity(context.Background(), nil); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkAssumeRootParallel mints root sessions from many goroutines:
+// every one is an fsync'd bbolt commit, and bbolt has one writer.
+func BenchmarkAssumeRootParallel(b *testing.B) {
+	srv := apitest.New(b)
+	member := srv.MemberAccount(b, "workload")
+	srv.EnableRootAccess(b)
+	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := client.AssumeRoot(context.Background(), in); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -72,7 +71,7 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 	s := &Server{
 		store:              st,
 		clock:              NewClock(),
-		log:                slog.New(slog.NewTextHandler(io.Discard, nil)),
+		log:                slog.New(slog.DiscardHandler),
 		skewLimit:          15 * time.Minute,
 		createAccountDelay: time.Second,
 		bodyLimit:          1 << 20,
