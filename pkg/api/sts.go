@@ -34,8 +34,10 @@ func mintSession(tx *store.Tx, c *call, session store.Credential, duration time.
 	session.SecretAccessKey = store.NewSecretAccessKey()
 	session.SessionToken = store.NewSessionToken()
 	session.IssuedBy = c.id.AccessKeyID
-	session.CreatedAt = tx.Now()
-	session.ExpiresAt = tx.Now().Add(duration)
+	// Whole seconds: the Expiration clients are told has no fraction, and
+	// the session must die exactly then, not a fraction of a second later.
+	session.CreatedAt = tx.Now().Truncate(time.Second)
+	session.ExpiresAt = session.CreatedAt.Add(duration)
 	return session, tx.PutCredential(session)
 }
 
