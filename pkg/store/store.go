@@ -32,11 +32,10 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
-	eventsBucket         = []byte("events")
 
 	allBuckets = [][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, eventsBucket}
+		queuesBucket, messagesBucket}
 )
 
 // Store is the emulator's persistent state.
