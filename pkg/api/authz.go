@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -117,11 +118,19 @@ func principalType(id Identity) string {
 	return "User"
 }
 
-// identityPolicies parses the identity-based policies of the caller's user or role.
+// identityPolicies parses the identity-based policies of the caller's user or
+// role. A role deleted under a live session (or deleted and created again
+// with the same name, hence another unique id) gives that session none, as
+// in AWS, where sessions are tied to the role's unique id.
 func (s *Server) identityPolicies(ctx context.Context, id Identity) ([]*policy.Document, error) {
 	p, err := s.store.Principal(ctx, id.PrincipalARN)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
+	}
+	if id.UserID != p.ID && !strings.HasPrefix(id.UserID, p.ID+":") {
+		return nil, nil
 	}
 	docs := make([]*policy.Document, 0, len(p.Policies))
 	for name, raw := range p.Policies {

@@ -50,11 +50,17 @@ func errNonUserCredentials() *Error {
 // credSubjectOf resolves whom a call is about. needsRootSession marks the
 // calls whose model says "When you make this request with root user
 // credentials, you must use an AssumeRoot session to omit the user name"
-// (login profiles, DeactivateMFADevice).
-func credSubjectOf(c *call, userName string, needsRootSession bool) (credSubject, error) {
+// (login profiles, DeactivateMFADevice). A named user is looked up, so that
+// its ARN carries its path; one that does not exist gets path "/" (the
+// handler then answers NoSuchEntity, after authorization).
+func (s *Server) credSubjectOf(ctx context.Context, c *call, userName string, needsRootSession bool) (credSubject, error) {
 	acct := c.id.AccountID
 	if userName != "" {
-		return credSubject{AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/" + userName, UserName: userName}, nil
+		arn, name, err := s.userARN(ctx, acct, userName)
+		if err != nil {
+			return credSubject{}, err
+		}
+		return credSubject{AccountID: acct, ARN: arn, UserName: name}, nil
 	}
 	switch c.id.Kind {
 	case store.KindRootSession:
@@ -80,8 +86,8 @@ type subjectNamed interface{ subjectUserName() string }
 func credSubjectTarget[In any, P interface {
 	*In
 	subjectNamed
-}](_ *Server, _ context.Context, c *call, in P) (resource, error) {
-	return subjectResource(c, in.subjectUserName(), false)
+}](s *Server, ctx context.Context, c *call, in P) (resource, error) {
+	return s.subjectResource(ctx, c, in.subjectUserName(), false)
 }
 
 // rootSessionSubjectTarget is credSubjectTarget for the calls that need an
@@ -89,12 +95,12 @@ func credSubjectTarget[In any, P interface {
 func rootSessionSubjectTarget[In any, P interface {
 	*In
 	subjectNamed
-}](_ *Server, _ context.Context, c *call, in P) (resource, error) {
-	return subjectResource(c, in.subjectUserName(), true)
+}](s *Server, ctx context.Context, c *call, in P) (resource, error) {
+	return s.subjectResource(ctx, c, in.subjectUserName(), true)
 }
 
-func subjectResource(c *call, userName string, needsRootSession bool) (resource, error) {
-	sub, err := credSubjectOf(c, userName, needsRootSession)
+func (s *Server) subjectResource(ctx context.Context, c *call, userName string, needsRootSession bool) (resource, error) {
+	sub, err := s.credSubjectOf(ctx, c, userName, needsRootSession)
 	if err != nil {
 		return resource{}, err
 	}
@@ -242,7 +248,8 @@ type userShape struct {
 	UserID           string `xml:"UserId"`
 	Arn              string
 	CreateDate       string
-	PasswordLastUsed string `xml:",omitempty"`
+	PasswordLastUsed string                `xml:",omitempty"`
+	Tags             *iamMembers[tagShape] `xml:",omitempty"`
 }
 
 type getUserResult struct {
@@ -250,7 +257,7 @@ type getUserResult struct {
 }
 
 func (s *Server) iamGetUser(ctx context.Context, c *call, in *getUserInput) (*getUserResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +278,7 @@ func (s *Server) iamGetUser(ctx context.Context, c *call, in *getUserInput) (*ge
 		if err != nil {
 			return err
 		}
-		out = userShape{Path: p.Path, UserName: p.Name, UserID: p.ID, Arn: p.ARN, CreateDate: xmlTime(p.CreatedAt)}
+		out = iamUserOf(p, true)
 		return nil
 	})
 	if err != nil {
@@ -386,7 +393,7 @@ func noLoginProfile(sub credSubject) *Error {
 }
 
 func (s *Server) iamGetLoginProfile(ctx context.Context, c *call, in *loginProfileInput) (*loginProfileResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, true)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +457,7 @@ func createLoginProfileTarget(s *Server, ctx context.Context, c *call, in *creat
 // the root user's password recovery: it creates a login profile with no
 // password, which whoever reads the root email can then reset.
 func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createLoginProfileInput) (*loginProfileResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, true)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +484,7 @@ func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createL
 }
 
 func (s *Server) iamDeleteLoginProfile(ctx context.Context, c *call, in *loginProfileInput) (*noOutput, error) {
-	sub, err := credSubjectOf(c, in.UserName, true)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -522,7 +529,7 @@ type listAccessKeysResult struct {
 }
 
 func (s *Server) iamListAccessKeys(ctx context.Context, c *call, in *listAccessKeysInput) (*listAccessKeysResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -559,7 +566,7 @@ func noAccessKey(id string) *Error {
 // is refused from the next request on (even the one deleting it may be
 // signed with it).
 func (s *Server) iamDeleteAccessKey(ctx context.Context, c *call, in *accessKeyInput) (*noOutput, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -659,7 +666,7 @@ type createAccessKeyResult struct {
 // iamCreateAccessKey creates a long-term key for the subject: a long-term
 // root key (no UserName) creates another root key, at most two in all.
 func (s *Server) iamCreateAccessKey(ctx context.Context, c *call, in *createAccessKeyInput) (*createAccessKeyResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -713,7 +720,7 @@ func (in *updateAccessKeyInput) validate() error {
 // iamUpdateAccessKey makes a key Active or Inactive; an Inactive key is
 // refused (InvalidClientTokenId) until it is made Active again.
 func (s *Server) iamUpdateAccessKey(ctx context.Context, c *call, in *updateAccessKeyInput) (*noOutput, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -754,7 +761,7 @@ type listSigningCertificatesResult struct {
 }
 
 func (s *Server) iamListSigningCertificates(ctx context.Context, c *call, in *listSigningCertificatesInput) (*listSigningCertificatesResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -794,7 +801,7 @@ func (in *deleteSigningCertificateInput) validate() error {
 }
 
 func (s *Server) iamDeleteSigningCertificate(ctx context.Context, c *call, in *deleteSigningCertificateInput) (*noOutput, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -839,7 +846,7 @@ type listMFADevicesResult struct {
 // iamListMFADevices lists the subject's enabled MFA devices (a virtual
 // device that is not enabled belongs to no one and is not listed).
 func (s *Server) iamListMFADevices(ctx context.Context, c *call, in *listMFADevicesInput) (*listMFADevicesResult, error) {
-	sub, err := credSubjectOf(c, in.UserName, false)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -881,7 +888,7 @@ func noMFADevice(serial string) *Error {
 // iamDeactivateMFADevice disables one of the subject's enabled devices; a
 // virtual device remains as an unassigned device.
 func (s *Server) iamDeactivateMFADevice(ctx context.Context, c *call, in *deactivateMFADeviceInput) (*noOutput, error) {
-	sub, err := credSubjectOf(c, in.UserName, true)
+	sub, err := s.credSubjectOf(ctx, c, in.UserName, true)
 	if err != nil {
 		return nil, err
 	}

@@ -125,9 +125,11 @@ func matrixLoad(t *testing.T) []matrixRow {
 }
 
 // matrixTarget is what a call in one cell of the matrix acts on: a fresh
-// member account with legacy root credentials, a locked bucket and a locked queue.
+// member account with legacy root credentials, an IAM user with an inline
+// policy, a locked bucket and a locked queue.
 type matrixTarget struct {
 	account       string
+	userName      string
 	accessKeyID   string
 	certificateID string
 	mfaSerial     string
@@ -146,12 +148,13 @@ const matrixRegion = "us-east-1"
 
 // matrixSetup makes a member account in the store: its root user has a
 // password, one access key, one signing certificate and one enabled virtual
-// MFA device; it owns a bucket holding one object under a deny-all bucket
+// MFA device; it has an IAM user with one inline policy (matrixUserPolicy)
+// besides its OrganizationAccountAccessRole; it owns a bucket holding one object under a deny-all bucket
 // policy, and a queue holding one message under a deny-all queue policy.
 func matrixSetup(t *testing.T, srv *apitest.Server) matrixTarget {
 	t.Helper()
 	acct := srv.MemberAccount(t, fmt.Sprintf("matrix-%d", matrixSeq.Add(1)))
-	tg := matrixTarget{account: acct, bucket: "matrix-" + acct, key: "k", queueName: "matrix"}
+	tg := matrixTarget{account: acct, userName: "matrix-user", bucket: "matrix-" + acct, key: "k", queueName: "matrix"}
 	tg.queueURL = srv.URL + "/" + acct + "/" + tg.queueName
 	ref := store.QueueRef{AccountID: acct, Region: matrixRegion, Name: tg.queueName}
 	err := srv.Store.Update(context.Background(), func(tx *store.Tx) error {
@@ -167,6 +170,10 @@ func matrixSetup(t *testing.T, srv *apitest.Server) matrixTarget {
 		tg.accessKeyID = creds.AccessKeys[0].AccessKeyID
 		tg.certificateID = creds.SigningCertificates[0].ID
 		tg.mfaSerial = creds.MFADevices[0].SerialNumber
+
+		if _, err := tx.CreateUser(acct, tg.userName, map[string]string{matrixUserPolicy: matrixReadOnlyPolicy}); err != nil {
+			return err
+		}
 
 		if _, err := tx.CreateBucket(store.Bucket{Name: tg.bucket, Owner: acct, Region: matrixRegion,
 			Policy: matrixBucketDenyAll(tg.bucket)}); err != nil {
@@ -193,6 +200,18 @@ func matrixSetup(t *testing.T, srv *apitest.Server) matrixTarget {
 	})
 	require.NoError(t, err, "set up member %s", acct)
 	return tg
+}
+
+// matrixUserPolicy names the IAM user's inline policy, matrixReadOnlyPolicy.
+const (
+	matrixUserPolicy     = "read-only"
+	matrixReadOnlyPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`
+)
+
+// matrixTrustManagement is a trust policy that lets the management account assume a role.
+func matrixTrustManagement(e *matrixEnv) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
+		e.srv.ManagementAccountID() + `:root"},"Action":"sts:AssumeRole"}]}`
 }
 
 func matrixQueueARN(ref store.QueueRef) string {
@@ -325,6 +344,66 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"iam:ListPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.iam().ListPolicies(ctx, &iam.ListPoliciesInput{}))
+		}},
+
+		// --- IAM: users, roles and inline policies ---
+		"iam:CreateUser": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("matrix-new-user")}))
+		}},
+		// The user has an inline policy: an allowed call would be DeleteConflict.
+		"iam:DeleteUser": {allowErrors: []string{"DeleteConflict"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(e.userName)}))
+		}},
+		"iam:ListUsers": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListUsers(ctx, &iam.ListUsersInput{}))
+		}},
+		"iam:CreateRole": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("matrix-new-role"),
+				AssumeRolePolicyDocument: aws.String(matrixTrustManagement(e))}))
+		}},
+		"iam:GetRole": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
+		}},
+		// The role has an inline policy: an allowed call would be DeleteConflict.
+		"iam:DeleteRole": {allowErrors: []string{"DeleteConflict"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
+		}},
+		"iam:ListRoles": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListRoles(ctx, &iam.ListRolesInput{}))
+		}},
+		"iam:UpdateAssumeRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+				RoleName: aws.String("OrganizationAccountAccessRole"), PolicyDocument: aws.String(matrixTrustManagement(e))}))
+		}},
+		"iam:PutUserPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(e.userName),
+				PolicyName: aws.String("escalate"), PolicyDocument: aws.String(store.AdministratorAccess)}))
+		}},
+		"iam:GetUserPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(e.userName),
+				PolicyName: aws.String(matrixUserPolicy)}))
+		}},
+		"iam:DeleteUserPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(e.userName),
+				PolicyName: aws.String(matrixUserPolicy)}))
+		}},
+		"iam:ListUserPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String(e.userName)}))
+		}},
+		"iam:PutRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"),
+				PolicyName: aws.String("read-only"), PolicyDocument: aws.String(matrixReadOnlyPolicy)}))
+		}},
+		"iam:GetRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"),
+				PolicyName: aws.String("AdministratorAccess")}))
+		}},
+		"iam:DeleteRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"),
+				PolicyName: aws.String("AdministratorAccess")}))
+		}},
+		"iam:ListRolePolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
 		}},
 
 		// --- S3 ---

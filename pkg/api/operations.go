@@ -58,6 +58,24 @@ func (s *Server) operations() map[opKey]operation {
 		op(svcIAM, "GetPolicyVersion", "iam:GetPolicyVersion", getPolicyVersionTarget, (*Server).iamGetPolicyVersion),
 		op(svcIAM, "ListPolicies", "iam:ListPolicies", nil, (*Server).iamListPolicies),
 
+		// --- IAM users, roles and inline policies (query protocol) ---
+		op(svcIAM, "CreateUser", "iam:CreateUser", createUserTarget, (*Server).iamCreateUser),
+		op(svcIAM, "DeleteUser", "iam:DeleteUser", userTarget[userNameInput], (*Server).iamDeleteUser),
+		op(svcIAM, "ListUsers", "iam:ListUsers", nil, (*Server).iamListUsers),
+		op(svcIAM, "CreateRole", "iam:CreateRole", createRoleTarget, (*Server).iamCreateRole),
+		op(svcIAM, "GetRole", "iam:GetRole", roleTarget[roleNameInput], (*Server).iamGetRole),
+		op(svcIAM, "DeleteRole", "iam:DeleteRole", roleTarget[roleNameInput], (*Server).iamDeleteRole),
+		op(svcIAM, "ListRoles", "iam:ListRoles", nil, (*Server).iamListRoles),
+		op(svcIAM, "UpdateAssumeRolePolicy", "iam:UpdateAssumeRolePolicy", roleTarget[updateAssumeRolePolicyInput], (*Server).iamUpdateAssumeRolePolicy),
+		op(svcIAM, "PutUserPolicy", "iam:PutUserPolicy", userTarget[putUserPolicyInput], (*Server).iamPutUserPolicy),
+		op(svcIAM, "GetUserPolicy", "iam:GetUserPolicy", userTarget[userPolicyInput], (*Server).iamGetUserPolicy),
+		op(svcIAM, "DeleteUserPolicy", "iam:DeleteUserPolicy", userTarget[userPolicyInput], (*Server).iamDeleteUserPolicy),
+		op(svcIAM, "ListUserPolicies", "iam:ListUserPolicies", userTarget[listUserPoliciesInput], (*Server).iamListUserPolicies),
+		op(svcIAM, "PutRolePolicy", "iam:PutRolePolicy", roleTarget[putRolePolicyInput], (*Server).iamPutRolePolicy),
+		op(svcIAM, "GetRolePolicy", "iam:GetRolePolicy", roleTarget[rolePolicyInput], (*Server).iamGetRolePolicy),
+		op(svcIAM, "DeleteRolePolicy", "iam:DeleteRolePolicy", roleTarget[rolePolicyInput], (*Server).iamDeleteRolePolicy),
+		op(svcIAM, "ListRolePolicies", "iam:ListRolePolicies", roleTarget[listRolePoliciesInput], (*Server).iamListRolePolicies),
+
 		// --- S3 (rest-xml) ---
 		s3op("ListBuckets", "s3:ListAllMyBuckets", nil, (*Server).s3ListBuckets),
 		s3op("CreateBucket", "s3:CreateBucket", s3NewBucketTarget, (*Server).s3CreateBucket),

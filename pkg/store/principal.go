@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -25,7 +28,21 @@ type Principal struct {
 	// TrustPolicy is a role's assume-role policy document.
 	TrustPolicy        string    `json:"trust_policy,omitempty"`
 	MaxSessionDuration int       `json:"max_session_duration,omitempty"` // seconds, roles only
+	Description        string    `json:"description,omitempty"`          // roles only
+	Tags               []Tag     `json:"tags,omitempty"`                 // ordered by key
 	CreatedAt          time.Time `json:"created_at"`
+}
+
+// Tag is an IAM tag of a user or role.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// PrincipalARN is the ARN of the user or role (kind) named name on path
+// ("/" or "/a/b/") in an account: arn:aws:iam::<acct>:user/a/b/name.
+func PrincipalARN(accountID, kind, path, name string) string {
+	return "arn:aws:iam::" + accountID + ":" + kind + path + name
 }
 
 // Principal returns the user or role with the ARN.
@@ -48,25 +65,86 @@ func (s *Store) Principal(ctx context.Context, arn string) (Principal, error) {
 // AdministratorAccess is the AWS managed policy document that allows everything.
 const AdministratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
-// CreateUser creates an IAM user in an account with the given identity policies.
+// CreateUser creates an IAM user on path "/" in an account with the given
+// identity policies; ErrConflict when the account has a user of that name.
 func (tx *Tx) CreateUser(accountID, name string, policies map[string]string) (Principal, error) {
-	p := Principal{ARN: "arn:aws:iam::" + accountID + ":user/" + name, AccountID: accountID, Kind: PrincipalUser,
-		Name: name, Path: "/", ID: NewUniqueID("AIDA"), Policies: policies, CreatedAt: tx.now}
-	if tx.exists(principalsBucket, p.ARN) {
-		return Principal{}, fmt.Errorf("user %s: %w", p.ARN, ErrConflict)
+	return tx.AddPrincipal(Principal{AccountID: accountID, Kind: PrincipalUser, Name: name, Policies: policies})
+}
+
+// CreateRole creates an IAM role on path "/" with a trust policy and
+// identity policies; ErrConflict when the account has a role of that name.
+func (tx *Tx) CreateRole(accountID, name, trustPolicy string, policies map[string]string, maxSession time.Duration) (Principal, error) {
+	return tx.AddPrincipal(Principal{AccountID: accountID, Kind: PrincipalRole, Name: name, Policies: policies,
+		TrustPolicy: trustPolicy, MaxSessionDuration: int(maxSession / time.Second)})
+}
+
+// AddPrincipal creates the user or role p describes (AccountID, Kind, Name,
+// Path — "/" when empty — and whatever else it sets), giving it its ARN, a
+// new unique id (AIDA… or AROA…) and the creation time. IAM names are unique
+// per account and kind whatever the path and letter case, so a name the
+// account's users (or roles) already have is ErrConflict.
+func (tx *Tx) AddPrincipal(p Principal) (Principal, error) {
+	if p.Path == "" {
+		p.Path = "/"
 	}
+	if _, err := tx.PrincipalNamed(p.AccountID, p.Kind, p.Name); err == nil {
+		return Principal{}, fmt.Errorf("%s %s in %s: %w", p.Kind, p.Name, p.AccountID, ErrConflict)
+	}
+	prefix := "AIDA"
+	if p.Kind == PrincipalRole {
+		prefix = "AROA"
+	}
+	p.ARN, p.ID, p.CreatedAt = PrincipalARN(p.AccountID, p.Kind, p.Path, p.Name), NewUniqueID(prefix), tx.now
 	return p, tx.PutPrincipal(p)
 }
 
-// CreateRole creates an IAM role with a trust policy and identity policies.
-func (tx *Tx) CreateRole(accountID, name, trustPolicy string, policies map[string]string, maxSession time.Duration) (Principal, error) {
-	p := Principal{ARN: "arn:aws:iam::" + accountID + ":role/" + name, AccountID: accountID, Kind: PrincipalRole,
-		Name: name, Path: "/", ID: NewUniqueID("AROA"), Policies: policies, TrustPolicy: trustPolicy,
-		MaxSessionDuration: int(maxSession / time.Second), CreatedAt: tx.now}
-	if tx.exists(principalsBucket, p.ARN) {
-		return Principal{}, fmt.Errorf("role %s: %w", p.ARN, ErrConflict)
+// PrincipalNamed returns the account's user or role (kind) called name, on
+// any path, with the name compared case-insensitively as IAM does;
+// ErrNotFound when there is none.
+func (tx *Tx) PrincipalNamed(accountID, kind, name string) (Principal, error) {
+	var found *Principal
+	err := each(tx, principalsBucket, PrincipalARN(accountID, kind, "/", ""), func(_ string, p *Principal) error {
+		if p.Kind == kind && strings.EqualFold(p.Name, name) {
+			found = p
+			return errStop
+		}
+		return nil
+	})
+	if err != nil {
+		return Principal{}, err
 	}
-	return p, tx.PutPrincipal(p)
+	if found == nil {
+		return Principal{}, fmt.Errorf("%s %s in %s: %w", kind, name, accountID, ErrNotFound)
+	}
+	return *found, nil
+}
+
+// Principals lists the account's users or roles (kind) whose path starts
+// with pathPrefix, ordered by name (case-insensitively, then exactly).
+func (tx *Tx) Principals(accountID, kind, pathPrefix string) ([]Principal, error) {
+	out := []Principal{}
+	err := each(tx, principalsBucket, PrincipalARN(accountID, kind, "/", ""), func(_ string, p *Principal) error {
+		if p.Kind == kind && strings.HasPrefix(p.Path, pathPrefix) {
+			out = append(out, *p)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Principal) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name))
+	})
+	return out, err
+}
+
+// DeletePrincipal removes a user or role; ErrNotFound when absent. What
+// must be gone first (access keys, inline policies) is the caller's to
+// check in the same transaction: the rules and their messages are IAM's.
+// Sessions of a deleted role stay until they expire but are allowed
+// nothing, since their identity policies are gone with the role.
+func (tx *Tx) DeletePrincipal(arn string) error {
+	if !tx.exists(principalsBucket, arn) {
+		return fmt.Errorf("principal %s: %w", arn, ErrNotFound)
+	}
+	return tx.delete(principalsBucket, arn)
 }
 
 // CreateAccessKey creates an active long-term access key for an IAM user
