@@ -431,8 +431,8 @@ func (in *userNameInput) validate() error {
 }
 
 // iamDeleteUser deletes a user that has nothing left attached: IAM refuses
-// (DeleteConflict) while it has access keys or inline policies. (The
-// emulator keeps no passwords, certificates or MFA devices for IAM users.)
+// (DeleteConflict) while it has access keys, inline policies or a login
+// profile. (The emulator keeps no certificates or MFA devices for IAM users.)
 func (s *Server) iamDeleteUser(ctx context.Context, c *call, in *userNameInput) (*noOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := namedEntity(tx, c, store.PrincipalUser, in.UserName)
@@ -448,6 +448,9 @@ func (s *Server) iamDeleteUser(ctx context.Context, c *call, in *userNameInput) 
 		}
 		if len(p.Policies) > 0 {
 			return newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+		}
+		if p.LoginProfile != nil {
+			return newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})
@@ -598,6 +601,9 @@ func (s *Server) iamDeleteRole(ctx context.Context, c *call, in *roleNameInput) 
 		}
 		if len(p.Policies) > 0 {
 			return newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+		}
+		if p.LoginProfile != nil {
+			return newError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})

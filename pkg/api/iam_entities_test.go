@@ -1087,3 +1087,38 @@ func TestIAMEntities_StoreSetUpUsersStillWork(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, errors.Is(conflict, store.ErrConflict), "the store refuses a name that differs only in case")
 }
+
+// TestIAMEntities_UserLoginProfile: an IAM user's console password is kept
+// as a fact (never the password), and blocks DeleteUser until removed.
+func TestIAMEntities_UserLoginProfile(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	client := iam.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	_, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("console-user")})
+	require.NoError(t, err)
+
+	_, err = client.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("console-user")})
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
+	_, err = client.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user")})
+	requireAWSError(t, err, "ValidationError", http.StatusBadRequest) // a user's profile needs a password
+
+	created, err := client.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"),
+		Password: aws.String("Correct-Horse-9"), PasswordResetRequired: true})
+	require.NoError(t, err)
+	assert.Equal(t, "console-user", aws.ToString(created.LoginProfile.UserName))
+	assert.True(t, created.LoginProfile.PasswordResetRequired)
+	_, err = client.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: aws.String("console-user"), Password: aws.String("x-Other-1")})
+	requireAWSError(t, err, "EntityAlreadyExists", http.StatusConflict)
+	got, err := client.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String("console-user")})
+	require.NoError(t, err)
+	assert.True(t, got.LoginProfile.PasswordResetRequired)
+
+	_, err = client.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("console-user")})
+	requireAWSError(t, err, "DeleteConflict", http.StatusConflict)
+	_, err = client.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String("console-user")})
+	require.NoError(t, err)
+	_, err = client.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{UserName: aws.String("console-user")})
+	requireAWSError(t, err, "NoSuchEntity", http.StatusNotFound)
+	_, err = client.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("console-user")})
+	require.NoError(t, err)
+}

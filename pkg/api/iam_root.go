@@ -399,17 +399,14 @@ func (s *Server) iamGetLoginProfile(ctx context.Context, c *call, in *loginProfi
 	}
 	var out loginProfileShape
 	err = inSubject(ctx, s.store.View, sub, func(tx *store.Tx) error {
-		if !sub.root() {
-			return noLoginProfile(sub) // the emulator keeps no IAM user passwords
-		}
-		u, err := tx.RootUser(sub.AccountID)
+		lp, err := subjectLoginProfile(tx, sub)
 		if err != nil {
 			return err
 		}
-		if u.LoginProfile == nil {
+		if lp == nil {
 			return noLoginProfile(sub)
 		}
-		out = loginProfileOf(sub, *u.LoginProfile)
+		out = loginProfileOf(sub, *lp)
 		return nil
 	})
 	if err != nil {
@@ -456,6 +453,16 @@ func createLoginProfileTarget(s *Server, ctx context.Context, c *call, in *creat
 // iamCreateLoginProfile in an AssumeRoot session without UserName allows
 // the root user's password recovery: it creates a login profile with no
 // password, which whoever reads the root email can then reset.
+// subjectLoginProfile is the root user's or the IAM user's login profile; nil when none.
+func subjectLoginProfile(tx *store.Tx, sub credSubject) (*store.LoginProfile, error) {
+	if sub.root() {
+		u, err := tx.RootUser(sub.AccountID)
+		return u.LoginProfile, err
+	}
+	p, err := tx.Principal(sub.ARN)
+	return p.LoginProfile, err
+}
+
 func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createLoginProfileInput) (*loginProfileResult, error) {
 	sub, err := s.credSubjectOf(ctx, c, in.UserName, true)
 	if err != nil {
@@ -463,12 +470,14 @@ func (s *Server) iamCreateLoginProfile(ctx context.Context, c *call, in *createL
 	}
 	var out loginProfileShape
 	err = inSubject(ctx, s.store.Update, sub, func(tx *store.Tx) error {
-		if !sub.root() {
-			return newError(http.StatusNotImplemented, "NotImplemented",
-				"The emulator keeps no passwords for IAM users; CreateLoginProfile works on the root user in an AssumeRoot session")
+		var p store.LoginProfile
+		var err error
+		if sub.root() {
+			// The flag is accepted but a recovery profile has no password to reset.
+			p, err = tx.CreateRootLoginProfile(sub.AccountID, false, true)
+		} else {
+			p, err = tx.CreateUserLoginProfile(sub.ARN, in.PasswordResetRequired != nil && *in.PasswordResetRequired)
 		}
-		// The flag is accepted but a recovery profile has no password to reset.
-		p, err := tx.CreateRootLoginProfile(sub.AccountID, false, true)
 		if errors.Is(err, store.ErrConflict) {
 			return newError(http.StatusConflict, "EntityAlreadyExists", "Login Profile for User %s already exists.", sub.displayName())
 		} else if err != nil {
@@ -490,7 +499,7 @@ func (s *Server) iamDeleteLoginProfile(ctx context.Context, c *call, in *loginPr
 	}
 	return s.changeSubject(ctx, sub, noLoginProfile(sub), func(tx *store.Tx) error {
 		if !sub.root() {
-			return noLoginProfile(sub)
+			return tx.DeleteUserLoginProfile(sub.ARN)
 		}
 		return tx.DeleteRootLoginProfile(sub.AccountID)
 	})

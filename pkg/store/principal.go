@@ -31,6 +31,8 @@ type Principal struct {
 	Description        string    `json:"description,omitempty"`          // roles only
 	Tags               []Tag     `json:"tags,omitempty"`                 // ordered by key
 	CreatedAt          time.Time `json:"created_at"`
+	// LoginProfile is a user's console password (its existence only); nil when none.
+	LoginProfile *LoginProfile `json:"login_profile,omitempty"`
 }
 
 // Tag is an IAM tag of a user or role.
@@ -170,4 +172,32 @@ func (tx *Tx) CreateAccessKey(kind, accountID, principalARN, principalID, id, se
 	c := Credential{AccessKeyID: id, SecretAccessKey: secret, Kind: kind, AccountID: accountID,
 		PrincipalARN: principalARN, PrincipalID: principalID, Status: "Active", CreatedAt: tx.now}
 	return c, tx.PutCredential(c)
+}
+
+// CreateUserLoginProfile gives a user a console password; ErrConflict when
+// it has one already. Only the fact is kept, never the password.
+func (tx *Tx) CreateUserLoginProfile(userARN string, resetRequired bool) (LoginProfile, error) {
+	p, err := tx.Principal(userARN)
+	if err != nil {
+		return LoginProfile{}, err
+	}
+	if p.LoginProfile != nil {
+		return LoginProfile{}, fmt.Errorf("login profile of %s: %w", userARN, ErrConflict)
+	}
+	lp := LoginProfile{CreatedAt: tx.now, PasswordResetRequired: resetRequired}
+	p.LoginProfile = &lp
+	return lp, tx.PutPrincipal(p)
+}
+
+// DeleteUserLoginProfile removes a user's console password; ErrNotFound when there is none.
+func (tx *Tx) DeleteUserLoginProfile(userARN string) error {
+	p, err := tx.Principal(userARN)
+	if err != nil {
+		return err
+	}
+	if p.LoginProfile == nil {
+		return fmt.Errorf("login profile of %s: %w", userARN, ErrNotFound)
+	}
+	p.LoginProfile = nil
+	return tx.PutPrincipal(p)
 }
