@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -45,8 +46,31 @@ type ScenarioAccount struct {
 	JoinedMethod string `json:"joined_method,omitempty"` // INVITED (default) or CREATED
 	// Root gives the account's root user legacy credentials.
 	Root    *ScenarioRoot    `json:"root,omitempty"`
+	Users   []ScenarioUser   `json:"users,omitempty"`
+	Roles   []ScenarioRole   `json:"roles,omitempty"`
 	Buckets []ScenarioBucket `json:"buckets,omitempty"`
 	Queues  []ScenarioQueue  `json:"queues,omitempty"`
+}
+
+// ScenarioUser is an IAM user with inline identity policies and access keys.
+type ScenarioUser struct {
+	Name       string                     `json:"name"`
+	Path       string                     `json:"path,omitempty"`     // default "/"
+	Policies   map[string]json.RawMessage `json:"policies,omitempty"` // policy name → document (object or string)
+	AccessKeys []struct {
+		ID       string `json:"id,omitempty"` // AKIA…; generated when empty
+		Secret   string `json:"secret,omitempty"`
+		Inactive bool   `json:"inactive,omitempty"`
+	} `json:"access_keys,omitempty"`
+}
+
+// ScenarioRole is an IAM role with its trust policy and inline identity policies.
+type ScenarioRole struct {
+	Name               string                     `json:"name"`
+	Path               string                     `json:"path,omitempty"`
+	TrustPolicy        json.RawMessage            `json:"trust_policy"`
+	Policies           map[string]json.RawMessage `json:"policies,omitempty"`
+	MaxSessionDuration int                        `json:"max_session_duration,omitempty"` // seconds, default 3600
 }
 
 // ScenarioRoot describes legacy root credentials.
@@ -98,11 +122,20 @@ type ScenarioResult struct {
 
 // ScenarioAccountResult is one account of a ScenarioResult.
 type ScenarioAccountResult struct {
-	Name           string             `json:"name"`
-	ID             string             `json:"id"`
-	RootAccessKeys []ScenarioKeyPair  `json:"root_access_keys,omitempty"`
-	Buckets        []string           `json:"buckets,omitempty"`
-	Queues         []ScenarioQueueRef `json:"queues,omitempty"`
+	Name           string               `json:"name"`
+	ID             string               `json:"id"`
+	RootAccessKeys []ScenarioKeyPair    `json:"root_access_keys,omitempty"`
+	Users          []ScenarioEntityInfo `json:"users,omitempty"`
+	Roles          []ScenarioEntityInfo `json:"roles,omitempty"`
+	Buckets        []string             `json:"buckets,omitempty"`
+	Queues         []ScenarioQueueRef   `json:"queues,omitempty"`
+}
+
+// ScenarioEntityInfo is a user or role a scenario created.
+type ScenarioEntityInfo struct {
+	Name       string            `json:"name"`
+	ARN        string            `json:"arn"`
+	AccessKeys []ScenarioKeyPair `json:"access_keys,omitempty"`
 }
 
 // ScenarioKeyPair is a root access key a scenario created.
@@ -194,6 +227,20 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			if out.RootAccessKeys, err = applyScenarioRoot(tx, acct.ID, *spec.Root, where); err != nil {
 				return result, err
 			}
+		}
+		for j, u := range spec.Users {
+			info, err := applyScenarioUser(tx, acct.ID, mgmtID, u, fmt.Sprintf("%s.users[%d]", where, j))
+			if err != nil {
+				return result, err
+			}
+			out.Users = append(out.Users, info)
+		}
+		for j, r := range spec.Roles {
+			info, err := applyScenarioRole(tx, acct.ID, mgmtID, r, fmt.Sprintf("%s.roles[%d]", where, j))
+			if err != nil {
+				return result, err
+			}
+			out.Roles = append(out.Roles, info)
 		}
 		for j, b := range spec.Buckets {
 			name, err := applyScenarioBucket(tx, acct.ID, mgmtID, b, fmt.Sprintf("%s.buckets[%d]", where, j))
@@ -305,6 +352,91 @@ func applyScenarioRoot(tx *store.Tx, accountID string, r ScenarioRoot, where str
 }
 
 var rootKeyIDPattern = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
+
+// scenarioEntity checks what users and roles share: name, path and inline
+// identity policies (as PutUserPolicy/PutRolePolicy check them).
+func scenarioEntity(name, path string, raw map[string]json.RawMessage, accountID, managementID, where string) (map[string]string, error) {
+	v := newValidator("ValidationError")
+	entityName(v, "name", name, 64)
+	optionalPath(v, path)
+	if err := v.err(); err != nil {
+		return nil, scenarioError("%s: %s", where, errorMessage(err))
+	}
+	policies := map[string]string{}
+	for policyName, doc := range raw {
+		if !iamUserNamePattern.MatchString(policyName) || len(policyName) > 128 {
+			return nil, scenarioError("%s: %q is not a valid policy name", where, policyName)
+		}
+		text, _ := scenarioPolicy(doc, accountID, managementID)
+		if _, err := policy.ParseAs([]byte(text), policy.IdentityPolicy); err != nil {
+			return nil, scenarioError("%s: policy %s: %s", where, policyName, errorMessage(malformedPolicyDocument(err)))
+		}
+		policies[policyName] = text
+	}
+	return policies, nil
+}
+
+func applyScenarioUser(tx *store.Tx, accountID, managementID string, u ScenarioUser, where string) (ScenarioEntityInfo, error) {
+	policies, err := scenarioEntity(u.Name, u.Path, u.Policies, accountID, managementID, where)
+	if err != nil {
+		return ScenarioEntityInfo{}, err
+	}
+	p, err := tx.AddPrincipal(store.Principal{AccountID: accountID, Kind: store.PrincipalUser, Name: u.Name, Path: u.Path, Policies: policies})
+	if errors.Is(err, store.ErrConflict) {
+		return ScenarioEntityInfo{}, scenarioError("%s: user %s already exists", where, u.Name)
+	} else if err != nil {
+		return ScenarioEntityInfo{}, err
+	}
+	info := ScenarioEntityInfo{Name: p.Name, ARN: p.ARN}
+	for _, k := range u.AccessKeys {
+		if k.ID != "" && !rootKeyIDPattern.MatchString(k.ID) {
+			return info, scenarioError("%s: access key id %q must be AKIA and 16 more capital letters or digits", where, k.ID)
+		}
+		key, err := tx.CreateAccessKey(store.KindUser, accountID, p.ARN, p.ID, k.ID, k.Secret)
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrLimitExceeded) {
+			return info, scenarioError("%s: %v", where, err)
+		} else if err != nil {
+			return info, err
+		}
+		if k.Inactive {
+			key.Status = "Inactive"
+			if err := tx.PutCredential(key); err != nil {
+				return info, err
+			}
+		}
+		info.AccessKeys = append(info.AccessKeys, ScenarioKeyPair{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey, Status: key.Status})
+	}
+	return info, nil
+}
+
+func applyScenarioRole(tx *store.Tx, accountID, managementID string, r ScenarioRole, where string) (ScenarioEntityInfo, error) {
+	policies, err := scenarioEntity(r.Name, r.Path, r.Policies, accountID, managementID, where)
+	if err != nil {
+		return ScenarioEntityInfo{}, err
+	}
+	trust, _ := scenarioPolicy(r.TrustPolicy, accountID, managementID)
+	if trust == "" {
+		return ScenarioEntityInfo{}, scenarioError("%s: trust_policy is required", where)
+	}
+	if err := checkTrustPolicy(tx, trust); err != nil {
+		return ScenarioEntityInfo{}, scenarioError("%s: trust_policy: %s", where, errorMessage(err))
+	}
+	maxSession := r.MaxSessionDuration
+	switch {
+	case maxSession == 0:
+		maxSession = roleDefaultSessionSeconds
+	case maxSession < 3600 || maxSession > 43200:
+		return ScenarioEntityInfo{}, scenarioError("%s: max_session_duration must be 3600 to 43200 seconds", where)
+	}
+	p, err := tx.AddPrincipal(store.Principal{AccountID: accountID, Kind: store.PrincipalRole, Name: r.Name, Path: r.Path,
+		Policies: policies, TrustPolicy: trust, MaxSessionDuration: maxSession})
+	if errors.Is(err, store.ErrConflict) {
+		return ScenarioEntityInfo{}, scenarioError("%s: role %s already exists", where, r.Name)
+	} else if err != nil {
+		return ScenarioEntityInfo{}, err
+	}
+	return ScenarioEntityInfo{Name: p.Name, ARN: p.ARN}, nil
+}
 
 // scenarioPolicy reads a policy given as a JSON object or as a string.
 func scenarioPolicy(raw json.RawMessage, accountID, managementID string) (string, error) {

@@ -208,3 +208,54 @@ func TestControl_Clock(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.NotEmpty(t, out["now"])
 }
+
+func TestScenario_RootAuditor(t *testing.T) {
+	srv := apitest.New(t)
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "root-auditor.json"))
+	require.Len(t, result.Accounts, 2)
+	mgmt, legacy := result.Accounts[0], result.Accounts[1]
+	require.Len(t, mgmt.Users, 1)
+	require.Len(t, mgmt.Roles, 1)
+	key := mgmt.Users[0].AccessKeys[0]
+	auditor := aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}
+	ctx := context.Background()
+
+	for name, creds := range map[string]aws.Credentials{"user": auditor, "role": srv.AssumeRole(t, mgmt.Roles[0].ARN)} {
+		t.Run(name, func(t *testing.T) {
+			client := sts.NewFromConfig(srv.Config(creds))
+			_, err := client.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(legacy.ID),
+				TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+			require.NoError(t, err)
+			_, err = client.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(legacy.ID),
+				TaskPolicyArn: taskPolicy(policy.DeleteRootUserCredentials)})
+			requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
+			assert.Contains(t, err.Error(), "because no identity-based policy allows the sts:AssumeRoot action")
+		})
+	}
+	// The user may list accounts, and nothing else in Organizations.
+	orgs := organizations.NewFromConfig(srv.Config(auditor))
+	_, err := orgs.ListAccounts(ctx, &organizations.ListAccountsInput{})
+	require.NoError(t, err)
+	_, err = orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("x@example.com"), AccountName: aws.String("x")})
+	assert.Equal(t, "AccessDeniedException", errorCode(err))
+}
+
+func TestScenario_BadUsersAndRoles(t *testing.T) {
+	srv := apitest.New(t)
+	for name, body := range map[string]string{
+		"bad user name":      `{"accounts": [{"management": true, "users": [{"name": "no spaces"}]}]}`,
+		"bad user policy":    `{"accounts": [{"management": true, "users": [{"name": "u", "policies": {"p": {"Statement": []}}}]}]}`,
+		"duplicate user":     `{"accounts": [{"management": true, "users": [{"name": "admin"}]}]}`,
+		"role without trust": `{"accounts": [{"management": true, "roles": [{"name": "r"}]}]}`,
+		"unknown principal":  `{"accounts": [{"management": true, "roles": [{"name": "r", "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::{{management_account_id}}:user/ghost"}, "Action": "sts:AssumeRole"}]}}]}]}`,
+		"short max session":  `{"accounts": [{"management": true, "roles": [{"name": "r", "max_session_duration": 60, "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "{{management_account_id}}"}, "Action": "sts:AssumeRole"}]}}]}]}`,
+		"three user keys":    `{"accounts": [{"management": true, "users": [{"name": "u", "access_keys": [{}, {}, {}]}]}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", body)
+			assert.Equal(t, http.StatusBadRequest, status, "%v", out)
+			_, err := iam.NewFromConfig(srv.Config(srv.AdminCredentials())).GetUser(context.Background(), &iam.GetUserInput{UserName: aws.String("u")})
+			assert.Equal(t, "NoSuchEntity", errorCode(err), "nothing was created")
+		})
+	}
+}

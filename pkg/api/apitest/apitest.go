@@ -172,12 +172,19 @@ func (s *Server) RootSession(tb testing.TB, accountID, taskName string) aws.Cred
 // member account, with full rights there.
 func (s *Server) AssumeAccessRole(tb testing.TB, accountID string) aws.Credentials {
 	tb.Helper()
+	return s.AssumeRole(tb, "arn:aws:iam::"+accountID+":role/OrganizationAccountAccessRole")
+}
+
+// AssumeRole returns the credentials of a session (named "apitest") of the
+// role, assumed by the seeded administrator; the role must trust it.
+func (s *Server) AssumeRole(tb testing.TB, roleARN string) aws.Credentials {
+	tb.Helper()
 	out, err := sts.NewFromConfig(s.Config(s.AdminCredentials())).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn:         aws.String("arn:aws:iam::" + accountID + ":role/OrganizationAccountAccessRole"),
+		RoleArn:         aws.String(roleARN),
 		RoleSessionName: aws.String("apitest"),
 	})
 	if err != nil {
-		tb.Fatalf("assume OrganizationAccountAccessRole in %s: %v", accountID, err)
+		tb.Fatalf("assume %s: %v", roleARN, err)
 	}
 	return SessionCredentials(out.Credentials)
 }
