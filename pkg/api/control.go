@@ -13,6 +13,13 @@ import (
 
 // controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned.
 func (s *Server) controlRoutes(r chi.Router) {
+	// JSON like every other control answer, not chi's plain-text defaults.
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		controlError(w, http.StatusNotFound, "no such control endpoint: "+r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+	})
 	r.Get("/health", s.controlHealth)
 	r.Get("/clock", s.controlClock)
 	r.Group(func(r chi.Router) {

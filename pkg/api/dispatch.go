@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +26,11 @@ type call struct {
 	form      url.Values // query protocol parameters (body form and URL query)
 	id        Identity
 	region    string
+	// errCode is the AWS error code the call was answered with, and
+	// internal says it was the emulator's failure, not the client's: both
+	// for the request's log line.
+	errCode  string
+	internal bool
 }
 
 // serveAWS is the pipeline every AWS request goes through: read the body,
@@ -34,18 +41,28 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	c.w = sw
 	s.handle(c)
+	// A client's mistake is not the emulator's error, whatever its status
+	// (S3's NotImplemented is a 501): only internal failures log as errors.
 	level := slog.LevelInfo
-	if sw.status >= 500 {
+	if c.internal {
 		level = slog.LevelError
 	}
 	svcName := "unknown"
 	if c.svc != nil {
 		svcName = c.svc.Name
 	}
-	s.log.LogAttrs(r.Context(), level, "request",
-		slog.String("request_id", c.requestID), slog.String("service", svcName),
+	attrs := []slog.Attr{slog.String("request_id", c.requestID), slog.String("service", svcName),
 		slog.String("action", c.action), slog.String("principal", c.id.ARN),
-		slog.Int("status", sw.status), slog.Int64("duration_us", time.Since(start).Microseconds()))
+		slog.Int("status", sw.status), slog.Int64("duration_us", time.Since(start).Microseconds())}
+	if c.errCode != "" {
+		attrs = append(attrs, slog.String("error", c.errCode))
+	}
+	if a, ok := parseAuthorization(r.Header.Get("Authorization")); ok && c.id.ARN == "" {
+		// The key of a request that has no principal (it failed to
+		// authenticate, or failed before): a key id is not a secret.
+		attrs = append(attrs, slog.String("access_key", a.AccessKeyID))
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 func (s *Server) handle(c *call) {
@@ -53,11 +70,15 @@ func (s *Server) handle(c *call) {
 	c.w.Header().Set("x-amzn-RequestId", c.requestID)
 	// The body is read once, up to the largest limit (S3 objects), because
 	// both the service resolution and the signature need it.
-	body, tooLarge, err := readBody(r, s.objectLimit)
+	body, tooLarge, err := readBody(c.w, r, s.objectLimit, s.bodyIdleTimeout)
 	c.svc, c.proto = resolveService(r, body)
 	if c.svc == svcS3 {
 		c.w.Header().Set("x-amz-request-id", c.requestID)
 		c.w.Header().Set("x-amz-id-2", c.requestID)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.fail(c, requestTimeout(c.proto))
+		return
 	}
 	if err != nil {
 		s.fail(c, newError(http.StatusBadRequest, "IncompleteBody", "The request body could not be read."))
@@ -78,7 +99,7 @@ func (s *Server) handle(c *call) {
 	}
 	cred, failure := s.authenticate(r, body, c.svc.Name)
 	if failure != 0 {
-		s.fail(c, authError(c.proto, failure))
+		s.fail(c, authError(c.proto, c.svc.Name, failure))
 		return
 	}
 	c.id = identityOf(cred)
@@ -178,6 +199,11 @@ func (s *Server) resolveAction(c *call) error {
 		}
 	case protoRestXML:
 		c.action = s3Action(c.r)
+		if c.action == "" {
+			if e := s3MethodError(c.r); e != nil {
+				return e
+			}
+		}
 	}
 	return nil
 }
@@ -193,13 +219,17 @@ func regionOf(r *http.Request) string {
 
 // noteKeyUse records when a long-term access key was last used (AWS's
 // GetAccessKeyLastUsed). To keep requests off the disk's fsync, it writes
-// only when the recorded use is older than a minute or was another service.
+// only when the recorded use is older than a minute, or older than a second
+// and of another service or region: a client that moves between services
+// (the walkthrough does at every step) would otherwise make every
+// authenticated read a write. AWS itself reports last use hours late.
 func (s *Server) noteKeyUse(ctx context.Context, cred store.Credential, service, region string) {
 	if cred.Temporary() {
 		return
 	}
-	now := s.clock.Now()
-	if cred.LastUsedService == service && cred.LastUsedRegion == region && now.Sub(cred.LastUsedAt) < time.Minute {
+	age := s.clock.Now().Sub(cred.LastUsedAt)
+	same := cred.LastUsedService == service && cred.LastUsedRegion == region
+	if age < time.Second || (same && age < time.Minute) {
 		return
 	}
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
@@ -222,6 +252,16 @@ func (s *Server) fail(c *call, err error) {
 	if e == nil {
 		s.log.Error("internal error", "request_id", c.requestID, "service", c.svc.Name, "action", c.action, "error", err)
 		e = internalError(c.proto)
+		c.internal = true
+	}
+	// The code as the client's SDK names it: SQS's legacy code over query,
+	// a JSON __type without its namespace.
+	c.errCode = e.Code
+	if c.proto == protoQuery && e.QueryCode != "" {
+		c.errCode = e.QueryCode
+	}
+	if _, name, ok := strings.Cut(c.errCode, "#"); ok {
+		c.errCode = name
 	}
 	writeError(c.w, c.proto, c.svc, c.requestID, e)
 }
@@ -238,6 +278,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {

@@ -62,8 +62,9 @@ func internalError(p protocol) *Error {
 	return newError(http.StatusInternalServerError, code, "We encountered an internal error. Please try again.")
 }
 
-// authError renders an authentication failure in protocol p's own terms.
-func authError(p protocol, f authFailure) *Error {
+// authError renders an authentication failure in protocol p's own terms;
+// svc is the signing name of the service the request is for.
+func authError(p protocol, svc string, f authFailure) *Error {
 	type codes struct{ query, json, s3 string }
 	var c codes
 	var msg string
@@ -105,6 +106,12 @@ func authError(p protocol, f authFailure) *Error {
 		if p == protoRestXML {
 			status = http.StatusBadRequest
 		}
+	case authWrongService:
+		c, msg = codes{"SignatureDoesNotMatch", "InvalidSignatureException", "AuthorizationHeaderMalformed"},
+			fmt.Sprintf("Credential should be scoped to correct service: '%s'.", svc)
+		if p == protoRestXML {
+			msg, status = `The authorization header is malformed; incorrect service. This endpoint belongs to "s3".`, http.StatusBadRequest
+		}
 	}
 	switch p {
 	case protoRestXML:
@@ -143,6 +150,13 @@ func bodyTooLarge(p protocol, limit int64) *Error {
 	default:
 		return newError(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is larger than %d bytes.", limit)
 	}
+}
+
+// requestTimeout is the error for a body that stopped arriving, in S3's
+// words (the other services document none).
+func requestTimeout(p protocol) *Error {
+	return &Error{Code: "RequestTimeout", Status: http.StatusBadRequest, QueryCode: queryCodeIf(p, "RequestTimeout"),
+		Message: "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed."}
 }
 
 // queryCodeIf returns code for SQS's JSON protocol (the only one that sends

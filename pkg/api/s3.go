@@ -92,6 +92,41 @@ func s3Action(r *http.Request) string {
 	return ""
 }
 
+// s3MethodError is S3's answer to a request that no S3 operation has the
+// method of: 405 MethodNotAllowed naming the method and the resource for a
+// method S3 never serves (PATCH, TRACE…) and for POST on the service or on
+// an object without a sub-resource; the CORS refusals for a preflight,
+// since no bucket here has a CORS configuration. Nil leaves the request to
+// NotImplemented: an S3 feature the emulator does not have.
+func s3MethodError(r *http.Request) *Error {
+	bucket, key := s3Address(r)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
+		return nil
+	case http.MethodOptions:
+		if r.Header.Get("Origin") == "" {
+			return newError(http.StatusBadRequest, "BadRequest", "Insufficient information. Origin request header needed.")
+		}
+		return newError(http.StatusForbidden, "CORSResponse", "CORS is not enabled for this bucket.")
+	case http.MethodPost:
+		// POST /bucket is the browser form upload, and POST with
+		// ?uploads, ?delete, ?restore… are operations: not emulated.
+		if (bucket != "" && key == "") || len(r.URL.Query()) > 0 {
+			return nil
+		}
+	}
+	resourceType := "OBJECT"
+	switch {
+	case bucket == "":
+		resourceType = "SERVICE"
+	case key == "":
+		resourceType = "BUCKET"
+	}
+	e := newError(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+	e.Extra = map[string]string{"Method": r.Method, "ResourceType": resourceType}
+	return e
+}
+
 // s3Subresources are query parameters that select another S3 API than the
 // ones the emulator serves (ACLs, multipart uploads, tagging…).
 var s3Subresources = []string{"accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
@@ -1108,7 +1143,7 @@ type chunkVerifier struct {
 func (s *Server) newChunkVerifier(ctx context.Context, c *call) (*chunkVerifier, error) {
 	a, ok := parseAuthorization(c.r.Header.Get("Authorization"))
 	if !ok {
-		return nil, authError(protoRestXML, authIncomplete)
+		return nil, authError(protoRestXML, "s3", authIncomplete)
 	}
 	cred, err := s.store.Credential(ctx, c.id.AccessKeyID)
 	if err != nil {
@@ -1167,7 +1202,7 @@ func (v *chunkVerifier) verifyTrailer(trailers []chunkTrailer) error {
 func (v *chunkVerifier) verify(stringToSign, signature string) error {
 	want := hex.EncodeToString(hmacSHA256(v.key, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(signature)) {
-		return authError(protoRestXML, authBadSignature)
+		return authError(protoRestXML, "s3", authBadSignature)
 	}
 	v.prevSignature = signature
 	return nil
@@ -1206,7 +1241,7 @@ func decodeAWSChunked(body []byte, v *chunkVerifier) ([]byte, []chunkTrailer, er
 		if v != nil {
 			sig, found := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
 			if !found {
-				return nil, nil, authError(protoRestXML, authBadSignature)
+				return nil, nil, authError(protoRestXML, "s3", authBadSignature)
 			}
 			if err := v.verifyChunk(data, sig); err != nil {
 				return nil, nil, err

@@ -680,6 +680,14 @@ func TestS3_VirtualHostedStyle(t *testing.T) {
 		list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("vhost-bucket")})
 		require.NoError(t, err)
 		assert.Equal(t, []string{"dir/key.txt"}, objectKeys(list.Contents))
+		// A key that starts with "/" makes the path start with "//", which
+		// must not be read as a host when the signature is checked.
+		putObject(t, c, "vhost-bucket", "/leading", "slash")
+		got, err = getObject(t, c, "vhost-bucket", "/leading")
+		require.NoError(t, err)
+		assert.Equal(t, "slash", got)
+		_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("vhost-bucket"), Key: aws.String("/leading")})
+		require.NoError(t, err)
 		_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("vhost-bucket"),
 			Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::vhost-bucket/locked/*"}]}`)})
 		require.NoError(t, err)
@@ -728,6 +736,41 @@ func TestS3_TrailingSlashPath(t *testing.T) {
 	require.NoError(t, err)
 	anon.Body.Close()
 	assert.Equal(t, http.StatusForbidden, anon.StatusCode)
+}
+
+// TestS3_MethodNotAllowed: a method no S3 operation has is the client's
+// mistake, answered 405 as S3 does, not NotImplemented (a 5xx); a CORS
+// preflight gets S3's refusals.
+func TestS3_MethodNotAllowed(t *testing.T) {
+	srv := apitest.New(t)
+	admin := srv.AdminCredentials()
+	createBucket(t, s3Client(srv, admin), "methods")
+	for _, tc := range []struct{ method, target, resourceType string }{
+		{http.MethodPatch, "/methods/k", "OBJECT"},
+		{http.MethodPatch, "/methods", "BUCKET"},
+		{"TRACE", "/", "SERVICE"},
+		{http.MethodPost, "/", "SERVICE"},
+		{http.MethodPost, "/methods/k", "OBJECT"},
+	} {
+		r := rawS3(t, srv, admin, tc.method, tc.target, nil, nil)
+		assert.Equal(t, http.StatusMethodNotAllowed, r.Status, "%s %s", tc.method, tc.target)
+		assert.Contains(t, r.Body, "<Code>MethodNotAllowed</Code>", "%s %s", tc.method, tc.target)
+		assert.Contains(t, r.Body, "<Method>"+tc.method+"</Method>", "%s %s", tc.method, tc.target)
+		assert.Contains(t, r.Body, "<ResourceType>"+tc.resourceType+"</ResourceType>", "%s %s", tc.method, tc.target)
+	}
+
+	r := rawS3(t, srv, admin, http.MethodOptions, "/methods/k", nil, nil)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>BadRequest</Code>")
+	r = rawS3(t, srv, admin, http.MethodOptions, "/methods/k", nil, http.Header{"Origin": {"http://example.com"}})
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Contains(t, r.Body, "<Code>CORSResponse</Code>")
+
+	// S3 operations the emulator lacks stay NotImplemented.
+	r = rawS3(t, srv, admin, http.MethodPost, "/methods/k?uploads", nil, nil)
+	assert.Equal(t, http.StatusNotImplemented, r.Status)
+	r = rawS3(t, srv, admin, http.MethodPost, "/methods", nil, nil)
+	assert.Equal(t, http.StatusNotImplemented, r.Status)
 }
 
 // TestS3_PlainHTTPUpload records what the SDK sends for PutObject over

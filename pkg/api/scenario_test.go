@@ -209,6 +209,18 @@ func TestControl_Clock(t *testing.T) {
 	assert.NotEmpty(t, out["now"])
 }
 
+// TestControl_UnknownEndpoints: a mistyped control path or method answers
+// JSON like every control endpoint (scenarioControl decodes it).
+func TestControl_UnknownEndpoints(t *testing.T) {
+	srv := apitest.New(t)
+	status, out := scenarioControl(t, srv, http.MethodGet, "/_emulator/nope", "", "")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, out["error"], "/_emulator/nope")
+	status, out = scenarioControl(t, srv, http.MethodGet, "/_emulator/reset", "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+	assert.Contains(t, out["error"], "GET")
+}
+
 func TestScenario_RootAuditor(t *testing.T) {
 	srv := apitest.New(t)
 	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "root-auditor.json"))

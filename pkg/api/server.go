@@ -35,6 +35,9 @@ type Server struct {
 	controlToken       string
 	bodyLimit          int64
 	objectLimit        int64
+	// bodyIdleTimeout is how long a request body may pause before the
+	// request fails with RequestTimeout.
+	bodyIdleTimeout time.Duration
 	// seed and startScenario make the world of a fresh data file, and again on Reset.
 	seed          Seed
 	startScenario *Scenario
@@ -62,6 +65,10 @@ func WithCreateAccountDelay(d time.Duration) Option {
 // X-Emulator-Token) on the control endpoints that change the world.
 func WithControlToken(token string) Option { return func(s *Server) { s.controlToken = token } }
 
+// WithBodyIdleTimeout sets how long a request body may pause before the
+// request fails with RequestTimeout (default 20 s, as S3).
+func WithBodyIdleTimeout(d time.Duration) Option { return func(s *Server) { s.bodyIdleTimeout = d } }
+
 // WithScenario applies sc after seeding a fresh data file, and after every Reset.
 func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario = &sc } }
 
@@ -76,6 +83,7 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		createAccountDelay: time.Second,
 		bodyLimit:          1 << 20,
 		objectLimit:        16 << 20,
+		bodyIdleTimeout:    20 * time.Second,
 	}
 	for _, o := range opts {
 		o(s)

@@ -90,6 +90,9 @@ const (
 	authSkewed
 	authPresigned
 	authContentSHAMismatch
+	// authWrongService: the credential scope names another service than
+	// the one the request is for (a request signed for ec2 sent as STS).
+	authWrongService
 )
 
 // authenticate verifies r's SigV4 signature against the stored secret and
@@ -106,6 +109,9 @@ func (s *Server) authenticate(r *http.Request, body []byte, svcName string) (sto
 	a, ok := parseAuthorization(h)
 	if !ok {
 		return store.Credential{}, authIncomplete
+	}
+	if a.Service != svcName {
+		return store.Credential{}, authWrongService
 	}
 	cred, err := s.store.Credential(r.Context(), a.AccessKeyID)
 	if err != nil {
@@ -155,11 +161,14 @@ func (s *Server) authenticate(r *http.Request, body []byte, svcName string) (sto
 // resign signs a copy of r reduced to the client's signed headers and
 // returns the signature the SDK's signer computes for it.
 func (s *Server) resign(r *http.Request, a authHeader, cred store.Credential, payloadHash string, signingTime time.Time) (string, bool) {
-	clone, err := http.NewRequestWithContext(r.Context(), r.Method, r.URL.String(), http.NoBody)
+	clone, err := http.NewRequestWithContext(r.Context(), r.Method, "/", http.NoBody)
 	if err != nil {
 		return "", false
 	}
-	clone.URL.RawPath = r.URL.RawPath
+	// The URL is copied, not re-parsed from its string: a path that starts
+	// with "//" (a virtual-hosted S3 key "/x") would read as a host.
+	u := *r.URL
+	clone.URL = &u
 	clone.Host = r.Host
 	clone.Header = http.Header{}
 	sessionToken := ""
@@ -200,18 +209,42 @@ func newSigners() (*v4.Signer, *v4.Signer) {
 	return v4.NewSigner(), v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 }
 
-// readBody reads at most limit bytes of the body and reports whether it was larger.
-func readBody(r *http.Request, limit int64) ([]byte, bool, error) {
+// readBody reads at most limit bytes of the body and reports whether it was
+// larger. A client that stops sending before the end of its body (a
+// Content-Length larger than what it sends) fails the read once idle passes
+// without a byte, instead of holding the request open for ever.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Duration) ([]byte, bool, error) {
 	if r.Body == nil {
 		return nil, false, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	rc := http.NewResponseController(w)
+	data, err := io.ReadAll(io.LimitReader(idleReader{r.Body, rc, idle}, limit+1))
+	// On failure the deadline stays, so that net/http's attempt to discard
+	// the unread rest before answering fails too and closes the connection.
 	if err != nil {
 		return nil, false, err
 	}
 	if int64(len(data)) > limit {
 		return nil, true, nil
 	}
+	// Cleared once the whole body is in, so that it cannot fire while the
+	// handler runs (net/http would cancel the request's context).
+	rc.SetReadDeadline(time.Time{})
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	return data, false, nil
+}
+
+// idleReader moves the connection's read deadline before every read, so
+// that only a pause of idle between bytes fails it, however long the body.
+type idleReader struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (ir idleReader) Read(p []byte) (int, error) {
+	// Wall time on purpose: a network deadline, not emulated time. A writer
+	// without deadlines (a test's recorder) answers ErrNotSupported, ignored.
+	ir.rc.SetReadDeadline(time.Now().Add(ir.idle))
+	return ir.r.Read(p)
 }

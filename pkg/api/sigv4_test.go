@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rootaccess/emulator/pkg/api"
 	"github.com/rootaccess/emulator/pkg/api/apitest"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
@@ -138,6 +143,33 @@ func TestSigV4_MalformedAuthorization(t *testing.T) {
 	assert.Equal(t, "IncompleteSignature", queryError(t, r).Error.Code)
 }
 
+// TestSigV4_ScopeNamesAnotherService: a signature is only good for the
+// service its credential scope names, as AWS checks ("Credential should be
+// scoped to correct service").
+func TestSigV4_ScopeNamesAnotherService(t *testing.T) {
+	srv := apitest.New(t)
+	req := newPost(t, srv, "/", formContentType, "", callerIdentityBody)
+	signRequest(t, req, srv.AdminCredentials(), "ec2", callerIdentityBody, time.Now())
+	r := sendRequest(t, srv, req)
+	assert.Equal(t, 403, r.Status)
+	e := queryError(t, r)
+	assert.Equal(t, "SignatureDoesNotMatch", e.Error.Code)
+	assert.Equal(t, "Credential should be scoped to correct service: 'sts'.", e.Error.Message)
+
+	req = newPost(t, srv, "/", json11ContentType, orgTargetPrefix+"DescribeOrganization", "{}")
+	signRequest(t, req, srv.AdminCredentials(), "ec2", "{}", time.Now())
+	r = sendRequest(t, srv, req)
+	assert.Equal(t, 400, r.Status)
+	assert.Equal(t, "InvalidSignatureException", jsonError(t, r).Type)
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	require.NoError(t, err)
+	signRequest(t, req, srv.AdminCredentials(), "ec2", "", time.Now())
+	r = sendRequest(t, srv, req)
+	assert.Equal(t, 400, r.Status)
+	assert.Contains(t, r.Body, "<Code>AuthorizationHeaderMalformed</Code>")
+}
+
 func TestSigV4_TamperedBody(t *testing.T) {
 	srv := apitest.New(t)
 	member := srv.MemberAccount(t, "workload")
@@ -220,6 +252,53 @@ func TestSigV4_OversizedBody(t *testing.T) {
 	r := sendRequest(t, srv, req)
 	assert.Equal(t, 413, r.Status)
 	assert.Equal(t, "RequestEntityTooLargeException", jsonError(t, r).Type)
+}
+
+// TestSigV4_KeyUseWrittenSparingly: a long-term key's last use is recorded
+// at most once a second however its client moves between services, so that
+// authenticated reads do not each become an fsync'd write.
+func TestSigV4_KeyUseWrittenSparingly(t *testing.T) {
+	srv := apitest.New(t)
+	admin := srv.AdminCredentials()
+	ctx := context.Background()
+	lastUse := func() string {
+		k, err := srv.Store.Credential(ctx, admin.AccessKeyID)
+		require.NoError(t, err)
+		return k.LastUsedService
+	}
+	_, err := sts.NewFromConfig(srv.Config(admin)).GetCallerIdentity(ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, "sts", lastUse())
+
+	_, err = iam.NewFromConfig(srv.Config(admin)).GetUser(ctx, &iam.GetUserInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "sts", lastUse(), "another service within a second is not written")
+
+	srv.Clock.Advance(2 * time.Second)
+	_, err = iam.NewFromConfig(srv.Config(admin)).GetUser(ctx, &iam.GetUserInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "iam", lastUse(), "a second later it is")
+}
+
+// TestSigV4_StalledBody: a client that sends less than its Content-Length
+// gets RequestTimeout once the body pauses, rather than a request that
+// never ends.
+func TestSigV4_StalledBody(t *testing.T) {
+	srv := apitest.New(t, apitest.WithServerOptions(api.WithBodyIdleTimeout(200*time.Millisecond)))
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(conn, "POST / HTTP/1.1\r\nHost: "+srv.Listener.Addr().String()+
+		"\r\nContent-Type: "+formContentType+"\r\nContent-Length: 1000\r\n\r\n"+callerIdentityBody)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "no answer to a stalled body")
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, 400, resp.StatusCode)
+	assert.Contains(t, string(body), "<Code>RequestTimeout</Code>")
 }
 
 // TestSigV4_RequestIDs checks that successes carry the request id the SDKs read.

@@ -59,6 +59,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	// A held file lock fails fast instead of hanging: two emulators on one file is a user error.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		// bbolt's own word for it is just "timeout".
+		return nil, fmt.Errorf("open %s: the file is locked by another process (another emulator on the same data file?): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -75,6 +75,7 @@ func TestOpen_SecondOpenFailsFastInsteadOfHanging(t *testing.T) {
 	_, err := store.Open(path)
 	require.Error(t, err, "the file is locked by the first store")
 	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, err.Error(), "locked by another process", "the message says why, not just \"timeout\"")
 }
 
 func TestClear_EmptiesTheWorldButKeepsTheClock(t *testing.T) {
