@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -183,7 +184,7 @@ func tagList(v *validator, tags map[string]string) error {
 	if len(tags) > 50 {
 		v.add("'[…]'", "tags", "Member must have length less than or equal to 50")
 	}
-	keys := sortedKeys(tags)
+	keys := slices.Sorted(maps.Keys(tags))
 	for i, k := range keys {
 		v.length(fmt.Sprintf("tags.%d.member.key", i+1), k, 1, 128)
 		v.pattern(fmt.Sprintf("tags.%d.member.key", i+1), k, tagKeyPattern)
@@ -207,19 +208,10 @@ func tagList(v *validator, tags map[string]string) error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // storeTags turns validated input tags into the stored list, ordered by key.
 func storeTags(tags map[string]string) []store.Tag {
 	var out []store.Tag
-	for _, k := range sortedKeys(tags) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		out = append(out, store.Tag{Key: k, Value: tags[k]})
 	}
 	return out
@@ -766,7 +758,7 @@ func (ip inlinePolicies) list(ctx context.Context, s *Server, c *call, entity, m
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := iamPage(sortedKeys(p.Policies), p.ARN, marker, maxItems)
+	page, next, err := iamPage(slices.Sorted(maps.Keys(p.Policies)), p.ARN, marker, maxItems)
 	if err != nil {
 		return nil, err
 	}
