@@ -234,7 +234,7 @@ func (m *Main) printBanner() {
   data file:           %s
   management account:  %s
   organization:        %s
-  credentials:         AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1
+  credentials:         AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   try:                 aws --endpoint-url %s sts get-caller-identity
 `, api.Version, m.URL(), m.Config.Data, info.ManagementAccountID, orNone(info.OrganizationID),
 		info.AccessKeyID, info.SecretAccessKey, m.URL())
