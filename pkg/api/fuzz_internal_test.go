@@ -21,16 +21,7 @@ import (
 // so that fuzzed requests reach deep into the handlers.
 func fuzzServer(f *testing.F) *Server {
 	f.Helper()
-	clock := NewClock()
-	st, err := store.Open(filepath.Join(f.TempDir(), "fuzz.db"), store.WithNow(clock.Now))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	s := NewServer(st, WithClock(clock), WithSkewLimit(0))
-	if _, err := s.Initialize(context.Background(), DefaultSeed()); err != nil {
-		f.Fatal(err)
-	}
+	s := seededServer(f, WithSkewLimit(0))
 	sc, err := ParseScenario([]byte(`{"features": {"trusted_access": ["iam.amazonaws.com"], "root_credentials_management": true, "root_sessions": true},
 		"accounts": [{"id": "222233334444", "name": "fuzz", "root": {"password": true, "access_keys": [{}], "signing_certificates": [{}], "mfa_devices": [{}]}}]}`))
 	if err != nil {
@@ -38,6 +29,23 @@ func fuzzServer(f *testing.F) *Server {
 	}
 	if _, err := s.ApplyScenario(context.Background(), sc); err != nil {
 		f.Fatal(err)
+	}
+	return s
+}
+
+// seededServer is a server over a fresh data file with the default seed,
+// for this package's internal tests (which cannot use apitest: it imports api).
+func seededServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	clock := NewClock()
+	st, err := store.Open(filepath.Join(tb.TempDir(), "emulator.db"), store.WithNow(clock.Now))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	s := NewServer(st, append([]Option{WithClock(clock)}, opts...)...)
+	if _, err := s.Initialize(context.Background(), DefaultSeed()); err != nil {
+		tb.Fatal(err)
 	}
 	return s
 }

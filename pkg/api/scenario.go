@@ -228,37 +228,45 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 				return result, err
 			}
 		}
-		for j, u := range spec.Users {
-			info, err := applyScenarioUser(tx, acct.ID, mgmtID, u, fmt.Sprintf("%s.users[%d]", where, j))
-			if err != nil {
-				return result, err
-			}
-			out.Users = append(out.Users, info)
+		if out.Users, err = applyEach(spec.Users, where+".users", func(u ScenarioUser, at string) (ScenarioEntityInfo, error) {
+			return applyScenarioUser(tx, acct.ID, mgmtID, u, at)
+		}); err != nil {
+			return result, err
 		}
-		for j, r := range spec.Roles {
-			info, err := applyScenarioRole(tx, acct.ID, mgmtID, r, fmt.Sprintf("%s.roles[%d]", where, j))
-			if err != nil {
-				return result, err
-			}
-			out.Roles = append(out.Roles, info)
+		if out.Roles, err = applyEach(spec.Roles, where+".roles", func(r ScenarioRole, at string) (ScenarioEntityInfo, error) {
+			return applyScenarioRole(tx, acct.ID, mgmtID, r, at)
+		}); err != nil {
+			return result, err
 		}
-		for j, b := range spec.Buckets {
-			name, err := applyScenarioBucket(tx, acct.ID, mgmtID, b, fmt.Sprintf("%s.buckets[%d]", where, j))
-			if err != nil {
-				return result, err
-			}
-			out.Buckets = append(out.Buckets, name)
+		if out.Buckets, err = applyEach(spec.Buckets, where+".buckets", func(b ScenarioBucket, at string) (string, error) {
+			return applyScenarioBucket(tx, acct.ID, mgmtID, b, at)
+		}); err != nil {
+			return result, err
 		}
-		for j, q := range spec.Queues {
-			ref, err := applyScenarioQueue(tx, acct.ID, mgmtID, q, fmt.Sprintf("%s.queues[%d]", where, j))
-			if err != nil {
-				return result, err
-			}
-			out.Queues = append(out.Queues, ScenarioQueueRef{Name: ref.Name, ARN: queueARN(ref), Path: "/" + ref.AccountID + "/" + ref.Name})
+		if out.Queues, err = applyEach(spec.Queues, where+".queues", func(q ScenarioQueue, at string) (ScenarioQueueRef, error) {
+			ref, err := applyScenarioQueue(tx, acct.ID, mgmtID, q, at)
+			return ScenarioQueueRef{Name: ref.Name, ARN: queueARN(ref), Path: "/" + ref.AccountID + "/" + ref.Name}, err
+		}); err != nil {
+			return result, err
 		}
 		result.Accounts = append(result.Accounts, out)
 	}
 	return result, nil
+}
+
+// applyEach applies every spec of a list with apply, naming each one's
+// place ("accounts[0].buckets[1]") for error messages, and collects what
+// they created; it stops at the first error.
+func applyEach[S, R any](specs []S, where string, apply func(spec S, at string) (R, error)) ([]R, error) {
+	var out []R
+	for i, spec := range specs {
+		r, err := apply(spec, fmt.Sprintf("%s[%d]", where, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func applyScenarioFeatures(tx *store.Tx, org *store.Organization, f ScenarioFeatures) error {

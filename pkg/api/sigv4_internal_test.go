@@ -5,31 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
-	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // BenchmarkSigV4Verify measures authenticate alone: parse the Authorization
 // header, look the key up in bbolt, re-sign a reduced copy with the SDK's
 // signer and compare in constant time.
 func BenchmarkSigV4Verify(b *testing.B) {
-	clock := NewClock()
-	st, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.WithNow(clock.Now))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	s := NewServer(st, WithClock(clock))
-	if _, err := s.Initialize(context.Background(), DefaultSeed()); err != nil {
-		b.Fatal(err)
-	}
+	s := seededServer(b)
 	const body = "Action=GetCallerIdentity&Version=2011-06-15"
 	req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1:4580/", strings.NewReader(body))
 	if err != nil {
