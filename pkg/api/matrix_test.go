@@ -22,6 +22,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -443,6 +444,77 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"s3:ListObjectsV2": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:CopyObject": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("copy"),
+				CopySource: aws.String(e.bucket + "/" + e.key)}))
+		}},
+		"s3:CreateMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp")}))
+		}},
+		"s3:UploadPart": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), PartNumber: aws.Int32(1), Body: strings.NewReader("part")}))
+		}},
+		"s3:UploadPartCopy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), PartNumber: aws.Int32(1), CopySource: aws.String(e.bucket + "/" + e.key)}))
+		}},
+		"s3:CompleteMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{
+					{PartNumber: aws.Int32(1), ETag: aws.String(`"0123456789abcdef0123456789abcdef"`)}}}}))
+		}},
+		"s3:AbortMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix")}))
+		}},
+		"s3:ListParts": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"), UploadId: aws.String("matrix")}))
+		}},
+		"s3:ListMultipartUploads": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:ListObjects": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:ListObjectVersions": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLocation": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketTagging": {allowErrors: []string{"NoSuchTagSet"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(e.bucket),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}))
+		}},
+		"s3:DeleteBucketTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		"s3:PutObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}))
+		}},
+		"s3:DeleteObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		// A per-key refusal is the request's error here.
+		"s3:DeleteObjects": {run: func(ctx context.Context, e *matrixEnv) error {
+			out, err := e.s3().DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(e.bucket),
+				Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: aws.String(e.key)}}}})
+			if err != nil {
+				return err
+			}
+			if len(out.Errors) > 0 {
+				return &smithy.GenericAPIError{Code: aws.ToString(out.Errors[0].Code), Message: aws.ToString(out.Errors[0].Message)}
+			}
+			return nil
 		}},
 
 		// --- SQS ---

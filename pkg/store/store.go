@@ -35,7 +35,7 @@ var (
 
 	allBuckets = [][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}
+		queuesBucket, messagesBucket, chunksBucket, pendingDataBucket, uploadsBucket, partsBucket}
 )
 
 // Store is the emulator's persistent state.
@@ -87,7 +87,7 @@ func (s *Store) initialize() error {
 			if err := json.Unmarshal(v, &got); err != nil || got > schemaVersion {
 				return fmt.Errorf("data file schema %s is newer than this emulator's %d", v, schemaVersion)
 			}
-			return nil
+			return sweepPendingData(btx)
 		}
 		b, _ := json.Marshal(schemaVersion)
 		return meta.Put([]byte("schema"), b)

@@ -90,6 +90,9 @@ type Call struct {
 	Action    string // wire operation name, e.g. AssumeRoot
 	RequestID string
 	Body      []byte
+	// Streamed says that Body is nil and R.Body is the payload, for the
+	// operation to read and check against its signed hash (stream.go).
+	Streamed bool
 	Form      url.Values // query protocol parameters (body form and URL query)
 	ID        Identity
 	Region    string
@@ -143,8 +146,16 @@ func (p *Pipeline) handle(c *Call) {
 	c.W.Header().Set("x-amzn-RequestId", c.RequestID)
 	// The body is read once, up to the largest limit (S3 objects), because
 	// both the service resolution and the signature need it.
-	body, tooLarge, err := readBody(c.W, r, p.maxBody, p.cfg.BodyIdleTimeout)
-	c.Svc, c.Proto = p.resolveService(r, body)
+	var body []byte
+	var tooLarge bool
+	var err error
+	if c.Svc = p.streamingService(r); c.Svc != nil {
+		c.Proto, c.Streamed = ProtoRestXML, true
+		r.Body = streamBody(c.W, r, p.cfg.BodyIdleTimeout)
+	} else {
+		body, tooLarge, err = readBody(c.W, r, p.maxBody, p.cfg.BodyIdleTimeout)
+		c.Svc, c.Proto = p.resolveService(r, body)
+	}
 	if c.Svc.RestXML {
 		c.W.Header().Set("x-amz-request-id", c.RequestID)
 		c.W.Header().Set("x-amz-id-2", c.RequestID)
@@ -170,7 +181,7 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, err)
 		return
 	}
-	cred, failure := p.authenticate(r, body, c.Svc.Name)
+	cred, failure := p.authenticate(r, body, c.Svc.Name, c.Streamed)
 	if failure != 0 {
 		p.fail(c, AuthError(c.Proto, c.Svc.Name, failure))
 		return

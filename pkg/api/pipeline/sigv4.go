@@ -98,7 +98,9 @@ const (
 // authenticate verifies r's SigV4 signature against the stored secret and
 // returns the credential that signed it. The signature is recomputed with
 // aws-sdk-go-v2's own signer over exactly the headers the client signed.
-func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string) (store.Credential, AuthFailure) {
+// A streamed body is not here to hash: the service checks it against
+// X-Amz-Content-Sha256 as it reads it.
+func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string, streamed bool) (store.Credential, AuthFailure) {
 	if r.URL.Query().Has("X-Amz-Algorithm") {
 		return store.Credential{}, AuthPresigned
 	}
@@ -143,7 +145,7 @@ func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string) (s
 	switch {
 	case payloadHash == "":
 		payloadHash = hex.EncodeToString(bodyHash[:])
-	case payloadHash == UnsignedPayload || strings.HasPrefix(payloadHash, "STREAMING-"):
+	case payloadHash == UnsignedPayload || strings.HasPrefix(payloadHash, "STREAMING-") || streamed:
 		// The body is not covered by the seed signature.
 	case payloadHash != hex.EncodeToString(bodyHash[:]):
 		return store.Credential{}, AuthContentSHAMismatch

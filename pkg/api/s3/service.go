@@ -10,13 +10,18 @@ import (
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
-// objectLimit is the largest object body the emulator takes.
-const objectLimit = 16 << 20
+// bufferedLimit is the largest body the pipeline reads into memory for
+// S3: every request's but the uploads of object data signed with
+// X-Amz-Content-Sha256, which stream (up to maxObjectSize).
+const bufferedLimit = 16 << 20
+
+// maxObjectSize is S3's limit on a single PUT and on one part (5 GiB).
+const maxObjectSize = 5 << 30
 
 // Info is S3's wire identity. S3 answers every request that names no
 // other service, as its endpoint does.
 var Info = &pipeline.Service{Name: "s3", XMLNamespace: "http://s3.amazonaws.com/doc/2006-03-01/", RestXML: true,
-	BodyLimit: objectLimit, ResolveAction: resolveAction}
+	BodyLimit: bufferedLimit, ResolveAction: resolveAction, StreamBody: streamBody}
 
 // Service holds what the handlers use.
 type Service struct {
@@ -39,10 +44,28 @@ func (s *Service) Operations() []pipeline.Operation {
 		s.op("PutBucketPolicy", "s3:PutBucketPolicy", policyTarget, (*Service).putBucketPolicy),
 		s.op("DeleteBucketPolicy", "s3:DeleteBucketPolicy", policyTarget, (*Service).deleteBucketPolicy),
 		s.op("ListObjectsV2", "s3:ListBucket", listTarget, (*Service).listObjectsV2),
+		s.op("ListObjects", "s3:ListBucket", listTarget, (*Service).listObjects),
+		s.op("ListObjectVersions", "s3:ListBucketVersions", listTarget, (*Service).listObjectVersions),
+		s.op("GetBucketLocation", "s3:GetBucketLocation", bucketTarget, (*Service).getBucketLocation),
+		s.op("GetBucketTagging", "s3:GetBucketTagging", bucketTarget, (*Service).getBucketTagging),
+		s.op("PutBucketTagging", "s3:PutBucketTagging", bucketTarget, (*Service).putBucketTagging),
+		s.op("DeleteBucketTagging", "s3:PutBucketTagging", bucketTarget, (*Service).deleteBucketTagging),
+		s.op("GetObjectTagging", "s3:GetObjectTagging", objectTarget, (*Service).getObjectTagging),
+		s.op("PutObjectTagging", "s3:PutObjectTagging", objectTarget, (*Service).putObjectTagging),
+		s.op("DeleteObjectTagging", "s3:DeleteObjectTagging", objectTarget, (*Service).deleteObjectTagging),
+		s.selfAuthorizedOp("DeleteObjects", "s3:DeleteObject", (*Service).deleteObjects),
 		s.op("PutObject", "s3:PutObject", objectTarget, (*Service).putObject),
 		s.op("GetObject", "s3:GetObject", objectTarget, (*Service).getObject),
 		s.op("HeadObject", "s3:GetObject", objectTarget, (*Service).headObject),
 		s.op("DeleteObject", "s3:DeleteObject", objectTarget, (*Service).deleteObject),
+		s.op("CopyObject", "s3:PutObject", objectTarget, (*Service).copyObject),
+		s.op("CreateMultipartUpload", "s3:PutObject", objectTarget, (*Service).createMultipartUpload),
+		s.op("UploadPart", "s3:PutObject", objectTarget, (*Service).uploadPart),
+		s.op("UploadPartCopy", "s3:PutObject", objectTarget, (*Service).uploadPartCopy),
+		s.op("CompleteMultipartUpload", "s3:PutObject", objectTarget, (*Service).completeMultipartUpload),
+		s.op("AbortMultipartUpload", "s3:AbortMultipartUpload", objectTarget, (*Service).abortMultipartUpload),
+		s.op("ListParts", "s3:ListMultipartUploadParts", objectTarget, (*Service).listParts),
+		s.op("ListMultipartUploads", "s3:ListBucketMultipartUploads", bucketTarget, (*Service).listMultipartUploads),
 	}
 }
 
