@@ -55,9 +55,29 @@ func chunkKey(id string, n int) []byte {
 	return k
 }
 
+// chunkValueKey is the one key of a chunk's own bucket.
+var chunkValueKey = []byte{0}
+
+// putChunk stores a chunk in a bucket of its own under chunksBucket. Were
+// chunks plain values side by side, every insert would rewrite the leaf of
+// its neighbour, a whole chunk, doubling the bytes written and pulling the
+// neighbour through the memory map; a nested bucket puts only its small
+// header beside the others. data must stay unchanged until tx commits.
 func (tx *Tx) putChunk(id string, n int, data []byte) error {
-	// bbolt keeps the slice until commit: give it its own copy.
-	return tx.btx.Bucket(chunksBucket).Put(chunkKey(id, n), append([]byte(nil), data...))
+	b, err := tx.btx.Bucket(chunksBucket).CreateBucketIfNotExists(chunkKey(id, n))
+	if err != nil {
+		return err
+	}
+	return b.Put(chunkValueKey, data)
+}
+
+// chunk returns chunk n of segment id as bbolt holds it (valid only in tx).
+func (tx *Tx) chunk(id string, n int) []byte {
+	b := tx.btx.Bucket(chunksBucket).Bucket(chunkKey(id, n))
+	if b == nil {
+		return nil
+	}
+	return b.Get(chunkValueKey)
 }
 
 // WriteData stores data as a new segment within this transaction; for
@@ -80,12 +100,12 @@ func (tx *Tx) deleteData(id string) error {
 	if id == "" {
 		return nil
 	}
-	c := tx.btx.Bucket(chunksBucket).Cursor()
+	chunks := tx.btx.Bucket(chunksBucket)
+	c := chunks.Cursor()
 	prefix := []byte(id)
-	// Seek again after each delete: bbolt's cursor skips an element when
-	// Next follows Delete.
+	// Seek again after each delete: the cursor is not valid across it.
 	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
+		if err := chunks.DeleteBucket(append([]byte(nil), k...)); err != nil {
 			return err
 		}
 	}
@@ -249,7 +269,7 @@ func (w *DataWriter) Abort() error {
 // object was replaced or deleted meanwhile).
 func (s *Store) ReadChunk(ctx context.Context, id string, n int, dst []byte) ([]byte, error) {
 	err := s.View(ctx, func(tx *Tx) error {
-		v := tx.btx.Bucket(chunksBucket).Get(chunkKey(id, n))
+		v := tx.chunk(id, n)
 		if v == nil {
 			return fmt.Errorf("chunk %d of %s: %w", n, id, ErrNotFound)
 		}

@@ -90,9 +90,6 @@ type Call struct {
 	Action    string // wire operation name, e.g. AssumeRoot
 	RequestID string
 	Body      []byte
-	// Streamed says that Body is nil and R.Body is the payload, for the
-	// operation to read and check against its signed hash (stream.go).
-	Streamed bool
 	Form      url.Values // query protocol parameters (body form and URL query)
 	ID        Identity
 	Region    string
@@ -102,6 +99,10 @@ type Call struct {
 	// for the request's log line.
 	errCode  string
 	internal bool
+
+	// Streamed says that Body is nil and R.Body is the payload, for the
+	// operation to read and check against its signed hash (stream.go).
+	Streamed bool
 }
 
 // Authorize decides whether the caller may perform action on res (see

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"net/http"
 	"maps"
+	"net/http"
 	"slices"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
