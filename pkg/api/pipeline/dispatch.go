@@ -296,6 +296,9 @@ func (p *Pipeline) resolveAction(c *Call) error {
 func regionOf(r *http.Request) string {
 	a, ok := ParseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
+		a, ok = presignedCredential(r)
+	}
+	if !ok {
 		return "us-east-1"
 	}
 	return a.Region

@@ -72,6 +72,9 @@ func ParseAuthorization(h string) (AuthHeader, bool) {
 func signingServiceOf(r *http.Request) string {
 	a, ok := ParseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
+		a, ok = presignedCredential(r)
+	}
+	if !ok {
 		return ""
 	}
 	return a.Service
@@ -88,8 +91,13 @@ const (
 	AuthBadSignature
 	AuthExpired
 	AuthSkewed
-	AuthPresigned
 	AuthContentSHAMismatch
+	// AuthQueryMalformed: a presigned request's X-Amz-* parameters are
+	// missing or malformed; AuthExpiresTooLong: X-Amz-Expires over seven
+	// days; AuthRequestExpired: the presigned URL's lifetime is over.
+	AuthQueryMalformed
+	AuthExpiresTooLong
+	AuthRequestExpired
 	// authWrongService: the credential scope names another service than
 	// the one the request is for (a request signed for ec2 sent as STS).
 	AuthWrongService
@@ -101,8 +109,8 @@ const (
 // A streamed body is not here to hash: the service checks it against
 // X-Amz-Content-Sha256 as it reads it.
 func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string, streamed bool) (store.Credential, AuthFailure) {
-	if r.URL.Query().Has("X-Amz-Algorithm") {
-		return store.Credential{}, AuthPresigned
+	if isPresigned(r) {
+		return p.authenticatePresigned(r, body, svcName)
 	}
 	h := r.Header.Get("Authorization")
 	if h == "" {

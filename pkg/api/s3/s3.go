@@ -357,9 +357,13 @@ func bucketARN(bucket string) string { return "arn:aws:s3:::" + bucket }
 // bucket that does not exist is the caller's, so that authorization still
 // comes before NoSuchBucket.
 func (req *s3Request) resource(arn string) pipeline.Resource {
+	authType := "REST-HEADER"
+	if req.query.Has("X-Amz-Algorithm") {
+		authType = "REST-QUERY-STRING"
+	}
 	res := pipeline.Resource{ARN: arn, Context: map[string][]string{
 		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
-		"s3:authType":         {"REST-HEADER"},
+		"s3:authType":         {authType},
 	}}
 	if b := req.bucketRec; b != nil {
 		res.Account = b.Owner
