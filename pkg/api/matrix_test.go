@@ -504,6 +504,87 @@ func matrixCalls() map[string]matrixCall {
 		"s3:DeleteObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
 		}},
+		"s3:GetBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(e.bucket), CORSConfiguration: &s3types.CORSConfiguration{CORSRules: []s3types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"}}}}}))
+		}},
+		"s3:DeleteBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: aws.String(e.bucket), WebsiteConfiguration: &s3types.WebsiteConfiguration{IndexDocument: &s3types.IndexDocument{Suffix: aws.String("index.html")}}}))
+		}},
+		"s3:DeleteBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketWebsite(ctx, &s3.DeleteBucketWebsiteInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLifecycleConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketLifecycleConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(e.bucket), LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("")}, Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}}}}}))
+		}},
+		"s3:DeleteBucketLifecycle": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: aws.String(e.bucket), ReplicationConfiguration: &s3types.ReplicationConfiguration{Role: aws.String("arn:aws:iam::" + e.account + ":role/r"), Rules: []s3types.ReplicationRule{{Status: s3types.ReplicationRuleStatusEnabled, Destination: &s3types.Destination{Bucket: aws.String("arn:aws:s3:::elsewhere")}}}}}))
+		}},
+		"s3:DeleteBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketReplication(ctx, &s3.DeleteBucketReplicationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetObjectLockConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(e.bucket), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}))
+		}},
+		"s3:DeleteBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(e.bucket), OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}}))
+		}},
+		"s3:DeleteBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketOwnershipControls(ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetPublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutPublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(e.bucket), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true)}}))
+		}},
+		"s3:DeletePublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketVersioning": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketAccelerateConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketAccelerateConfiguration(ctx, &s3.GetBucketAccelerateConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketRequestPayment": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketRequestPayment(ctx, &s3.GetBucketRequestPaymentInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLogging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketAcl": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(e.bucket)}))
+		}},
 		// A per-key refusal is the request's error here.
 		"s3:DeleteObjects": {run: func(ctx context.Context, e *matrixEnv) error {
 			out, err := e.s3().DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(e.bucket),

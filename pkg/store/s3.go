@@ -19,6 +19,9 @@ type Bucket struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Tags are the bucket's tags (PutBucketTagging).
 	Tags map[string]string `json:"tags,omitempty"`
+	// Configs are the configuration documents put on the bucket (CORS,
+	// encryption, lifecycle…), by sub-resource, as sent.
+	Configs map[string]string `json:"configs,omitempty"`
 }
 
 // ObjectInfo is an S3 object's record: everything but its bytes, and

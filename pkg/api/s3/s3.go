@@ -128,6 +128,8 @@ func s3SubresourceAction(method, bucket, key string, q url.Values, h http.Header
 		case http.MethodDelete:
 			return "Delete" + kind + "Tagging"
 		}
+	case bucket != "" && key == "" && bucketConfigAction(method, q) != "":
+		return bucketConfigAction(method, q)
 	case bucket != "" && key == "" && q.Has("delete"):
 		if method == http.MethodPost {
 			return "DeleteObjects"

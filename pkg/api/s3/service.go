@@ -18,9 +18,12 @@ const bufferedLimit = 16 << 20
 // maxObjectSize is S3's limit on a single PUT and on one part (5 GiB).
 const maxObjectSize = 5 << 30
 
+// s3Namespace is the XML namespace of S3's documents.
+const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
 // Info is S3's wire identity. S3 answers every request that names no
 // other service, as its endpoint does.
-var Info = &pipeline.Service{Name: "s3", XMLNamespace: "http://s3.amazonaws.com/doc/2006-03-01/", RestXML: true,
+var Info = &pipeline.Service{Name: "s3", XMLNamespace: s3Namespace, RestXML: true,
 	BodyLimit: bufferedLimit, ResolveAction: resolveAction, StreamBody: streamBody}
 
 // Service holds what the handlers use.
@@ -35,7 +38,7 @@ func New(d pipeline.Deps) *Service { return &Service{store: d.Store, clock: d.Cl
 
 // Operations are the service's rows of the API table.
 func (s *Service) Operations() []pipeline.Operation {
-	return []pipeline.Operation{
+	return append([]pipeline.Operation{
 		s.op("ListBuckets", "s3:ListAllMyBuckets", nil, (*Service).listBuckets),
 		s.op("CreateBucket", "s3:CreateBucket", newBucketTarget, (*Service).createBucket),
 		s.op("HeadBucket", "s3:ListBucket", bucketTarget, (*Service).headBucket),
@@ -66,7 +69,7 @@ func (s *Service) Operations() []pipeline.Operation {
 		s.op("AbortMultipartUpload", "s3:AbortMultipartUpload", objectTarget, (*Service).abortMultipartUpload),
 		s.op("ListParts", "s3:ListMultipartUploadParts", objectTarget, (*Service).listParts),
 		s.op("ListMultipartUploads", "s3:ListBucketMultipartUploads", bucketTarget, (*Service).listMultipartUploads),
-	}
+	}, s.bucketConfigOperations()...)
 }
 
 // resolveAction names the S3 operation of a request, or says why none fits.
