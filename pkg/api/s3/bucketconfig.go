@@ -43,7 +43,7 @@ var bucketConfigs = []bucketConfig{
 		root: "ReplicationConfiguration", notFound: "ReplicationConfigurationNotFoundError", notFoundMsg: "The replication configuration was not found"},
 	{sub: "object-lock", get: "GetObjectLockConfiguration",
 		getAction: "s3:GetBucketObjectLockConfiguration",
-		notFound: "ObjectLockConfigurationNotFoundError", notFoundMsg: "Object Lock configuration does not exist for this bucket"},
+		notFound:  "ObjectLockConfigurationNotFoundError", notFoundMsg: "Object Lock configuration does not exist for this bucket"},
 	{sub: "encryption", get: "GetBucketEncryption", put: "PutBucketEncryption", del: "DeleteBucketEncryption",
 		getAction: "s3:GetEncryptionConfiguration", putAction: "s3:PutEncryptionConfiguration", delAction: "s3:PutEncryptionConfiguration",
 		root: "ServerSideEncryptionConfiguration", defaultDoc: func(*store.Bucket) string {
