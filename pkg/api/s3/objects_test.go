@@ -277,3 +277,25 @@ func TestS3_RangesAndConditions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "new", body)
 }
+
+// TestS3_StreamedBodyIsCheckedBeforeCommit: an upload streams past the
+// pipeline after its signature (over X-Amz-Content-Sha256) is checked; a
+// body that does not match that hash is refused and nothing is stored.
+func TestS3_StreamedBodyIsCheckedBeforeCommit(t *testing.T) {
+	srv := apitest.New(t)
+	c := testkit.S3Client(srv, srv.AdminCredentials())
+	createBucket(t, c, "streamed")
+	body := []byte(strings.Repeat("streamed data ", 200000)) // 2.8 MB: three chunks
+	r := testkit.RawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/streamed/k", body,
+		http.Header{"X-Amz-Content-Sha256": {testkit.SHA256Hex([]byte("something else"))}})
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, r.Body, "<Code>XAmzContentSHA256Mismatch</Code>")
+	_, err := getObject(t, c, "streamed", "k")
+	testkit.RequireAWSError(t, err, "NoSuchKey", http.StatusNotFound)
+
+	r = testkit.RawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/streamed/k", body, nil)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	got, err := getObject(t, c, "streamed", "k")
+	require.NoError(t, err)
+	assert.Equal(t, string(body), got)
+}
