@@ -77,6 +77,9 @@ func parsePresigned(q url.Values) (presignedAuth, AuthFailure) {
 // and region resolution; ok is false for a request that is not presigned.
 func presignedCredential(r *http.Request) (AuthHeader, bool) {
 	if !isPresigned(r) {
+		if r.Header.Get("Authorization") == "" && isPresignedV2(r) {
+			return AuthHeader{AccessKeyID: r.URL.Query().Get("AWSAccessKeyId"), Region: "us-east-1", Service: "s3"}, true
+		}
 		return AuthHeader{}, false
 	}
 	scope := strings.Split(r.URL.Query().Get("X-Amz-Credential"), "/")

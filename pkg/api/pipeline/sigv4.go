@@ -112,6 +112,9 @@ func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string, st
 	if isPresigned(r) {
 		return p.authenticatePresigned(r, body, svcName)
 	}
+	if r.Header.Get("Authorization") == "" && isPresignedV2(r) {
+		return p.authenticatePresignedV2(r, svcName)
+	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return store.Credential{}, AuthMissing

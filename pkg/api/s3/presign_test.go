@@ -2,6 +2,10 @@ package s3_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -123,4 +127,30 @@ func TestS3_PresignedURLs(t *testing.T) {
 	status, body = fetch(t, link, nil)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, body, "<Code>ExpiredToken</Code>")
+}
+
+// TestS3_PresignedURLsV2 are the signature-version-2 links the AWS CLI v1's
+// `aws s3 presign` makes for us-east-1.
+func TestS3_PresignedURLsV2(t *testing.T) {
+	srv := apitest.New(t)
+	c := testkit.S3Client(srv, srv.AdminCredentials())
+	createBucket(t, c, "v2links")
+	putObject(t, c, "v2links", "a b.txt", "old style")
+	creds := srv.AdminCredentials()
+	link := func(expires int64) string {
+		m := hmac.New(sha1.New, []byte(creds.SecretAccessKey))
+		fmt.Fprintf(m, "GET\n\n\n%d\n/v2links/a%%20b.txt", expires)
+		return fmt.Sprintf("%s/v2links/a%%20b.txt?AWSAccessKeyId=%s&Expires=%d&Signature=%s", srv.URL, creds.AccessKeyID, expires,
+			url.QueryEscape(base64.StdEncoding.EncodeToString(m.Sum(nil))))
+	}
+	status, body := fetch(t, &v4.PresignedHTTPRequest{URL: link(time.Now().Add(time.Hour).Unix()), Method: http.MethodGet}, nil)
+	assert.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "old style", body)
+	status, body = fetch(t, &v4.PresignedHTTPRequest{URL: link(time.Now().Add(-time.Minute).Unix()), Method: http.MethodGet}, nil)
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Contains(t, body, "Request has expired")
+	status, body = fetch(t, &v4.PresignedHTTPRequest{URL: strings.Replace(link(time.Now().Add(time.Hour).Unix()), "Expires=", "Expires=1", 1),
+		Method: http.MethodGet}, nil)
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Contains(t, body, "<Code>SignatureDoesNotMatch</Code>")
 }
