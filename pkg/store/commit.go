@@ -59,11 +59,17 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	r := &writeRequest{ctx: ctx, fn: fn, now: s.now().UTC(), done: make(chan writeResult, 1)}
+	// The read lock keeps Close from closing the queue under a send.
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case s.requests <- r:
-	case <-s.closing:
-		return ErrClosed
+		s.closeMu.RUnlock()
 	case <-ctx.Done():
+		s.closeMu.RUnlock()
 		return ctx.Err()
 	}
 	res := <-r.done
@@ -74,24 +80,29 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // commitLoop is the committer: it takes the first write that comes, adds
-// whatever else is already waiting, and commits them together. carried is
-// a group to commit first (from a committer whose goroutine was ended).
+// whatever else is already queued, and commits them together, until Close
+// closes the queue and what was queued is committed. carried is a group to
+// commit first (from a committer whose goroutine was ended).
 func (s *Store) commitLoop(carried []*writeRequest) {
 	defer s.committers.Done()
 	group := carried
-	for {
+	open := true
+	for open || len(group) > 0 {
 		if len(group) == 0 {
-			select {
-			case r := <-s.requests:
-				group = append(group, r)
-			case <-s.closing:
+			r, ok := <-s.requests
+			if !ok {
 				return
 			}
+			group = append(group, r)
 		}
 	drain:
-		for len(group) < maxGroup {
+		for open && len(group) < maxGroup {
 			select {
-			case r := <-s.requests:
+			case r, ok := <-s.requests:
+				if !ok {
+					open = false
+					break drain
+				}
 				group = append(group, r)
 			default:
 				break drain

@@ -66,9 +66,9 @@ type Store struct {
 	db  *bolt.DB
 	now func() time.Time
 
-	requests   chan *writeRequest // to the committer (commit.go)
-	closing    chan struct{}      // closed by Close
-	closeOnce  sync.Once
+	requests   chan *writeRequest // the committer's queue (commit.go), closed by Close
+	closeMu    sync.RWMutex
+	closed     bool
 	committers sync.WaitGroup
 }
 
@@ -99,7 +99,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s.requests, s.closing = make(chan *writeRequest), make(chan struct{})
+	s.requests = make(chan *writeRequest, maxGroup)
 	s.committers.Add(1)
 	go s.commitLoop(nil)
 	return s, nil
@@ -134,7 +134,12 @@ func (s *Store) initialize() error {
 // Close waits for the writes under way to commit and closes the data file;
 // later Updates fail with ErrClosed.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.requests)
+	}
+	s.closeMu.Unlock()
 	s.committers.Wait()
 	return s.db.Close()
 }
