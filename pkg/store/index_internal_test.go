@@ -570,9 +570,9 @@ func TestOpen_MigratesAVersion1FileByBuildingItsIndexes(t *testing.T) {
 			"AKIAROOT000000000001": map[string]any{"access_key_id": "AKIAROOT000000000001", "kind": "root", "account_id": "222222222222", "principal_arn": RootUserARN("222222222222"), "created_at": at},
 			"ASIASESSION000000001": map[string]any{"access_key_id": "ASIASESSION000000001", "kind": "root-session", "account_id": "222222222222", "principal_arn": RootUserARN("222222222222"), "created_at": at, "expires_at": at.Add(15 * time.Minute)},
 		},
-		"principals": {userARN: map[string]any{"arn": userARN, "account_id": "222222222222", "kind": "user", "name": "alice", "path": "/", "created_at": at}},
+		"principals":              {userARN: map[string]any{"arn": userARN, "account_id": "222222222222", "kind": "user", "name": "alice", "path": "/", "created_at": at}},
 		"create_account_statuses": {"car-1": map[string]any{"id": "car-1", "organization_id": "o-abcdefghij", "account_id": "222222222222", "requested_at": at, "completes_at": at}},
-		"s3_buckets": {"b1": map[string]any{"name": "b1", "owner": "222222222222", "region": "us-east-1", "created_at": at}},
+		"s3_buckets":              {"b1": map[string]any{"name": "b1", "owner": "222222222222", "region": "us-east-1", "created_at": at}},
 	})
 
 	st, err := Open(path, WithNow(func() time.Time { return at.Add(2 * time.Hour) }))
