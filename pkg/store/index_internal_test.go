@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -411,7 +413,12 @@ func randomWrite(tx *Tx, rng *rand.Rand, w *world) (func(), error) {
 // reading every record gives.
 func TestIndexesAgreeWithTheirData(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	if s := os.Getenv("STORE_TEST_SEED"); s != "" { // to replay a failure
+		var err error
+		seed, err = strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err)
+	}
+	t.Logf("seed %d (STORE_TEST_SEED replays it)", seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	var clockMu sync.Mutex
