@@ -5,10 +5,13 @@
 // Principal/NotPrincipal/Condition, wildcard matching, policy variables,
 // every documented condition operator family with IfExists and the
 // ForAnyValue/ForAllValues set qualifiers, and the way IAM combines
-// identity, session and resource-based policies for one request.
+// identity, session and resource-based policies — limited by AWS
+// Organizations service control and resource control policies — for one
+// request.
 //
 // It also embeds the five AWS-managed root-task policies used by
-// sts:AssumeRoot (see tasks.go).
+// sts:AssumeRoot (see tasks.go) and the AWS-managed Organizations policies
+// FullAWSAccess and RCPFullAWSAccess (see orgpolicy.go).
 package policy
 
 import (
