@@ -103,6 +103,21 @@ func mustManaged(p OrganizationManagedPolicy) OrganizationManagedPolicy {
 	return p
 }
 
+// OrganizationPath formats an entity's path in its organization as the
+// aws:PrincipalOrgPaths and aws:ResourceOrgPaths condition keys carry it:
+// the organization id, the root id and each OU id from the root down, each
+// followed by "/", e.g. "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/". The
+// account itself is not part of its path. Both keys are multivalued: pass
+// the result as a one-element list.
+func OrganizationPath(orgID, rootID string, ouIDs ...string) string {
+	var b strings.Builder
+	for _, id := range append([]string{orgID, rootID}, ouIDs...) {
+		b.WriteString(id)
+		b.WriteByte('/')
+	}
+	return b.String()
+}
+
 // rcpServices are the service prefixes whose actions RCPs apply to
 // (Organizations User Guide, "List of AWS services that support RCPs").
 var rcpServices = []string{

@@ -144,6 +144,10 @@ func TestOrganizationManagedPolicies(t *testing.T) {
 		req := policy.Request{Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:222222222222:q", Principal: userB}
 		assert.Equal(t, policy.Allow, got.Document.Evaluate(req), "%s allows everything", p.Name)
 	}
+	assert.Equal(t, "o-aa111bb222/r-ab12/", policy.OrganizationPath("o-aa111bb222", "r-ab12"))
+	assert.Equal(t, "o-aa111bb222/r-ab12/ou-ab12-11111111/ou-ab12-22222222/",
+		policy.OrganizationPath("o-aa111bb222", "r-ab12", "ou-ab12-11111111", "ou-ab12-22222222"))
+
 	_, ok := policy.OrganizationManagedPolicyByID("p-fullawsaccess")
 	assert.False(t, ok, "ids are case-sensitive")
 
