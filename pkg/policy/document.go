@@ -62,6 +62,12 @@ const (
 // characters, whitespace included (Organizations quotas: 5,120 characters).
 const MaxOrganizationPolicySize = 5120
 
+// MalformedOrganizationPolicyMessage is the message AWS Organizations gives
+// with MalformedPolicyDocumentException whatever is wrong with an SCP or
+// RCP. The ParseAs error's detail (after "malformed policy document: ")
+// says what is wrong.
+const MalformedOrganizationPolicyMessage = "The provided policy document does not meet the requirements of the specified policy type."
+
 // ErrPolicyTooLarge is returned by ParseAs for an SCP or RCP longer than
 // MaxOrganizationPolicySize. It does not wrap ErrMalformed: Organizations
 // answers it with ConstraintViolationException, reason
