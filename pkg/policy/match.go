@@ -111,6 +111,7 @@ var multivaluedKeys = map[string]bool{
 	"aws:principalorgpaths":         true,
 	"aws:principalservicenameslist": true,
 	"aws:resourceorgpaths":          true,
+	"aws:sourceorgpaths":            true,
 	"aws:tagkeys":                   true,
 }
 
