@@ -55,10 +55,10 @@ type Server struct {
 	// tenantID names this server's world among the tenants, and guardKeys
 	// (set when there are tenants) refuses access key ids that another
 	// tenant's world holds; it holds the tenant set until release is called.
-	tenantID  string
-	guardKeys func(ctx context.Context, self string, keyIDs []string) (release func(), err error)
-	controlOnce   sync.Once
-	control       http.Handler
+	tenantID    string
+	guardKeys   func(ctx context.Context, self string, keyIDs []string) (release func(), err error)
+	controlOnce sync.Once
+	control     http.Handler
 }
 
 // Clock is the emulator's only source of "now" (see pipeline.Clock).
