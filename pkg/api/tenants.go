@@ -360,12 +360,14 @@ func (t *tenant) info(ctx context.Context) (TenantInfo, error) {
 // holds the access key that signed it, else the default world (which then
 // answers an unknown key as AWS does).
 func (s *Server) tenantOf(r *http.Request) *Server {
+	return s.worldOfKey(r.Context(), signingKeyID(r))
+}
+
+// worldOfKey is the server whose world holds the access key id, the
+// default world when none does.
+func (s *Server) worldOfKey(ctx context.Context, key string) *Server {
 	ts := s.tenants
-	if ts == nil {
-		return s
-	}
-	key := signingKeyID(r)
-	if key == "" {
+	if ts == nil || key == "" {
 		return s
 	}
 	ts.mu.RLock()
@@ -378,7 +380,6 @@ func (s *Server) tenantOf(r *http.Request) *Server {
 	case cached:
 		return t.srv
 	}
-	ctx := r.Context()
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	// Keys are looked up once and remembered; a key in no world is not
