@@ -710,7 +710,7 @@ func TestS3_TrailingSlashPath(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, r.Status)
 
 	// Sub-resources the emulator does not serve are NotImplemented.
-	r = testkit.RawS3(t, srv, admin, http.MethodGet, "/slash?acl", nil, nil)
+	r = testkit.RawS3(t, srv, admin, http.MethodGet, "/slash?analytics", nil, nil)
 	assert.Equal(t, http.StatusNotImplemented, r.Status)
 	assert.Contains(t, r.Body, "<Code>NotImplemented</Code>")
 	// Anonymous requests are refused.
