@@ -420,21 +420,25 @@ func (m *Main) purgeExpiredSessions(clock *api.Clock) {
 // URL is the endpoint clients on this machine should use: the listen
 // address, or loopback when it listens on all interfaces (a client cannot
 // connect to 0.0.0.0 or [::] everywhere).
-func (m *Main) URL() string {
-	host, _, _ := net.SplitHostPort(m.Config.Addr)
-	_, port, _ := net.SplitHostPort(m.listener.Addr().String())
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		if ip != nil && ip.To4() == nil {
+func (m *Main) URL() string { return localURL(m.Config.Addr, m.listener.Addr().String()) }
+
+// localURL is the URL for a listener asked for addr and bound at bound.
+// Go reports a listener on 0.0.0.0 as [::] (one dual-stack socket), so
+// what was asked decides between 127.0.0.1 and localhost.
+func localURL(addr, bound string) string {
+	_, port, _ := net.SplitHostPort(bound)
+	if allInterfaces(addr) {
+		if host, _, _ := net.SplitHostPort(addr); strings.Contains(host, ":") {
 			return "http://localhost:" + port
 		}
 		return "http://127.0.0.1:" + port
 	}
-	return "http://" + m.listener.Addr().String()
+	return "http://" + bound
 }
 
-// allInterfaces reports whether the listener takes connections on every interface.
-func (m *Main) allInterfaces() bool {
-	host, _, _ := net.SplitHostPort(m.Config.Addr)
+// allInterfaces reports whether a listener asked for addr takes connections on every interface.
+func allInterfaces(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
 	ip := net.ParseIP(host)
 	return host == "" || (ip != nil && ip.IsUnspecified())
 }
@@ -459,11 +463,11 @@ func (m *Main) printBanner(info api.WorldInfo) {
 	case m.Config.PublicURL != "":
 		endpoint = strings.TrimSuffix(m.Config.PublicURL, "/")
 		where = fmt.Sprintf(" (listening on %s)", m.listener.Addr())
-	case m.allInterfaces() && inContainer():
+	case allInterfaces(m.Config.Addr) && inContainer():
 		_, port, _ := net.SplitHostPort(m.listener.Addr().String())
 		where = fmt.Sprintf(" (inside this container)\n  from the host:       the host port published for container port %s (docker run -p HOSTPORT:%s,"+
 			" compose's EMULATOR_PORT); set EMULATOR_PUBLIC_URL to print it here", port, port)
-	case m.allInterfaces():
+	case allInterfaces(m.Config.Addr):
 		where = fmt.Sprintf(" (listening on all interfaces, %s)", m.listener.Addr())
 	}
 	data := m.Config.Data + " (existing world kept)"
