@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
 
@@ -21,12 +22,12 @@ import (
 func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
 	srv := apitest.New(b)
 	handler := srv.API.Handler()
-	signed := newPost(b, srv, "/", formContentType, "", callerIdentityBody)
-	signRequest(b, signed, srv.AdminCredentials(), "sts", callerIdentityBody, time.Now())
+	signed := testkit.NewPost(b, srv, "/", testkit.FormContentType, "", testkit.CallerIdentityBody)
+	testkit.SignRequest(b, signed, srv.AdminCredentials(), "sts", testkit.CallerIdentityBody, time.Now())
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(callerIdentityBody))
+		req := httptest.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(testkit.CallerIdentityBody))
 		req.Header = signed.Header.Clone()
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
@@ -56,7 +57,7 @@ func BenchmarkAssumeRoot(b *testing.B) {
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: testkit.TaskPolicy(policy.AuditRootUserCredentials)}
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -90,7 +91,7 @@ func BenchmarkAssumeRootParallel(b *testing.B) {
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
-	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)}
+	in := &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: testkit.TaskPolicy(policy.AuditRootUserCredentials)}
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
 
 // controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned.
@@ -59,8 +60,16 @@ func (s *Server) requireControlToken(next http.Handler) http.Handler {
 	})
 }
 
+// healthState is the health endpoint's answer: services lists each service
+// of the API table with its number of operations.
+type healthState struct {
+	Status   string         `json:"status"`
+	Version  string         `json:"version"`
+	Services map[string]int `json:"services"`
+}
+
 func (s *Server) controlHealth(w http.ResponseWriter, r *http.Request) {
-	writeControlJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": Version})
+	writeControlJSON(w, http.StatusOK, healthState{Status: "ok", Version: Version, Services: s.pipeline.Services()})
 }
 
 type clockState struct {
@@ -140,7 +149,7 @@ func (s *Server) controlScenario(w http.ResponseWriter, r *http.Request) {
 	}
 	result, err := s.ApplyScenario(r.Context(), sc)
 	if err != nil {
-		if e := asError(err); e != nil {
+		if e := pipeline.AsError(err); e != nil {
 			controlError(w, e.Status, e.Message)
 			return
 		}

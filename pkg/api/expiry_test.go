@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
 
@@ -28,7 +29,7 @@ func TestExpiry_EveryProtocolAnswersExpiredToken(t *testing.T) {
 	srv.EnableRootAccess(t)
 	ctx := context.Background()
 	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRoot(ctx, &sts.AssumeRootInput{
-		TargetPrincipal: aws.String(member), TaskPolicyArn: taskPolicy(policy.SQSUnlockQueuePolicy), DurationSeconds: aws.Int32(600)})
+		TargetPrincipal: aws.String(member), TaskPolicyArn: testkit.TaskPolicy(policy.SQSUnlockQueuePolicy), DurationSeconds: aws.Int32(600)})
 	require.NoError(t, err)
 	root := apitest.SessionCredentials(out.Credentials)
 	expiration := aws.ToTime(out.Credentials.Expiration)
@@ -45,7 +46,7 @@ func TestExpiry_EveryProtocolAnswersExpiredToken(t *testing.T) {
 			return err
 		},
 		"s3": func() error {
-			_, err := s3Client(srv, root).ListBuckets(ctx, &s3.ListBucketsInput{})
+			_, err := testkit.S3Client(srv, root).ListBuckets(ctx, &s3.ListBucketsInput{})
 			return err
 		},
 		"sqs-json": func() error {
@@ -58,16 +59,16 @@ func TestExpiry_EveryProtocolAnswersExpiredToken(t *testing.T) {
 	_, err = sts.NewFromConfig(srv.Config(root)).GetCallerIdentity(ctx, nil)
 	require.NoError(t, err, "a session lives until its Expiration")
 	_, err = sqs.NewFromConfig(srv.Config(root)).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("anything")})
-	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", errorCode(err), "still authenticated: %v", err)
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", testkit.ErrorCode(err), "still authenticated: %v", err)
 
 	srv.Clock.Set(expiration)
-	requireAWSError(t, calls["sts"](), "ExpiredToken", http.StatusForbidden)
-	requireAWSError(t, calls["iam"](), "ExpiredToken", http.StatusForbidden)
-	requireAWSError(t, calls["s3"](), "ExpiredToken", http.StatusBadRequest)
-	requireAWSError(t, calls["sqs-json"](), "ExpiredToken", http.StatusForbidden)
+	testkit.RequireAWSError(t, calls["sts"](), "ExpiredToken", http.StatusForbidden)
+	testkit.RequireAWSError(t, calls["iam"](), "ExpiredToken", http.StatusForbidden)
+	testkit.RequireAWSError(t, calls["s3"](), "ExpiredToken", http.StatusBadRequest)
+	testkit.RequireAWSError(t, calls["sqs-json"](), "ExpiredToken", http.StatusForbidden)
 
 	// The query protocol's envelope for SQS.
-	status, e := postQueryError(t, srv, root, "sqs", url.Values{"Action": {"ListQueues"}, "Version": {"2012-11-05"}, "QueueUrl": {queueURL}}.Encode())
+	status, e := testkit.PostQueryError(t, srv, root, "sqs", url.Values{"Action": {"ListQueues"}, "Version": {"2012-11-05"}, "QueueUrl": {queueURL}}.Encode())
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Equal(t, "ExpiredToken", e.Error.Code)
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
@@ -44,15 +45,6 @@ import (
 
 // matrixFile is the matrix, relative to this package.
 var matrixFile = filepath.Join("..", "..", "testdata", "decision-matrix.json")
-
-// matrixTasks are the five task policies, in the file's column order.
-var matrixTasks = []string{
-	policy.AuditRootUserCredentials,
-	policy.CreateRootUserPassword,
-	policy.DeleteRootUserCredentials,
-	policy.S3UnlockBucketPolicy,
-	policy.SQSUnlockQueuePolicy,
-}
 
 // Decisions in the matrix.
 const (
@@ -116,7 +108,7 @@ func matrixLoad(t *testing.T) []matrixRow {
 		require.False(t, seen[r.Operation], "two rows for %s", r.Operation)
 		seen[r.Operation] = true
 		require.NotEmpty(t, r.Action, "%s: no action", r.Operation)
-		for _, task := range matrixTasks {
+		for _, task := range testkit.TaskNames {
 			require.Contains(t, []string{matrixAllow, matrixDeny}, r.expect(task), "%s: decision for %s", r.Operation, task)
 		}
 		require.Contains(t, []string{"", matrixDeniedByCaller}, r.DeniedBy, "%s: denied_by", r.Operation)
@@ -250,7 +242,7 @@ func (e *matrixEnv) sqs() *sqs.Client { return sqs.NewFromConfig(e.srv.Config(e.
 func (e *matrixEnv) org() *organizations.Client {
 	return organizations.NewFromConfig(e.srv.Config(e.creds))
 }
-func (e *matrixEnv) s3() *s3.Client { return s3Client(e.srv, e.creds) }
+func (e *matrixEnv) s3() *s3.Client { return testkit.S3Client(e.srv, e.creds) }
 
 // matrixCall is how the test makes one row's call.
 type matrixCall struct {
@@ -495,12 +487,12 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"sts:AssumeRole": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.sts().AssumeRole(ctx, &sts.AssumeRoleInput{
-				RoleArn:         aws.String(accessRoleARN(e.account)),
+				RoleArn:         aws.String(testkit.AccessRoleARN(e.account)),
 				RoleSessionName: aws.String("matrix")}))
 		}},
 		"sts:AssumeRoot": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.sts().AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(e.account),
-				TaskPolicyArn: taskPolicy(e.task)}))
+				TaskPolicyArn: testkit.TaskPolicy(e.task)}))
 		}},
 
 		// --- Organizations ---
@@ -546,7 +538,7 @@ func TestMatrix(t *testing.T) {
 	calls := matrixCalls()
 	srv := apitest.New(t)
 	srv.EnableRootAccess(t)
-	for _, task := range matrixTasks {
+	for _, task := range testkit.TaskNames {
 		for _, row := range rows {
 			call, ok := calls[row.Operation]
 			require.True(t, ok, "no call for %s in matrixCalls", row.Operation)
@@ -566,7 +558,7 @@ func TestMatrix(t *testing.T) {
 
 				switch {
 				case got == matrixAllow && err != nil:
-					require.Contains(t, call.allowErrors, errorCode(err),
+					require.Contains(t, call.allowErrors, testkit.ErrorCode(err),
 						"%s in a %s session is allowed but failed unexpectedly: %v", row.Operation, task, err)
 				case got == matrixDeny && row.DeniedBy == "" && !call.head:
 					// The task policy, not something else, must be what denies, and
@@ -604,7 +596,7 @@ func TestMatrixCoversOperations(t *testing.T) {
 			continue
 		}
 		if o.Public {
-			for _, task := range matrixTasks {
+			for _, task := range testkit.TaskNames {
 				assert.Equal(t, matrixAllow, r.expect(task), "%s needs no permission, so %s allows it", name, task)
 			}
 		}
@@ -627,5 +619,5 @@ func TestMatrixCoversOperations(t *testing.T) {
 	for _, p := range policy.TaskPolicies() {
 		names = append(names, p.Name)
 	}
-	assert.ElementsMatch(t, matrixTasks, names, "the matrix has a column per task policy")
+	assert.ElementsMatch(t, testkit.TaskNames, names, "the matrix has a column per task policy")
 }

@@ -12,6 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rootaccess/emulator/pkg/api/iam"
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
+	"github.com/rootaccess/emulator/pkg/api/s3"
+	"github.com/rootaccess/emulator/pkg/api/sqs"
 	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
@@ -154,8 +158,8 @@ type ScenarioQueueRef struct {
 }
 
 // scenarioError is a 400 for a scenario that cannot be applied.
-func scenarioError(format string, args ...any) *Error {
-	return newError(http.StatusBadRequest, "InvalidScenario", format, args...)
+func scenarioError(format string, args ...any) *pipeline.Error {
+	return pipeline.NewError(http.StatusBadRequest, "InvalidScenario", format, args...)
 }
 
 // ParseScenario decodes a scenario, refusing unknown fields so that a typo
@@ -245,7 +249,7 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 		}
 		if out.Queues, err = applyEach(spec.Queues, where+".queues", func(q ScenarioQueue, at string) (ScenarioQueueRef, error) {
 			ref, err := applyScenarioQueue(tx, acct.ID, mgmtID, q, at)
-			return ScenarioQueueRef{Name: ref.Name, ARN: queueARN(ref), Path: "/" + ref.AccountID + "/" + ref.Name}, err
+			return ScenarioQueueRef{Name: ref.Name, ARN: sqs.QueueARN(ref), Path: "/" + ref.AccountID + "/" + ref.Name}, err
 		}); err != nil {
 			return result, err
 		}
@@ -284,8 +288,8 @@ func applyScenarioFeatures(tx *store.Tx, org *store.Organization, f ScenarioFeat
 			org.ServiceAccess[sp] = tx.Now()
 		}
 	}
-	if (f.RootCredentialsManagement || f.RootSessions) && org.ServiceAccess[iamServicePrincipal].IsZero() {
-		return scenarioError("features: root access features need trusted access for %s", iamServicePrincipal)
+	if (f.RootCredentialsManagement || f.RootSessions) && org.ServiceAccess[store.IAMServicePrincipal].IsZero() {
+		return scenarioError("features: root access features need trusted access for %s", store.IAMServicePrincipal)
 	}
 	org.RootCredentialsManagement = org.RootCredentialsManagement || f.RootCredentialsManagement
 	org.RootSessions = org.RootSessions || f.RootSessions
@@ -318,7 +322,7 @@ func scenarioMemberAccount(tx *store.Tx, org store.Organization, spec ScenarioAc
 	default:
 		return store.Account{}, scenarioError("%s: joined_method must be INVITED or CREATED", where)
 	}
-	if spec.ID != "" && !accountIDPattern.MatchString(spec.ID) {
+	if spec.ID != "" && !pipeline.AccountIDPattern.MatchString(spec.ID) {
 		return store.Account{}, scenarioError("%s: id must be 12 digits", where)
 	}
 	if spec.ID != "" && tx.AccountExists(spec.ID) {
@@ -364,20 +368,17 @@ var rootKeyIDPattern = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
 // scenarioEntity checks what users and roles share: name, path and inline
 // identity policies (as PutUserPolicy/PutRolePolicy check them).
 func scenarioEntity(name, path string, raw map[string]json.RawMessage, accountID, managementID, where string) (map[string]string, error) {
-	v := newValidator("ValidationError")
-	entityName(v, "name", name, 64)
-	optionalPath(v, path)
-	if err := v.err(); err != nil {
+	if err := iam.ValidateEntity(name, path); err != nil {
 		return nil, scenarioError("%s: %s", where, errorMessage(err))
 	}
 	policies := map[string]string{}
 	for policyName, doc := range raw {
-		if !iamUserNamePattern.MatchString(policyName) || len(policyName) > 128 {
+		if !iam.ValidPolicyName(policyName) {
 			return nil, scenarioError("%s: %q is not a valid policy name", where, policyName)
 		}
 		text, _ := scenarioPolicy(doc, accountID, managementID)
 		if _, err := policy.ParseAs([]byte(text), policy.IdentityPolicy); err != nil {
-			return nil, scenarioError("%s: policy %s: %s", where, policyName, errorMessage(malformedPolicyDocument(err)))
+			return nil, scenarioError("%s: policy %s: %s", where, policyName, errorMessage(iam.MalformedPolicyDocument(err)))
 		}
 		policies[policyName] = text
 	}
@@ -426,13 +427,13 @@ func applyScenarioRole(tx *store.Tx, accountID, managementID string, r ScenarioR
 	if trust == "" {
 		return ScenarioEntityInfo{}, scenarioError("%s: trust_policy is required", where)
 	}
-	if err := checkTrustPolicy(tx, trust); err != nil {
+	if err := iam.CheckTrustPolicy(tx, trust); err != nil {
 		return ScenarioEntityInfo{}, scenarioError("%s: trust_policy: %s", where, errorMessage(err))
 	}
 	maxSession := r.MaxSessionDuration
 	switch {
 	case maxSession == 0:
-		maxSession = roleDefaultSessionSeconds
+		maxSession = iam.DefaultRoleSessionSeconds
 	case maxSession < 3600 || maxSession > 43200:
 		return ScenarioEntityInfo{}, scenarioError("%s: max_session_duration must be 3600 to 43200 seconds", where)
 	}
@@ -461,7 +462,7 @@ func scenarioPolicy(raw json.RawMessage, accountID, managementID string) (string
 
 func applyScenarioBucket(tx *store.Tx, accountID, managementID string, b ScenarioBucket, where string) (string, error) {
 	name := expand(b.Name, accountID, managementID)
-	if !validBucketName(name) {
+	if !s3.ValidBucketName(name) {
 		return "", scenarioError("%s: %q is not a valid bucket name", where, name)
 	}
 	region := b.Region
@@ -470,7 +471,7 @@ func applyScenarioBucket(tx *store.Tx, accountID, managementID string, b Scenari
 	}
 	policyText, _ := scenarioPolicy(b.Policy, accountID, managementID)
 	if policyText != "" {
-		if err := validateBucketPolicy(name, []byte(policyText)); err != nil {
+		if err := s3.ValidateBucketPolicy(name, []byte(policyText)); err != nil {
 			return "", scenarioError("%s: policy: %s", where, errorMessage(err))
 		}
 	}
@@ -503,7 +504,7 @@ func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q Scenario
 	if ref.Region == "" {
 		ref.Region = "us-east-1"
 	}
-	if !queueNamePattern.MatchString(ref.Name) {
+	if !sqs.ValidQueueName(ref.Name) {
 		return ref, scenarioError("%s: %q is not a valid queue name (1 to 80 letters, digits, - and _)", where, ref.Name)
 	}
 	given := maps.Clone(q.Attributes)
@@ -514,11 +515,11 @@ func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q Scenario
 	if policyText != "" {
 		given["Policy"] = policyText
 	}
-	attrs, err := normalizeQueueAttributes(given, true)
+	attrs, err := sqs.NormalizeQueueAttributes(given, true)
 	if err != nil {
 		return ref, scenarioError("%s: %s", where, errorMessage(err))
 	}
-	all := defaultQueueAttributes()
+	all := sqs.DefaultQueueAttributes()
 	maps.Copy(all, attrs)
 	if _, err := tx.Queue(ref); err == nil {
 		return ref, scenarioError("%s: queue %s already exists", where, ref.Name)
@@ -527,7 +528,7 @@ func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q Scenario
 		return ref, err
 	}
 	for _, body := range q.Messages {
-		m := store.Message{ID: newRequestID(), Body: body, SenderID: accountID, SentAt: tx.Now(), VisibleAt: tx.Now()}
+		m := store.Message{ID: pipeline.NewRequestID(), Body: body, SenderID: accountID, SentAt: tx.Now(), VisibleAt: tx.Now()}
 		if _, err := tx.SendMessage(ref, m); err != nil {
 			return ref, err
 		}
@@ -535,9 +536,9 @@ func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q Scenario
 	return ref, nil
 }
 
-// errorMessage is the AWS message of an *Error, or the error's text.
+// errorMessage is the AWS message of an *pipeline.Error, or the error's text.
 func errorMessage(err error) string {
-	if e := asError(err); e != nil {
+	if e := pipeline.AsError(err); e != nil {
 		return e.Message
 	}
 	return err.Error()

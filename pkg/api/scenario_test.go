@@ -21,6 +21,7 @@ import (
 
 	"github.com/rootaccess/emulator/pkg/api"
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
 
@@ -54,11 +55,11 @@ func TestScenario_LockedBucket(t *testing.T) {
 	assert.Equal(t, "analytics-reports-"+acct.ID, bucket)
 	ctx := context.Background()
 
-	role := s3Client(srv, srv.AssumeAccessRole(t, acct.ID))
+	role := testkit.S3Client(srv, srv.AssumeAccessRole(t, acct.ID))
 	_, err := role.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("2026/q3/summary.csv")})
-	require.Equal(t, "AccessDenied", errorCode(err), "the bucket is locked: %v", err)
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err), "the bucket is locked: %v", err)
 
-	root := s3Client(srv, srv.RootSession(t, acct.ID, policy.S3UnlockBucketPolicy))
+	root := testkit.S3Client(srv, srv.RootSession(t, acct.ID, policy.S3UnlockBucketPolicy))
 	_, err = root.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &bucket})
 	require.NoError(t, err)
 
@@ -78,7 +79,7 @@ func TestScenario_LockedQueue(t *testing.T) {
 
 	role := sqs.NewFromConfig(srv.Config(srv.AssumeAccessRole(t, acct.ID)))
 	_, err := role.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url})
-	require.Equal(t, "AccessDenied", errorCode(err), "the queue is locked: %v", err)
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err), "the queue is locked: %v", err)
 
 	root := sqs.NewFromConfig(srv.Config(srv.RootSession(t, acct.ID, policy.SQSUnlockQueuePolicy)))
 	_, err = root.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{"Policy": ""}})
@@ -236,11 +237,11 @@ func TestScenario_RootAuditor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			client := sts.NewFromConfig(srv.Config(creds))
 			_, err := client.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(legacy.ID),
-				TaskPolicyArn: taskPolicy(policy.AuditRootUserCredentials)})
+				TaskPolicyArn: testkit.TaskPolicy(policy.AuditRootUserCredentials)})
 			require.NoError(t, err)
 			_, err = client.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(legacy.ID),
-				TaskPolicyArn: taskPolicy(policy.DeleteRootUserCredentials)})
-			requireAWSError(t, err, "AccessDenied", http.StatusForbidden)
+				TaskPolicyArn: testkit.TaskPolicy(policy.DeleteRootUserCredentials)})
+			testkit.RequireAWSError(t, err, "AccessDenied", http.StatusForbidden)
 			assert.Contains(t, err.Error(), "because no identity-based policy allows the sts:AssumeRoot action")
 		})
 	}
@@ -249,7 +250,7 @@ func TestScenario_RootAuditor(t *testing.T) {
 	_, err := orgs.ListAccounts(ctx, &organizations.ListAccountsInput{})
 	require.NoError(t, err)
 	_, err = orgs.CreateAccount(ctx, &organizations.CreateAccountInput{Email: aws.String("x@example.com"), AccountName: aws.String("x")})
-	assert.Equal(t, "AccessDeniedException", errorCode(err))
+	assert.Equal(t, "AccessDeniedException", testkit.ErrorCode(err))
 }
 
 func TestScenario_BadUsersAndRoles(t *testing.T) {
@@ -267,7 +268,7 @@ func TestScenario_BadUsersAndRoles(t *testing.T) {
 			status, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", body)
 			assert.Equal(t, http.StatusBadRequest, status, "%v", out)
 			_, err := iam.NewFromConfig(srv.Config(srv.AdminCredentials())).GetUser(context.Background(), &iam.GetUserInput{UserName: aws.String("u")})
-			assert.Equal(t, "NoSuchEntity", errorCode(err), "nothing was created")
+			assert.Equal(t, "NoSuchEntity", testkit.ErrorCode(err), "nothing was created")
 		})
 	}
 }

@@ -70,7 +70,7 @@ func (s *Server) seedWorld(tx *store.Tx) error {
 }
 
 // ApplyScenario adds a scenario to the world, all of it or (on any error)
-// nothing; invalid scenarios are *Error values with code InvalidScenario.
+// nothing; invalid scenarios are *pipeline.Error values with code InvalidScenario.
 func (s *Server) ApplyScenario(ctx context.Context, sc Scenario) (ScenarioResult, error) {
 	var result ScenarioResult
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
@@ -108,8 +108,7 @@ func applySeed(tx *store.Tx, seed Seed) error {
 // OrganizationAccessRoleTrust is the trust policy AWS gives the role it
 // creates in a new member account: the management account may assume it.
 func OrganizationAccessRoleTrust(managementAccountID string) string {
-	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` +
-		managementAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	return store.OrganizationAccessRoleTrust(managementAccountID)
 }
 
 // defaultRoleMaxSession is the MaxSessionDuration of roles the emulator creates.

@@ -1,40 +1,43 @@
-// Package api is the emulator's HTTP edge: it speaks the AWS wire protocols
-// of STS, IAM, Organizations, S3 and SQS, authenticates every request with
-// SigV4, authorizes it with IAM policy evaluation and turns store errors
-// into each service's own AWS errors.
+// Package api assembles the emulator: it builds the request pipeline
+// (package pipeline) from the services (sts, iam, organizations, s3, sqs:
+// one package each), serves the control endpoints under /_emulator, and
+// builds worlds (seed, scenarios, reset) through pkg/store and the
+// services' exported validators.
 package api
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rootaccess/emulator/pkg/api/iam"
+	"github.com/rootaccess/emulator/pkg/api/organizations"
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
+	"github.com/rootaccess/emulator/pkg/api/s3"
+	"github.com/rootaccess/emulator/pkg/api/sqs"
+	"github.com/rootaccess/emulator/pkg/api/sts"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // Version is the emulator's version, reported by the health endpoint.
 var Version = "0.1.0"
 
-// Server serves the emulated AWS APIs over one store.
+// Server serves the emulated AWS APIs over one store: the pipeline with
+// every service's operations, and the emulator's control endpoints.
 type Server struct {
 	store     *store.Store
 	clock     *Clock
 	log       *slog.Logger
-	ops       map[opKey]operation
-	signer    *v4.Signer
-	s3Signer  *v4.Signer
+	pipeline  *pipeline.Pipeline
 	skewLimit time.Duration
 	// createAccountDelay is how long a CreateAccount request stays IN_PROGRESS.
 	createAccountDelay time.Duration
 	controlToken       string
-	bodyLimit          int64
-	objectLimit        int64
 	// bodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	bodyIdleTimeout time.Duration
@@ -42,6 +45,15 @@ type Server struct {
 	seed          Seed
 	startScenario *Scenario
 }
+
+// Clock is the emulator's only source of "now" (see pipeline.Clock).
+type Clock = pipeline.Clock
+
+// NewClock returns a clock that follows the wall clock until moved.
+func NewClock() *Clock { return pipeline.NewClock() }
+
+// OperationInfo describes one row of the API table.
+type OperationInfo = pipeline.OperationInfo
 
 // Option configures a Server.
 type Option func(*Server)
@@ -81,17 +93,33 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		log:                slog.New(slog.DiscardHandler),
 		skewLimit:          15 * time.Minute,
 		createAccountDelay: time.Second,
-		bodyLimit:          1 << 20,
-		objectLimit:        16 << 20,
 		bodyIdleTimeout:    20 * time.Second,
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.signer, s.s3Signer = newSigners()
-	s.ops = s.operations()
+	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
+	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout},
+		operations(d, s.createAccountDelay))
 	return s
 }
+
+// operations is the API: every service's rows of the one operation table
+// that routing, authorization, health and the model-coverage test read.
+// Each service lists its rows in its own operations (service.go).
+func operations(d pipeline.Deps, createAccountDelay time.Duration) []pipeline.Operation {
+	return slices.Concat(
+		sts.New(d).Operations(),
+		iam.New(d).Operations(),
+		organizations.New(d, createAccountDelay).Operations(),
+		s3.New(d).Operations(),
+		sqs.New(d).Operations(),
+	)
+}
+
+// Operations lists the API table, ordered by service and name: what the
+// emulator serves, for the model-coverage test and the docs.
+func (s *Server) Operations() []OperationInfo { return s.pipeline.Operations() }
 
 // Clock is the server's clock.
 func (s *Server) Clock() *Clock { return s.clock }
@@ -107,8 +135,8 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/_emulator", s.controlRoutes)
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
-	r.HandleFunc("/*", s.serveAWS)
-	r.HandleFunc("/", s.serveAWS)
+	r.Handle("/*", s.pipeline)
+	r.Handle("/", s.pipeline)
 	return r
 }
 
@@ -126,15 +154,6 @@ func (s *Server) recoverPanic(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-// newRequestID returns a random UUID-shaped request id.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // Seeded reports whether the world has been initialized.

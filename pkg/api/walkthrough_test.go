@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
 )
 
@@ -58,7 +59,7 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 
 	// IAM's features need trusted access first.
 	_, err = iamc.EnableOrganizationsRootCredentialsManagement(ctx, nil)
-	requireAWSError(t, err, "ServiceAccessNotEnabledException", 400)
+	testkit.RequireAWSError(t, err, "ServiceAccessNotEnabledException", 400)
 
 	// 2. Trusted access for IAM.
 	_, err = orgs.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{
@@ -79,7 +80,7 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 	assert.Equal(t, rs.EnabledFeatures, list.EnabledFeatures)
 
 	// 4. A privileged root session on the member account.
-	audit := taskPolicy(policy.AuditRootUserCredentials)
+	audit := testkit.TaskPolicy(policy.AuditRootUserCredentials)
 	issued := srv.Clock.Now()
 	session, err := stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit})
 	require.NoError(t, err)
@@ -96,26 +97,26 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 	_, err = iam.NewFromConfig(srv.Config(root)).GetAccountSummary(ctx, nil)
 	require.NoError(t, err)
 	_, err = iam.NewFromConfig(srv.Config(root)).ListOrganizationsFeatures(ctx, nil)
-	requireAWSError(t, err, "AccessDenied", 403)
+	testkit.RequireAWSError(t, err, "AccessDenied", 403)
 
 	// 6. What AssumeRoot refuses.
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member),
 		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}})
-	requireAWSError(t, err, "ValidationError", 400)
+	testkit.RequireAWSError(t, err, "ValidationError", 400)
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit,
 		DurationSeconds: aws.Int32(901)})
-	requireAWSError(t, err, "ValidationError", 400)
+	testkit.RequireAWSError(t, err, "ValidationError", 400)
 	_, err = stsc.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(srv.ManagementAccountID()), TaskPolicyArn: audit})
-	requireAWSError(t, err, "AccessDenied", 403)
+	testkit.RequireAWSError(t, err, "AccessDenied", 403)
 	_, err = sts.NewFromConfig(srv.Config(root)).AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(member), TaskPolicyArn: audit})
-	requireAWSError(t, err, "AccessDenied", 403)
+	testkit.RequireAWSError(t, err, "AccessDenied", 403)
 
 	// 7. Fifteen minutes later the session is over.
 	srv.Clock.Advance(16 * time.Minute)
 	_, err = sts.NewFromConfig(srv.Config(root)).GetCallerIdentity(ctx, nil)
-	requireAWSError(t, err, "ExpiredToken", 403)
+	testkit.RequireAWSError(t, err, "ExpiredToken", 403)
 	_, err = iam.NewFromConfig(srv.Config(root)).GetAccountSummary(ctx, nil)
-	requireAWSError(t, err, "ExpiredToken", 403)
+	testkit.RequireAWSError(t, err, "ExpiredToken", 403)
 	// The administrator's long-term key is unaffected.
 	_, err = stsc.GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)

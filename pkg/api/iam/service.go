@@ -1,0 +1,84 @@
+// Package iam serves AWS Identity and Access Management (query protocol):
+// the organization features of centralized root access, the root user's
+// credentials, users, roles, inline policies and the AWS-managed task
+// policies.
+package iam
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Info is IAM's wire identity, from its service model.
+var Info = &pipeline.Service{Name: "iam", Version: "2010-05-08", XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+	StoreError: storeError}
+
+// Service holds what the handlers use.
+type Service struct {
+	store *store.Store
+	clock *pipeline.Clock
+	log   *slog.Logger
+}
+
+// New returns the service over the world in d.
+func New(d pipeline.Deps) *Service { return &Service{store: d.Store, clock: d.Clock, log: d.Log} }
+
+// Operations are the service's rows of the API table.
+func (s *Service) Operations() []pipeline.Operation {
+	return []pipeline.Operation{
+		pipeline.Op(Info, s, "EnableOrganizationsRootCredentialsManagement", "iam:EnableOrganizationsRootCredentialsManagement", nil, (*Service).enableOrganizationsRootCredentialsManagement),
+		pipeline.Op(Info, s, "EnableOrganizationsRootSessions", "iam:EnableOrganizationsRootSessions", nil, (*Service).enableOrganizationsRootSessions),
+		pipeline.Op(Info, s, "DisableOrganizationsRootCredentialsManagement", "iam:DisableOrganizationsRootCredentialsManagement", nil, (*Service).disableOrganizationsRootCredentialsManagement),
+		pipeline.Op(Info, s, "DisableOrganizationsRootSessions", "iam:DisableOrganizationsRootSessions", nil, (*Service).disableOrganizationsRootSessions),
+		pipeline.Op(Info, s, "ListOrganizationsFeatures", "iam:ListOrganizationsFeatures", nil, (*Service).listOrganizationsFeatures),
+		pipeline.Op(Info, s, "GetUser", "iam:GetUser", credSubjectTarget[getUserInput], (*Service).getUser),
+		pipeline.Op(Info, s, "GetAccountSummary", "iam:GetAccountSummary", nil, (*Service).getAccountSummary),
+		pipeline.Op(Info, s, "GetLoginProfile", "iam:GetLoginProfile", rootSessionSubjectTarget[loginProfileInput], (*Service).getLoginProfile),
+		pipeline.Op(Info, s, "CreateLoginProfile", "iam:CreateLoginProfile", createLoginProfileTarget, (*Service).createLoginProfile),
+		pipeline.Op(Info, s, "DeleteLoginProfile", "iam:DeleteLoginProfile", rootSessionSubjectTarget[loginProfileInput], (*Service).deleteLoginProfile),
+		pipeline.Op(Info, s, "ListAccessKeys", "iam:ListAccessKeys", credSubjectTarget[listAccessKeysInput], (*Service).listAccessKeys),
+		pipeline.Op(Info, s, "CreateAccessKey", "iam:CreateAccessKey", credSubjectTarget[createAccessKeyInput], (*Service).createAccessKey),
+		pipeline.Op(Info, s, "UpdateAccessKey", "iam:UpdateAccessKey", credSubjectTarget[updateAccessKeyInput], (*Service).updateAccessKey),
+		pipeline.Op(Info, s, "DeleteAccessKey", "iam:DeleteAccessKey", credSubjectTarget[accessKeyInput], (*Service).deleteAccessKey),
+		pipeline.Op(Info, s, "GetAccessKeyLastUsed", "iam:GetAccessKeyLastUsed", getAccessKeyLastUsedTarget, (*Service).getAccessKeyLastUsed),
+		pipeline.Op(Info, s, "ListSigningCertificates", "iam:ListSigningCertificates", credSubjectTarget[listSigningCertificatesInput], (*Service).listSigningCertificates),
+		pipeline.Op(Info, s, "DeleteSigningCertificate", "iam:DeleteSigningCertificate", credSubjectTarget[deleteSigningCertificateInput], (*Service).deleteSigningCertificate),
+		pipeline.Op(Info, s, "ListMFADevices", "iam:ListMFADevices", credSubjectTarget[listMFADevicesInput], (*Service).listMFADevices),
+		pipeline.Op(Info, s, "DeactivateMFADevice", "iam:DeactivateMFADevice", rootSessionSubjectTarget[deactivateMFADeviceInput], (*Service).deactivateMFADevice),
+		pipeline.Op(Info, s, "DeleteVirtualMFADevice", "iam:DeleteVirtualMFADevice", deleteVirtualMFADeviceTarget, (*Service).deleteVirtualMFADevice),
+		pipeline.Op(Info, s, "GetPolicy", "iam:GetPolicy", getPolicyTarget, (*Service).getPolicy),
+		pipeline.Op(Info, s, "GetPolicyVersion", "iam:GetPolicyVersion", getPolicyVersionTarget, (*Service).getPolicyVersion),
+		pipeline.Op(Info, s, "ListPolicies", "iam:ListPolicies", nil, (*Service).listPolicies),
+		pipeline.Op(Info, s, "CreateUser", "iam:CreateUser", createUserTarget, (*Service).createUser),
+		pipeline.Op(Info, s, "DeleteUser", "iam:DeleteUser", userTarget[userNameInput], (*Service).deleteUser),
+		pipeline.Op(Info, s, "ListUsers", "iam:ListUsers", nil, (*Service).listUsers),
+		pipeline.Op(Info, s, "CreateRole", "iam:CreateRole", createRoleTarget, (*Service).createRole),
+		pipeline.Op(Info, s, "GetRole", "iam:GetRole", roleTarget[roleNameInput], (*Service).getRole),
+		pipeline.Op(Info, s, "DeleteRole", "iam:DeleteRole", roleTarget[roleNameInput], (*Service).deleteRole),
+		pipeline.Op(Info, s, "ListRoles", "iam:ListRoles", nil, (*Service).listRoles),
+		pipeline.Op(Info, s, "UpdateAssumeRolePolicy", "iam:UpdateAssumeRolePolicy", roleTarget[updateAssumeRolePolicyInput], (*Service).updateAssumeRolePolicy),
+		pipeline.Op(Info, s, "PutUserPolicy", "iam:PutUserPolicy", userTarget[putUserPolicyInput], (*Service).putUserPolicy),
+		pipeline.Op(Info, s, "GetUserPolicy", "iam:GetUserPolicy", userTarget[userPolicyInput], (*Service).getUserPolicy),
+		pipeline.Op(Info, s, "DeleteUserPolicy", "iam:DeleteUserPolicy", userTarget[userPolicyInput], (*Service).deleteUserPolicy),
+		pipeline.Op(Info, s, "ListUserPolicies", "iam:ListUserPolicies", userTarget[listUserPoliciesInput], (*Service).listUserPolicies),
+		pipeline.Op(Info, s, "PutRolePolicy", "iam:PutRolePolicy", roleTarget[putRolePolicyInput], (*Service).putRolePolicy),
+		pipeline.Op(Info, s, "GetRolePolicy", "iam:GetRolePolicy", roleTarget[rolePolicyInput], (*Service).getRolePolicy),
+		pipeline.Op(Info, s, "DeleteRolePolicy", "iam:DeleteRolePolicy", roleTarget[rolePolicyInput], (*Service).deleteRolePolicy),
+		pipeline.Op(Info, s, "ListRolePolicies", "iam:ListRolePolicies", roleTarget[listRolePoliciesInput], (*Service).listRolePolicies),
+	}
+}
+
+// storeError maps the store's sentinels to IAM's codes.
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return pipeline.NewError(http.StatusNotFound, "NoSuchEntity", "%s", err.Error())
+	case errors.Is(err, store.ErrConflict):
+		return pipeline.NewError(http.StatusConflict, "EntityAlreadyExists", "%s", err.Error())
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/api/apitest"
+)
+
+const module = "github.com/rootaccess/emulator"
+
+// services are the packages of pkg/api that each serve one AWS service.
+var services = []string{"sts", "iam", "organizations", "s3", "sqs"}
+
+// imports lists the packages of the module that pkg reaches, directly or not.
+func imports(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+"/"+pkg).Output()
+	require.NoError(t, err, "go list -deps %s", pkg)
+	var ours []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, module+"/") && p != module+"/"+pkg {
+			ours = append(ours, strings.TrimPrefix(p, module+"/"))
+		}
+	}
+	return ours
+}
+
+// TestLayout_ImportDirections holds the layout of docs/architecture.md:
+// the pipeline imports no service, a service imports no other service, and
+// neither reaches the assembly; store and policy import nothing of the API.
+func TestLayout_ImportDirections(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	isService := func(p string) bool {
+		for _, s := range services {
+			if p == "pkg/api/"+s {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range imports(t, "pkg/api/pipeline") {
+		assert.False(t, isService(p), "pipeline imports service %s", p)
+		assert.NotEqual(t, "pkg/api", p, "pipeline imports the assembly")
+	}
+	for _, svc := range services {
+		for _, p := range imports(t, "pkg/api/"+svc) {
+			assert.False(t, isService(p), "%s imports service %s", svc, p)
+			assert.NotEqual(t, "pkg/api", p, "%s imports the assembly", svc)
+		}
+	}
+	for _, lower := range []string{"pkg/store", "pkg/policy"} {
+		for _, p := range imports(t, lower) {
+			assert.False(t, strings.HasPrefix(p, "pkg/api"), "%s imports %s", lower, p)
+		}
+	}
+}
+
+// TestHealth_ListsEveryServiceOfTheTable: the health endpoint reads the same
+// assembled table as routing and the coverage test.
+func TestHealth_ListsEveryServiceOfTheTable(t *testing.T) {
+	srv := apitest.New(t)
+	resp, err := srv.Client().Get(srv.URL + "/_emulator/health")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var health struct {
+		Status   string
+		Services map[string]int
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&health))
+	assert.Equal(t, "ok", health.Status)
+	want := map[string]int{}
+	for _, op := range srv.API.Operations() {
+		want[op.Service]++
+	}
+	assert.Equal(t, want, health.Services)
+	assert.ElementsMatch(t, services, keys(health.Services))
+}
+
+func keys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,61 @@
+// Package organizations serves AWS Organizations (JSON 1.1): the
+// organization, its accounts and their asynchronous creation, trusted access
+// and delegated administrators.
+package organizations
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Info is Organizations' wire identity, from its service model.
+var Info = &pipeline.Service{Name: "organizations", TargetPrefix: "AWSOrganizationsV20161128", JSONProtocol: pipeline.ProtoJSON11,
+	StoreError: storeError}
+
+// Service holds what the handlers use.
+type Service struct {
+	store *store.Store
+	clock *pipeline.Clock
+	log   *slog.Logger
+	// createAccountDelay is how long a CreateAccount request stays IN_PROGRESS.
+	createAccountDelay time.Duration
+}
+
+// New returns the service over the world in d.
+func New(d pipeline.Deps, createAccountDelay time.Duration) *Service {
+	return &Service{store: d.Store, clock: d.Clock, log: d.Log, createAccountDelay: createAccountDelay}
+}
+
+// Operations are the service's rows of the API table.
+func (s *Service) Operations() []pipeline.Operation {
+	return []pipeline.Operation{
+		pipeline.Op(Info, s, "CreateOrganization", "organizations:CreateOrganization", nil, (*Service).createOrganization),
+		pipeline.Op(Info, s, "DescribeOrganization", "organizations:DescribeOrganization", nil, (*Service).describeOrganization),
+		pipeline.Op(Info, s, "ListRoots", "organizations:ListRoots", nil, (*Service).listRoots),
+		pipeline.Op(Info, s, "CreateAccount", "organizations:CreateAccount", nil, (*Service).createAccount),
+		pipeline.Op(Info, s, "DescribeCreateAccountStatus", "organizations:DescribeCreateAccountStatus", nil, (*Service).describeCreateAccountStatus),
+		pipeline.Op(Info, s, "ListCreateAccountStatus", "organizations:ListCreateAccountStatus", nil, (*Service).listCreateAccountStatus),
+		pipeline.Op(Info, s, "ListAccounts", "organizations:ListAccounts", nil, (*Service).listAccounts),
+		pipeline.Op(Info, s, "ListAccountsForParent", "organizations:ListAccountsForParent", nil, (*Service).listAccountsForParent),
+		pipeline.Op(Info, s, "DescribeAccount", "organizations:DescribeAccount", nil, (*Service).describeAccount),
+		pipeline.Op(Info, s, "EnableAWSServiceAccess", "organizations:EnableAWSServiceAccess", nil, (*Service).enableAWSServiceAccess),
+		pipeline.Op(Info, s, "DisableAWSServiceAccess", "organizations:DisableAWSServiceAccess", nil, (*Service).disableAWSServiceAccess),
+		pipeline.Op(Info, s, "ListAWSServiceAccessForOrganization", "organizations:ListAWSServiceAccessForOrganization", nil, (*Service).listAWSServiceAccessForOrganization),
+		pipeline.Op(Info, s, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", nil, (*Service).registerDelegatedAdministrator),
+		pipeline.Op(Info, s, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", nil, (*Service).deregisterDelegatedAdministrator),
+		pipeline.Op(Info, s, "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators", nil, (*Service).listDelegatedAdministrators),
+	}
+}
+
+// storeError maps the store's sentinels to Organizations' codes.
+func storeError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return pipeline.NewError(http.StatusBadRequest, "TargetNotFoundException", "%s", err.Error())
+	}
+	return err
+}

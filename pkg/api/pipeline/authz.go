@@ -1,0 +1,171 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rootaccess/emulator/pkg/policy"
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Authorizer decides requests with the IAM policy evaluator. It reads the
+// callers' identity policies from the store.
+type Authorizer struct {
+	store *store.Store
+	clock *Clock
+	log   *slog.Logger
+}
+
+// NewAuthorizer returns the authorizer of the world in d.
+func NewAuthorizer(d Deps) *Authorizer {
+	return &Authorizer{store: d.Store, clock: d.Clock, log: d.Log}
+}
+
+// Authorize decides whether the caller may perform action on res, with the
+// IAM policy evaluator over every policy that applies: the caller's identity
+// policies (or a root's implicit allow), the session's task policy, and the
+// resource's own policy. A refusal is AccessDenied in the service's protocol.
+func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res Resource) error {
+	id := c.ID
+	if res.Account == "" {
+		res.Account = id.AccountID
+	}
+	req := policy.Request{
+		Action:    action,
+		Resource:  res.ARN,
+		Principal: PrincipalOf(id),
+		Context:   s.conditionContext(c, res),
+	}
+	var p policy.Policies
+	if id.IsRoot() {
+		// The root user may do anything in its own account; elsewhere it is
+		// a principal like any other.
+		p.RootIdentity = id.AccountID == res.Account
+	} else {
+		docs, err := s.identityPolicies(ctx, id)
+		if err != nil {
+			return err
+		}
+		p.Identity = docs
+	}
+	if id.Kind == store.KindRootSession {
+		task, ok := policy.TaskPolicy(id.TaskPolicyARN)
+		if !ok {
+			return fmt.Errorf("root session %s has unknown task policy %s", id.AccessKeyID, id.TaskPolicyARN)
+		}
+		p.Session = []*policy.Document{task.Document}
+	}
+	bypass := res.OwnerRootBypass && id.IsRoot() && id.AccountID == res.Account
+	if !bypass {
+		for _, raw := range res.Policies {
+			doc, err := policy.ParseAs([]byte(raw), policy.ResourcePolicy)
+			if err != nil {
+				// A stored policy was validated when it was put; skip one that no
+				// longer parses rather than failing every request on it.
+				s.log.Warn("unparsable resource policy", "resource", res.ARN, "error", err)
+				continue
+			}
+			p.Resource = append(p.Resource, doc)
+		}
+	}
+	p.CrossAccount = res.Account != id.AccountID
+	p.ResourceRequired = res.ResourceRequired
+	result := policy.Decide(req, p)
+	if result.Decision == policy.Allow {
+		return nil
+	}
+	return AccessDenied(c.Proto, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
+		id.ARN, action, res.ARN, result.Reason(action)))
+}
+
+// principalOf is the caller as Principal elements of resource policies match it.
+func PrincipalOf(id Identity) policy.Principal {
+	p := policy.Principal{ARN: id.ARN, Account: id.AccountID}
+	if id.Kind == store.KindRoleSession {
+		p.Aliases = []string{id.PrincipalARN}
+	}
+	return p
+}
+
+// conditionContext is the request context that policy conditions test.
+func (s *Authorizer) conditionContext(c *Call, res Resource) map[string][]string {
+	id := c.ID
+	now := s.clock.Now()
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {id.PrincipalARN},
+		"aws:PrincipalAccount": {id.AccountID},
+		"aws:ResourceAccount":  {res.Account},
+		"aws:userid":           {id.UserID},
+		"aws:CurrentTime":      {XMLTime(now)},
+		"aws:EpochTime":        {strconv.FormatInt(now.Unix(), 10)},
+		"aws:SecureTransport":  {strconv.FormatBool(c.R.TLS != nil)},
+		"aws:RequestedRegion":  {c.Region},
+		"aws:PrincipalType":    {principalType(id)},
+	}
+	if id.Kind == store.KindUser {
+		ctx["aws:username"] = []string{id.PrincipalARN[strings.LastIndex(id.PrincipalARN, "/")+1:]}
+	}
+	if id.Kind == store.KindRootSession {
+		ctx["aws:AssumedRoot"] = []string{"true"}
+	}
+	if id.SourceIdentity != "" {
+		ctx["aws:SourceIdentity"] = []string{id.SourceIdentity}
+	}
+	for k, v := range res.Context {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+func principalType(id Identity) string {
+	switch id.Kind {
+	case store.KindRoot, store.KindRootSession:
+		return "Account"
+	case store.KindRoleSession:
+		return "AssumedRole"
+	}
+	return "User"
+}
+
+// identityPolicies parses the identity-based policies of the caller's user or
+// role. A role deleted under a live session (or deleted and created again
+// with the same name, hence another unique id) gives that session none, as
+// in AWS, where sessions are tied to the role's unique id.
+func (s *Authorizer) identityPolicies(ctx context.Context, id Identity) ([]*policy.Document, error) {
+	p, err := s.store.Principal(ctx, id.PrincipalARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if id.UserID != p.ID && !strings.HasPrefix(id.UserID, p.ID+":") {
+		return nil, nil
+	}
+	docs := make([]*policy.Document, 0, len(p.Policies))
+	for name, raw := range p.Policies {
+		doc, err := policy.Parse([]byte(raw))
+		if err != nil {
+			s.log.Warn("unparsable identity policy", "principal", p.ARN, "policy", name, "error", err)
+			continue
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+// accessDenied is AccessDenied in protocol p.
+func AccessDenied(p Protocol, msg string) *Error {
+	switch p {
+	case ProtoJSON11:
+		return &Error{Code: "AccessDeniedException", Message: msg, Status: http.StatusBadRequest}
+	case ProtoJSON10:
+		return &Error{Code: "com.amazon.coral.service#AccessDeniedException", Message: msg, Status: http.StatusForbidden, QueryCode: "AccessDenied"}
+	default:
+		return &Error{Code: "AccessDenied", Message: msg, Status: http.StatusForbidden}
+	}
+}

@@ -1,0 +1,371 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// Deps are what every service is built from: the world, the clock and the
+// logger. The caller's identity and the authorizer reach handlers through
+// their Call.
+type Deps struct {
+	Store *store.Store
+	Clock *Clock
+	Log   *slog.Logger
+}
+
+// Config holds the pipeline's limits.
+type Config struct {
+	// SkewLimit is how far a request's X-Amz-Date may be from wall time
+	// (AWS allows 15 minutes); 0 switches the check off.
+	SkewLimit time.Duration
+	// BodyLimit is the largest body of a service without its own BodyLimit.
+	BodyLimit int64
+	// BodyIdleTimeout is how long a request body may pause before the
+	// request fails with RequestTimeout.
+	BodyIdleTimeout time.Duration
+}
+
+// Pipeline serves AWS requests: it finds the service and operation of a
+// request, authenticates it, and runs the operation from the table.
+type Pipeline struct {
+	Deps
+	cfg      Config
+	authz    *Authorizer
+	ops      map[OpKey]Operation
+	services []*Service
+	// fallback is the rest-xml service (S3) that answers requests naming no other.
+	fallback *Service
+	// maxBody is the largest BodyLimit of any service: what is read before
+	// the service is known.
+	maxBody          int64
+	signer, s3Signer *v4.Signer
+}
+
+// New builds a pipeline over the operations of every service.
+func New(d Deps, cfg Config, ops []Operation) *Pipeline {
+	p := &Pipeline{Deps: d, cfg: cfg, authz: NewAuthorizer(d), ops: Table(ops), maxBody: cfg.BodyLimit}
+	for _, o := range ops {
+		if !slices.Contains(p.services, o.Service) {
+			p.services = append(p.services, o.Service)
+			if o.Service.RestXML {
+				p.fallback = o.Service
+			}
+			p.maxBody = max(p.maxBody, o.Service.BodyLimit)
+		}
+	}
+	p.signer, p.s3Signer = newSigners()
+	return p
+}
+
+// Services lists the services of the table with their number of operations.
+func (p *Pipeline) Services() map[string]int {
+	counts := map[string]int{}
+	for k := range p.ops {
+		counts[k.Service]++
+	}
+	return counts
+}
+
+// Call is one AWS request on its way through the pipeline.
+type Call struct {
+	W         http.ResponseWriter
+	R         *http.Request
+	Svc       *Service
+	Proto     Protocol
+	Action    string // wire operation name, e.g. AssumeRoot
+	RequestID string
+	Body      []byte
+	Form      url.Values // query protocol parameters (body form and URL query)
+	ID        Identity
+	Region    string
+	authz     *Authorizer
+	// errCode is the AWS error code the call was answered with, and
+	// internal says it was the emulator's failure, not the client's: both
+	// for the request's log line.
+	errCode  string
+	internal bool
+}
+
+// Authorize decides whether the caller may perform action on res (see
+// Authorizer.Authorize); a refusal is AccessDenied in the call's protocol.
+func (c *Call) Authorize(ctx context.Context, action string, res Resource) error {
+	return c.authz.Authorize(ctx, c, action, res)
+}
+
+// ServeHTTP is the pipeline every AWS request goes through: read the body,
+// find the service and operation, authenticate, then run the operation.
+func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now() // request duration for the log line only, not logic
+	sw := &statusWriter{ResponseWriter: w}
+	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz}
+	p.handle(c)
+	// A client's mistake is not the emulator's error, whatever its status
+	// (S3's NotImplemented is a 501): only internal failures log as errors.
+	level := slog.LevelInfo
+	if c.internal {
+		level = slog.LevelError
+	}
+	svcName := "unknown"
+	if c.Svc != nil {
+		svcName = c.Svc.Name
+	}
+	attrs := []slog.Attr{slog.String("request_id", c.RequestID), slog.String("service", svcName),
+		slog.String("action", c.Action), slog.String("principal", c.ID.ARN),
+		slog.Int("status", sw.status), slog.Int64("duration_us", time.Since(start).Microseconds())}
+	if c.errCode != "" {
+		attrs = append(attrs, slog.String("error", c.errCode))
+	}
+	if a, ok := ParseAuthorization(r.Header.Get("Authorization")); ok && c.ID.ARN == "" {
+		// The key of a request that has no principal (it failed to
+		// authenticate, or failed before): a key id is not a secret.
+		attrs = append(attrs, slog.String("access_key", a.AccessKeyID))
+	}
+	p.Log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+func (p *Pipeline) handle(c *Call) {
+	r := c.R
+	c.W.Header().Set("x-amzn-RequestId", c.RequestID)
+	// The body is read once, up to the largest limit (S3 objects), because
+	// both the service resolution and the signature need it.
+	body, tooLarge, err := readBody(c.W, r, p.maxBody, p.cfg.BodyIdleTimeout)
+	c.Svc, c.Proto = p.resolveService(r, body)
+	if c.Svc.RestXML {
+		c.W.Header().Set("x-amz-request-id", c.RequestID)
+		c.W.Header().Set("x-amz-id-2", c.RequestID)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		p.fail(c, RequestTimeout(c.Proto))
+		return
+	}
+	if err != nil {
+		p.fail(c, NewError(http.StatusBadRequest, "IncompleteBody", "The request body could not be read."))
+		return
+	}
+	limit := p.cfg.BodyLimit
+	if c.Svc.BodyLimit > 0 {
+		limit = c.Svc.BodyLimit
+	}
+	if tooLarge || int64(len(body)) > limit {
+		p.fail(c, BodyTooLarge(c.Proto, limit))
+		return
+	}
+	c.Body = body
+	if err := p.resolveAction(c); err != nil {
+		p.fail(c, err)
+		return
+	}
+	cred, failure := p.authenticate(r, body, c.Svc.Name)
+	if failure != 0 {
+		p.fail(c, AuthError(c.Proto, c.Svc.Name, failure))
+		return
+	}
+	c.ID = IdentityOf(cred)
+	c.Region = regionOf(r)
+	p.noteKeyUse(r.Context(), cred, c.Svc.Name, c.Region)
+	op, ok := p.ops[OpKey{c.Svc.Name, c.Action}]
+	if !ok {
+		p.fail(c, UnknownOperation(c.Proto, c.Action))
+		return
+	}
+	if err := op.Invoke(c, op); err != nil {
+		p.fail(c, err)
+	}
+}
+
+// resolveService finds the service a request is for, in LocalStack's order:
+// the SigV4 credential scope, then X-Amz-Target, then a query-protocol
+// Version, and S3 for anything else.
+func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Protocol) {
+	target := r.Header.Get("X-Amz-Target")
+	var svc *Service
+	if name := signingServiceOf(r); name != "" {
+		for _, candidate := range p.services {
+			if candidate.Name == name {
+				svc = candidate
+			}
+		}
+	}
+	if svc == nil && target != "" {
+		prefix, _, _ := strings.Cut(target, ".")
+		for _, candidate := range p.services {
+			if candidate.TargetPrefix != "" && candidate.TargetPrefix == prefix {
+				svc = candidate
+			}
+		}
+	}
+	if svc == nil && isForm(r) {
+		version := r.URL.Query().Get("Version")
+		if version == "" {
+			values, _ := url.ParseQuery(string(body))
+			version = values.Get("Version")
+		}
+		for _, candidate := range p.services {
+			if candidate.Version != "" && candidate.Version == version {
+				svc = candidate
+			}
+		}
+	}
+	if svc == nil {
+		svc = p.fallback
+	}
+	switch {
+	case svc.RestXML:
+		return svc, ProtoRestXML
+	case svc.JSONProtocol != 0 && (target != "" || isJSON(r)):
+		return svc, svc.JSONProtocol
+	case svc.JSONProtocol != 0 && svc.Version == "":
+		return svc, svc.JSONProtocol
+	default:
+		return svc, ProtoQuery
+	}
+}
+
+func isForm(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/x-www-form-urlencoded" || (r.Method == http.MethodGet && r.URL.Query().Has("Action"))
+}
+
+func isJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-amz-json")
+}
+
+// resolveAction finds the operation name (and decodes query parameters).
+func (p *Pipeline) resolveAction(c *Call) error {
+	switch c.Proto {
+	case ProtoJSON10, ProtoJSON11:
+		target := c.R.Header.Get("X-Amz-Target")
+		prefix, action, ok := strings.Cut(target, ".")
+		if !ok || prefix != c.Svc.TargetPrefix || action == "" {
+			return UnknownOperation(c.Proto, target)
+		}
+		c.Action = action
+	case ProtoQuery:
+		values, err := url.ParseQuery(string(c.Body))
+		if err != nil {
+			return NewError(http.StatusBadRequest, "MalformedQueryString", "The request body is not a valid form.")
+		}
+		for k, vs := range c.R.URL.Query() {
+			if !values.Has(k) {
+				values[k] = vs
+			}
+		}
+		c.Form = values
+		c.Action = values.Get("Action")
+		if c.Action == "" {
+			return NewError(http.StatusBadRequest, "MissingAction", "Could not find operation to perform: the request has no Action parameter.")
+		}
+	case ProtoRestXML:
+		action, err := c.Svc.ResolveAction(c.R)
+		if err != nil {
+			return err
+		}
+		c.Action = action
+	}
+	return nil
+}
+
+// regionOf is the region of the request's credential scope.
+func regionOf(r *http.Request) string {
+	a, ok := ParseAuthorization(r.Header.Get("Authorization"))
+	if !ok {
+		return "us-east-1"
+	}
+	return a.Region
+}
+
+// noteKeyUse records when a long-term access key was last used (AWS's
+// GetAccessKeyLastUsed). To keep requests off the disk's fsync, it writes
+// only when the recorded use is older than a minute, or older than a second
+// and of another service or region: a client that moves between services
+// (the walkthrough does at every step) would otherwise make every
+// authenticated read a write. AWS itself reports last use hours late.
+func (p *Pipeline) noteKeyUse(ctx context.Context, cred store.Credential, Service, region string) {
+	if cred.Temporary() {
+		return
+	}
+	age := p.Clock.Now().Sub(cred.LastUsedAt)
+	same := cred.LastUsedService == Service && cred.LastUsedRegion == region
+	if age < time.Second || (same && age < time.Minute) {
+		return
+	}
+	err := p.Store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Credential(cred.AccessKeyID)
+		if err != nil {
+			return err
+		}
+		c.LastUsedAt, c.LastUsedService, c.LastUsedRegion = tx.Now(), Service, region
+		return tx.PutCredential(c)
+	})
+	if err != nil {
+		p.Log.Warn("record key use", "error", err)
+	}
+}
+
+// fail writes err in the call's protocol. Only errors that are not AWS
+// errors (bugs, disk failures) are logged, as 500s.
+func (p *Pipeline) fail(c *Call, err error) {
+	e := AsError(storeError(c.Svc, err))
+	if e == nil {
+		p.Log.Error("internal error", "request_id", c.RequestID, "service", c.Svc.Name, "action", c.Action, "error", err)
+		e = InternalError(c.Proto)
+		c.internal = true
+	}
+	// The code as the client's SDK names it: SQS's legacy code over query,
+	// a JSON __type without its namespace.
+	c.errCode = e.Code
+	if c.Proto == ProtoQuery && e.QueryCode != "" {
+		c.errCode = e.QueryCode
+	}
+	if _, name, ok := strings.Cut(c.errCode, "#"); ok {
+		c.errCode = name
+	}
+	writeError(c.W, c.Proto, c.Svc, c.RequestID, e)
+}
+
+// statusWriter remembers the status code for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// NewRequestID returns a random UUID-shaped request id.
+func NewRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

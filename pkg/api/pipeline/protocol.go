@@ -1,0 +1,196 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// protocol is one of the AWS wire protocols the emulator speaks.
+type Protocol int
+
+const (
+	ProtoQuery   Protocol = iota + 1 // form POST in, XML out (IAM, STS, legacy SQS)
+	ProtoJSON10                      // awsJson1_0 (SQS)
+	ProtoJSON11                      // awsJson1_1 (Organizations)
+	ProtoRestXML                     // rest-xml (S3)
+)
+
+func (p Protocol) String() string {
+	switch p {
+	case ProtoQuery:
+		return "query"
+	case ProtoJSON10:
+		return "json1.0"
+	case ProtoJSON11:
+		return "json1.1"
+	case ProtoRestXML:
+		return "rest-xml"
+	}
+	return "unknown"
+}
+
+// Service describes one AWS service's wire identity, from its service
+// model, and the few hooks the pipeline needs from it. Each service package
+// declares its own.
+type Service struct {
+	Name         string // signing name and table key: sts, iam, organizations, s3, sqs
+	Version      string // query-protocol API version
+	XMLNamespace string // query-protocol response namespace
+	TargetPrefix string // JSON protocol X-Amz-Target prefix
+	JSONProtocol Protocol
+	// RestXML marks the rest-xml service (S3) that also answers every
+	// request that names no other service, as AWS's S3 endpoint does.
+	RestXML bool
+	// BodyLimit is the largest request body the service takes (0: the
+	// pipeline's default for RPC services).
+	BodyLimit int64
+	// ResolveAction names the operation of a rest-xml request from its
+	// method, path and query; "" with a nil error means none matched.
+	ResolveAction func(r *http.Request) (string, error)
+	// StoreError maps a store sentinel that a handler did not map itself to
+	// the service's own code for it (nil: the generic mapping).
+	StoreError func(err error) error
+}
+
+// xmlTime formats a timestamp the way query and rest-xml responses carry it.
+func XMLTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// epochTime is a timestamp that awsJson protocols carry as epoch seconds.
+type EpochTime time.Time
+
+// MarshalJSON writes seconds since the epoch with millisecond precision.
+func (t EpochTime) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+// writeQueryResult writes <OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata>.
+// A nil result (operations with no output) writes no Result element.
+func WriteQueryResult(w http.ResponseWriter, svc *Service, op, requestID string, result any) error {
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	buf.WriteString("<" + op + `Response xmlns="` + svc.XMLNamespace + `">`)
+	if result != nil {
+		enc := xml.NewEncoder(&buf)
+		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
+			return err
+		}
+		if err := enc.Flush(); err != nil {
+			return err
+		}
+	}
+	buf.WriteString("<ResponseMetadata><RequestId>" + requestID + "</RequestId></ResponseMetadata>")
+	buf.WriteString("</" + op + "Response>")
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeJSONResult writes an awsJson response body.
+func WriteJSONResult(w http.ResponseWriter, p Protocol, result any) error {
+	if result == nil {
+		result = struct{}{}
+	}
+	body, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", jsonContentType(p))
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
+}
+
+func jsonContentType(p Protocol) string {
+	if p == ProtoJSON10 {
+		return "application/x-amz-json-1.0"
+	}
+	return "application/x-amz-json-1.1"
+}
+
+// writeError renders e in the envelope of protocol p.
+func writeError(w http.ResponseWriter, p Protocol, svc *Service, requestID string, e *Error) {
+	switch p {
+	case ProtoJSON10, ProtoJSON11:
+		writeJSONError(w, p, e)
+	case ProtoRestXML:
+		writeRestXMLError(w, requestID, e)
+	default:
+		writeQueryError(w, svc, requestID, e)
+	}
+}
+
+type queryErrorResponse struct {
+	XMLName   xml.Name `xml:"ErrorResponse"`
+	Xmlns     string   `xml:"xmlns,attr,omitempty"`
+	Error     queryErrorBody
+	RequestID string `xml:"RequestId"`
+}
+
+type queryErrorBody struct {
+	Type    string
+	Code    string
+	Message string
+}
+
+func writeQueryError(w http.ResponseWriter, svc *Service, requestID string, e *Error) {
+	code := e.Code
+	if e.QueryCode != "" {
+		code = e.QueryCode
+	}
+	ns := ""
+	if svc != nil {
+		ns = svc.XMLNamespace
+	}
+	body, _ := xml.Marshal(queryErrorResponse{Xmlns: ns, RequestID: requestID,
+		Error: queryErrorBody{Type: e.Fault(), Code: code, Message: e.Message}})
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(e.Status)
+	w.Write(append([]byte(xml.Header), body...))
+}
+
+func writeJSONError(w http.ResponseWriter, p Protocol, e *Error) {
+	body := map[string]string{"__type": e.Code}
+	if p == ProtoJSON11 {
+		body["Message"] = e.Message // Organizations' error shapes name the member Message
+	} else {
+		body["message"] = e.Message
+	}
+	if e.Reason != "" {
+		body["Reason"] = e.Reason
+	}
+	data, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", jsonContentType(p))
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	if e.QueryCode != "" {
+		// SQS's awsQueryCompatible trait: SDKs take the legacy code from here.
+		w.Header().Set("x-amzn-query-error", e.QueryCode+";"+e.Fault())
+	}
+	w.WriteHeader(e.Status)
+	w.Write(data)
+}
+
+func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header + "<Error><Code>")
+	xml.EscapeText(&buf, []byte(e.Code))
+	buf.WriteString("</Code><Message>")
+	xml.EscapeText(&buf, []byte(e.Message))
+	buf.WriteString("</Message>")
+	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
+		buf.WriteString("<" + k + ">")
+		xml.EscapeText(&buf, []byte(e.Extra[k]))
+		buf.WriteString("</" + k + ">")
+	}
+	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(e.Status)
+	w.Write(buf.Bytes())
+}
