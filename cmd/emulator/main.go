@@ -162,9 +162,6 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if v := getenv("EMULATOR_DATA"); v != "" {
 		c.Data = v
 	}
-	if v := getenv("EMULATOR_CONTROL_TOKEN"); v != "" {
-		c.ControlToken = v
-	}
 	if v := getenv("EMULATOR_SCENARIO"); v != "" {
 		c.Scenario = v
 	}
@@ -185,6 +182,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.Seed.AccessKeyID, "access-key", c.Seed.AccessKeyID, "access key `id` of the administrator user of a fresh data file")
 	fs.StringVar(&c.Seed.SecretAccessKey, "secret-key", c.Seed.SecretAccessKey, "secret access `key` of the administrator user of a fresh data file")
 	noOrg := fs.Bool("no-organization", !c.Seed.Organization, "start a fresh data file with no organization, for CreateOrganization (env EMULATOR_NO_ORGANIZATION=1)")
+	// Its environment variable is read after parsing, so that -h never shows the token as a default.
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "`token` that every /_emulator endpoint but health then requires (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
@@ -201,6 +199,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 			return err
 		}
 		return fmt.Errorf("%w (emulator -h lists the flags)", err)
+	}
+	tokenFlag := false
+	fs.Visit(func(f *flag.Flag) { tokenFlag = tokenFlag || f.Name == "control-token" })
+	if v := getenv("EMULATOR_CONTROL_TOKEN"); v != "" && !tokenFlag {
+		c.ControlToken = v
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s (emulator -h lists the flags)", strings.Join(fs.Args(), " "))

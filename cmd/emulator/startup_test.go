@@ -260,6 +260,9 @@ func TestHelp(t *testing.T) {
 		assert.Contains(t, flags, flag)
 	}
 
+	withToken := func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, "EMULATOR_CONTROL_TOKEN=s3cret-t0ken") }
+	assert.NotContains(t, runBinary(t, t.TempDir(), withToken, "-h").stdout, "s3cret-t0ken", "-h never shows the token")
+
 	p = runBinary(t, t.TempDir(), nil, "-no-such-flag")
 	assert.Equal(t, 2, p.code)
 	assert.Equal(t, "emulator: flag provided but not defined: -no-such-flag (emulator -h lists the flags)\n", p.stderr,
