@@ -532,6 +532,9 @@ func (m *Main) Close() error {
 		}
 		<-m.done
 	}
+	if m.Server != nil {
+		errs = append(errs, m.Server.Close()) // the tenants' data files, if any
+	}
 	if m.Store != nil {
 		if err := m.Store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close data file %s: %w", m.Config.Data, err))
