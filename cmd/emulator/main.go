@@ -2,9 +2,9 @@
 // management (Organizations, IAM, STS, S3 and SQS) on one HTTP port, with
 // its world kept in a bbolt file.
 //
-// Every flag has an environment variable (EMULATOR_ADDR, EMULATOR_DATA,
-// EMULATOR_SCENARIO, EMULATOR_CONTROL_TOKEN, EMULATOR_PUBLIC_URL,
-// EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
+// The main flags can also be set in the environment (EMULATOR_ADDR,
+// EMULATOR_DATA, EMULATOR_SCENARIO, EMULATOR_CONTROL_TOKEN,
+// EMULATOR_PUBLIC_URL, EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
 // `emulator -version` prints the version and the commit it was built from.
 //
 // Start-up binds the listen address first, then opens (or creates and
