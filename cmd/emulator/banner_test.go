@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/api"
 )
 
 // bannerLine is the banner's line that starts with label (after its indent).
@@ -127,4 +131,52 @@ func TestClose_LogsTheShutdown(t *testing.T) {
 	require.NoError(t, m.Close())
 	assert.Contains(t, logs.String(), "requests in flight finished")
 	assert.Contains(t, logs.String(), `msg="data file closed" path=`+path)
+}
+
+func TestTenantsFile_CreatedAtStartAndCounted(t *testing.T) {
+	dir := t.TempDir()
+	scenario, err := os.ReadFile("../../testdata/scenarios/locked-bucket.json")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bucket.json"), scenario, 0o600))
+	tenants := filepath.Join(dir, "tenants.json")
+	require.NoError(t, os.WriteFile(tenants, []byte(`{"group":{"count":2,"prefix":"trainee-","scenario":"bucket.json"}}`), 0o600))
+	path := filepath.Join(dir, "emulator.db")
+
+	m, out := MustRunMain(t, path, "-tenants", tenants)
+	assert.Equal(t, "tenants:             2 besides the default world, 2 created now from "+tenants+
+		" (GET /_emulator/tenants lists their keys and tokens)", bannerLine(t, out.String(), "tenants:"))
+	assert.FileExists(t, filepath.Join(path+".tenants", "trainee-01.db"), "beside the data file by default")
+	list, err := m.Server.Tenants(context.Background())
+	require.NoError(t, err)
+	require.Len(t, list, 3)
+	req, err := http.NewRequest(http.MethodGet, m.URL()+"/_emulator/tenants/"+list[1].ID+"/info", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+list[1].ControlToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var world api.WorldInfo
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&world))
+	resp.Body.Close()
+	assert.Len(t, world.Accounts, 2, "the scenario named by file made its member account")
+	require.NoError(t, m.Close())
+
+	m, out = MustRunMain(t, path, "-tenants", tenants)
+	defer m.Close()
+	assert.Equal(t, "tenants:             2 besides the default world (GET /_emulator/tenants lists their keys and tokens)",
+		bannerLine(t, out.String(), "tenants:"), "a restart finds them and creates none")
+
+	require.NoError(t, os.WriteFile(tenants, []byte(`{"group":{"count":1,"prefix":"x-","scenario":"missing.json"}}`), 0o600))
+	bad := NewMain(&bytes.Buffer{})
+	require.NoError(t, bad.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "other.db"), "-tenants", tenants}, noEnv))
+	err = bad.Run(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot read scenario file "+filepath.Join(dir, "missing.json"))
+	assert.NoFileExists(t, filepath.Join(dir, "other.db"), "checked before the data file is touched")
+}
+
+func TestBanner_NoTenants(t *testing.T) {
+	m, out := MustRunMain(t, filepath.Join(t.TempDir(), "emulator.db"))
+	defer m.Close()
+	assert.Contains(t, bannerLine(t, out.String(), "tenants:"), "none besides the default world")
+	assert.NoDirExists(t, m.Config.Data+".tenants", "no directory until a tenant is created")
 }

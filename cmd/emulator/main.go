@@ -4,7 +4,8 @@
 //
 // The main flags can also be set in the environment (EMULATOR_ADDR,
 // EMULATOR_DATA, EMULATOR_SCENARIO, EMULATOR_CONTROL_TOKEN,
-// EMULATOR_PUBLIC_URL, EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
+// EMULATOR_PUBLIC_URL, EMULATOR_TENANT_DIR, EMULATOR_TENANTS,
+// EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
 // `emulator -version` prints the version and the commit it was built from.
 //
 // Start-up binds the listen address first, then opens (or creates and
@@ -13,14 +14,15 @@
 // path or address and the flag that changes it, and the exit status is 1
 // (2 for bad flags). Once serving, it prints a banner on stdout: the
 // endpoint, the data file, the world's management account, what it did
-// with -scenario, whether a control token is set, and `export` lines for
-// a shell. Request logs go to stderr. On SIGINT or SIGTERM it stops
+// with -scenario, whether a control token is set, how many tenants it
+// holds, and `export` lines for a shell. Request logs go to stderr. On SIGINT or SIGTERM it stops
 // accepting, lets requests in flight finish (10 s at most), closes the
 // data file and logs each step; a second signal exits at once.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -104,6 +106,11 @@ type Config struct {
 	// PublicURL, when set, is the endpoint the banner tells clients to use:
 	// behind a port mapping (a container) the listen address is not it.
 	PublicURL string
+	// TenantDir holds the tenants' data files; empty means Data + ".tenants".
+	TenantDir string
+	// Tenants is a tenants file (docs/sandboxes.md) whose missing tenants
+	// are created at start.
+	Tenants string
 	// Healthcheck, when set, makes the program GET this URL and exit 0 on
 	// 200 instead of serving: the container image has no curl.
 	Healthcheck string
@@ -124,8 +131,9 @@ type Main struct {
 	log    *slog.Logger
 	done   chan struct{}
 	// seeded and scenarioNote are what Run did, for the banner.
-	seeded       bool
-	scenarioNote string
+	seeded         bool
+	scenarioNote   string
+	tenantsCreated int
 }
 
 // NewMain returns a Main with the default configuration that prints its
@@ -168,6 +176,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if v := getenv("EMULATOR_PUBLIC_URL"); v != "" {
 		c.PublicURL = v
 	}
+	if v := getenv("EMULATOR_TENANT_DIR"); v != "" {
+		c.TenantDir = v
+	}
+	if v := getenv("EMULATOR_TENANTS"); v != "" {
+		c.Tenants = v
+	}
 	if v := getenv("EMULATOR_NO_ORGANIZATION"); v == "1" || v == "true" {
 		c.Seed.Organization = false
 	}
@@ -188,6 +202,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON `file` applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the endpoint `URL` the banner gives clients, when it is not the listen address (a container's published port; env EMULATOR_PUBLIC_URL)")
+	fs.StringVar(&c.TenantDir, "tenant-dir", c.TenantDir, "`directory` of the tenants' data files (default: the data file's name + .tenants; env EMULATOR_TENANT_DIR)")
+	fs.StringVar(&c.Tenants, "tenants", c.Tenants, "tenants `file` whose missing tenants are created at start (docs/sandboxes.md; env EMULATOR_TENANTS)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health `URL`, exit 0 if it answers 200, and do not serve (for container health checks)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and the commit it was built from, and exit")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
@@ -249,6 +265,18 @@ func (m *Main) Run(ctx context.Context) error {
 		scenario = &sc
 		opts = append(opts, api.WithScenario(sc))
 	}
+	tenantDir := c.TenantDir
+	if tenantDir == "" {
+		tenantDir = c.Data + ".tenants"
+	}
+	opts = append(opts, api.WithTenantDir(tenantDir))
+	var tenants []api.TenantSpec
+	if c.Tenants != "" {
+		var err error
+		if tenants, err = readTenantsFile(c.Tenants); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return listenError(c.Addr, err)
@@ -276,6 +304,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fail(fmt.Errorf("seed %s: %w", c.Data, err))
 	}
+	if len(tenants) > 0 {
+		if m.tenantsCreated, err = m.Server.EnsureTenants(ctx, tenants); err != nil {
+			return fail(fmt.Errorf("tenants file %s: %w", c.Tenants, err))
+		}
+	}
 	info, err := m.Server.Describe(ctx)
 	if err != nil {
 		return fail(fmt.Errorf("data file %s: %w", c.Data, err))
@@ -296,6 +329,35 @@ func (m *Main) Run(ctx context.Context) error {
 	go m.purgeExpiredSessions(clock)
 	m.printBanner(info)
 	return nil
+}
+
+// readTenantsFile reads a tenants file; a tenant's "scenario" may be a
+// scenario object or the name of a scenario file, relative to the tenants
+// file's directory.
+func readTenantsFile(path string) ([]api.TenantSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read tenants file %s: %v: give a tenants file with -tenants or EMULATOR_TENANTS (docs/sandboxes.md)", path, reason(err))
+	}
+	specs, err := api.ParseTenantsFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("tenants file %s: %w", path, err)
+	}
+	for i, spec := range specs {
+		var name string
+		if json.Unmarshal(spec.Scenario, &name) != nil {
+			continue // an object, or none
+		}
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(filepath.Dir(path), name)
+		}
+		sc, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("tenants file %s: tenant %s: cannot read scenario file %s: %v", path, spec.ID, name, reason(err))
+		}
+		specs[i].Scenario = sc
+	}
+	return specs, nil
 }
 
 // reason is an error without the path an *fs.PathError repeats.
@@ -485,6 +547,14 @@ func (m *Main) printBanner(info api.WorldInfo) {
 	if m.Config.Scenario != "" {
 		scenario = m.Config.Scenario + ": " + m.scenarioNote
 	}
+	tenants := "none besides the default world (POST /_emulator/tenants adds one: docs/sandboxes.md)"
+	if list, err := m.Server.Tenants(context.Background()); err == nil && len(list) > 1 {
+		tenants = fmt.Sprintf("%d besides the default world", len(list)-1)
+		if m.tenantsCreated > 0 {
+			tenants += fmt.Sprintf(", %d created now from %s", m.tenantsCreated, m.Config.Tenants)
+		}
+		tenants += " (GET /_emulator/tenants lists their keys and tokens)"
+	}
 	fmt.Fprintf(m.out, `AWS root access management emulator %s
   endpoint:            %s%s
   data file:           %s
@@ -492,13 +562,14 @@ func (m *Main) printBanner(info api.WorldInfo) {
   organization:        %s
   scenario:            %s
   control token:       %s
+  tenants:             %s
   try:                 aws --endpoint-url %s sts get-caller-identity
 
 In a shell (AWS CLI v1 ignores AWS_ENDPOINT_URL for sqs: give it --endpoint-url):
   export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   export AWS_ENDPOINT_URL=%s
   unset AWS_SESSION_TOKEN
-`, api.Version, endpoint, where, data, info.ManagementAccountID, orNone(info.OrganizationID), scenario, token,
+`, api.Version, endpoint, where, data, info.ManagementAccountID, orNone(info.OrganizationID), scenario, token, tenants,
 		endpoint, shellQuote(info.AccessKeyID), shellQuote(info.SecretAccessKey), endpoint)
 }
 
