@@ -24,7 +24,7 @@ expect_eq "the upload survives kill -9" "$(cmp -s "$WORK/big.bin" "$WORK/big.bac
 URL=$(aws_ s3 presign "s3://$BIG/data/big.bin" --expires-in 300)
 curl -fs -o "$WORK/big.curl" "$URL"
 expect_eq "aws s3 presign, fetched with curl" "$(cmp -s "$WORK/big.bin" "$WORK/big.curl" && echo same)" "same"
-expect_eq "a tampered presigned URL is refused" "$(curl -s -o /dev/null -w '%{http_code}' "${URL/X-Amz-Signature=/X-Amz-Signature=0}")" "403"
+expect_eq "a tampered presigned URL is refused" "$(curl -s -o /dev/null -w '%{http_code}' "${URL/Signature=/Signature=0}")" "403"
 rm -f "$WORK/big.curl"
 
 for i in 1 2 3; do printf 'file %s\n' "$i" | aws_ s3 cp - "s3://$BIG/data/small-$i.txt" >/dev/null; done
