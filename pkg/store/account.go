@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,7 +16,48 @@ type Account struct {
 	JoinedMethod   string    `json:"joined_method,omitempty"` // CREATED or INVITED
 	JoinedAt       time.Time `json:"joined_at"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ParentID is the root or OU the account sits under while it is in an
+	// organization; empty outside one (and, in files written before OUs
+	// existed, for accounts directly under the root).
+	ParentID string            `json:"parent_id,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	// ClosureRequestedAt is when CloseAccount was called; ClosedAt is when the
+	// closure completes (PENDING_CLOSURE until then, SUSPENDED after).
+	ClosureRequestedAt time.Time `json:"closure_requested_at,omitempty"`
+	ClosedAt           time.Time `json:"closed_at,omitempty"`
 }
+
+// Account states, as Organizations reports them (Account.State).
+const (
+	AccountPendingActivation = "PENDING_ACTIVATION"
+	AccountActive            = "ACTIVE"
+	AccountPendingClosure    = "PENDING_CLOSURE"
+	AccountSuspended         = "SUSPENDED"
+	AccountClosed            = "CLOSED"
+)
+
+// PostClosurePeriod is how long a closed account stays SUSPENDED in its
+// organization (and can be reinstated) before AWS closes it for good and it
+// leaves the organization.
+const PostClosurePeriod = 90 * 24 * time.Hour
+
+// State is the account's lifecycle state at time now.
+func (a Account) State(now time.Time) string {
+	switch {
+	case !a.ClosureRequestedAt.IsZero() && now.Before(a.ClosedAt):
+		return AccountPendingClosure
+	case !a.ClosureRequestedAt.IsZero() && now.Before(a.ClosedAt.Add(PostClosurePeriod)):
+		return AccountSuspended
+	case !a.ClosureRequestedAt.IsZero():
+		return AccountClosed
+	case a.JoinedAt.After(now):
+		return AccountPendingActivation
+	}
+	return AccountActive
+}
+
+// Closing reports whether CloseAccount has been called on the account.
+func (a Account) Closing() bool { return !a.ClosureRequestedAt.IsZero() }
 
 // Account returns the account with id.
 func (tx *Tx) Account(id string) (Account, error) {
@@ -29,8 +71,18 @@ func (tx *Tx) Account(id string) (Account, error) {
 // AccountExists reports whether id names an account.
 func (tx *Tx) AccountExists(id string) bool { return tx.exists(accountsBucket, id) }
 
-// PutAccount creates or replaces an account.
-func (tx *Tx) PutAccount(a Account) error { return tx.put(accountsBucket, a.ID, a) }
+// PutAccount creates or replaces an account, keeping the index of its
+// parent's children in step.
+func (tx *Tx) PutAccount(a Account) error {
+	var old Account
+	if err := tx.get(accountsBucket, a.ID, &old); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := tx.reindexChild(old.ParentID, a.ParentID, ChildAccount, a.ID); err != nil {
+		return err
+	}
+	return tx.put(accountsBucket, a.ID, a)
+}
 
 // Accounts lists every account, ordered by id.
 func (tx *Tx) Accounts() ([]Account, error) {
@@ -52,7 +104,7 @@ func (tx *Tx) OrganizationAccounts(orgID string) ([]Account, error) {
 	}
 	var out []Account
 	for _, a := range all {
-		if a.OrganizationID == orgID && !a.JoinedAt.After(tx.now) {
+		if a.MemberOf(orgID, tx.now) {
 			out = append(out, a)
 		}
 	}
@@ -82,7 +134,21 @@ func (tx *Tx) JoinMemberAccount(a Account, roleName, roleTrust string) (Account,
 		return Account{}, fmt.Errorf("account %s: %w", a.ID, ErrConflict)
 	}
 	a.CreatedAt = tx.now
-	if err := tx.PutAccount(a); err != nil {
+	if a.OrganizationID != "" {
+		org, err := tx.Organization(a.OrganizationID)
+		if err != nil {
+			return Account{}, err
+		}
+		if a.ParentID == "" {
+			a.ParentID = org.RootID
+		}
+		if err := tx.PutAccount(a); err != nil {
+			return Account{}, err
+		}
+		if err := tx.attachManagedPolicies(org, a.ID); err != nil {
+			return Account{}, err
+		}
+	} else if err := tx.PutAccount(a); err != nil {
 		return Account{}, err
 	}
 	if _, err := tx.CreateRole(a.ID, roleName, roleTrust,
@@ -114,6 +180,7 @@ func (tx *Tx) AccountByEmail(email string) (Account, error) {
 
 // MemberOf reports whether the account belongs to organization orgID at
 // time now: accounts still being created (JoinedAt in the future) do not yet.
+// A closed account leaves once its post-closure period is over.
 func (a Account) MemberOf(orgID string, now time.Time) bool {
-	return orgID != "" && a.OrganizationID == orgID && !a.JoinedAt.After(now)
+	return orgID != "" && a.OrganizationID == orgID && !a.JoinedAt.After(now) && a.State(now) != AccountClosed
 }

@@ -32,10 +32,18 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
+	// The organization tree and its policies (orgtree.go, orgpolicy.go).
+	ousBucket           = []byte("org_units")
+	ouNamesBucket       = []byte("idx_org_unit_names") // parent \0 name → OU id
+	childrenBucket      = []byte("idx_org_children")   // parent \0 child type \0 child id
+	orgPoliciesBucket   = []byte("org_policies")       // organization \0 policy id
+	attachmentsByTarget = []byte("idx_attachments_by_target")
+	attachmentsByPolicy = []byte("idx_attachments_by_policy")
 
 	allBuckets = [][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}
+		queuesBucket, messagesBucket, ousBucket, ouNamesBucket, childrenBucket, orgPoliciesBucket,
+		attachmentsByTarget, attachmentsByPolicy}
 )
 
 // Store is the emulator's persistent state.
@@ -80,6 +88,9 @@ func (s *Store) initialize() error {
 			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		if err := (&Tx{btx: btx, now: s.now().UTC()}).placeAccountsUnderRoots(); err != nil {
+			return err
 		}
 		meta := btx.Bucket(metaBucket)
 		if v := meta.Get([]byte("schema")); v != nil {
