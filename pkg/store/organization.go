@@ -29,6 +29,9 @@ type Organization struct {
 	RootTags map[string]string `json:"root_tags,omitempty"`
 	// OrganizationalUnits counts the OUs, for AWS's limit of 1,000 OUs.
 	OrganizationalUnits int `json:"organizational_units,omitempty"`
+	// AccountClosures are when CloseAccount closed accounts, for AWS's quota
+	// of closures in a rolling 30 days (older ones are dropped).
+	AccountClosures []time.Time `json:"account_closures,omitempty"`
 }
 
 // PolicyTypeEnabled reports whether the policy type is enabled in the root.

@@ -109,6 +109,17 @@ func (v *input) text(member, s string, min, max int, re *regexp.Regexp) {
 	}
 }
 
+// id checks an identifier member whose pattern violation Organizations
+// reports with its own reason (INVALID_SYNTAX_POLICY_ID,
+// INVALID_PATTERN_TARGET_ID).
+func (v *input) id(member, s string, max int, re *regexp.Regexp, reason string) {
+	if utf8.RuneCountInString(s) <= max && !re.MatchString(s) {
+		v.fail(reason, "You provided a value that does not match the required pattern.", member)
+		return
+	}
+	v.text(member, s, 1, max, re)
+}
+
 // enum checks an enumerated value.
 func (v *input) enum(member, s string, allowed ...string) {
 	if !slices.Contains(allowed, s) {
