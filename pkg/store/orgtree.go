@@ -35,26 +35,10 @@ func (tx *Tx) OrganizationalUnit(id string) (OrganizationalUnit, error) {
 	return ou, nil
 }
 
-// PutOrganizationalUnit creates or replaces an OU, keeping the index of its
-// parent's children and the index of OU names under a parent in step.
+// PutOrganizationalUnit creates or replaces an OU, with its entries in the
+// index of its parent's children and the index of OU names.
 func (tx *Tx) PutOrganizationalUnit(ou OrganizationalUnit) error {
-	old, err := tx.OrganizationalUnit(ou.ID)
-	exists := err == nil
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if err := tx.reindexChild(old.ParentID, ou.ParentID, ChildOrganizationalUnit, ou.ID); err != nil {
-		return err
-	}
-	if exists && (old.ParentID != ou.ParentID || old.Name != ou.Name) {
-		if err := tx.delete(ouNamesBucket, ouNameKey(old.ParentID, old.Name)); err != nil {
-			return err
-		}
-	}
-	if err := tx.btx.Bucket(ouNamesBucket).Put([]byte(ouNameKey(ou.ParentID, ou.Name)), []byte(ou.ID)); err != nil {
-		return err
-	}
-	return tx.put(ousBucket, ou.ID, ou)
+	return putIndexed(tx, ousBucket, ou.ID, ou, ouIndexEntries)
 }
 
 // DeleteOrganizationalUnit removes an OU, its index entries and its policy
@@ -64,29 +48,25 @@ func (tx *Tx) DeleteOrganizationalUnit(id string) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.reindexChild(ou.ParentID, "", ChildOrganizationalUnit, id); err != nil {
-		return err
-	}
-	if err := tx.delete(ouNamesBucket, ouNameKey(ou.ParentID, ou.Name)); err != nil {
-		return err
-	}
 	if err := tx.detachAll(ou.OrganizationID, id); err != nil {
 		return err
 	}
-	return tx.delete(ousBucket, id)
+	return deleteIndexed(tx, ousBucket, id, ouIndexEntries)
 }
 
 // ChildOUNamed returns the id of the OU named name directly under parentID
 // (names compare exactly); ErrNotFound when there is none.
 func (tx *Tx) ChildOUNamed(parentID, name string) (string, error) {
-	v := tx.btx.Bucket(ouNamesBucket).Get([]byte(ouNameKey(parentID, name)))
-	if v == nil {
-		return "", fmt.Errorf("OU %q under %s: %w", name, parentID, ErrNotFound)
+	p := []byte(ouNamePrefix(parentID, name))
+	c := tx.btx.Bucket(ouNames).Cursor()
+	for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+		// A name holding NUL could share the prefix; the OU itself decides.
+		if ou, err := tx.OrganizationalUnit(string(k[len(p):])); err == nil && ou.ParentID == parentID && ou.Name == name {
+			return ou.ID, nil
+		}
 	}
-	return string(v), nil
+	return "", fmt.Errorf("OU %q under %s: %w", name, parentID, ErrNotFound)
 }
-
-func ouNameKey(parentID, name string) string { return parentID + "\x00" + name }
 
 // NewOrganizationalUnitID returns an unused OU id: ou-, the root id's
 // characters, -, and eight more.
@@ -114,7 +94,7 @@ func (tx *Tx) Children(parentID, childType string) []Child {
 		prefix += childType + "\x00"
 	}
 	var out []Child
-	c := tx.btx.Bucket(childrenBucket).Cursor()
+	c := tx.btx.Bucket(childrenByParent).Cursor()
 	p := []byte(prefix)
 	for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
 		parts := strings.SplitN(string(k), "\x00", 3)
@@ -131,26 +111,8 @@ func (tx *Tx) Children(parentID, childType string) []Child {
 // HasChildren reports whether a root or OU has any child.
 func (tx *Tx) HasChildren(parentID string) bool {
 	p := []byte(parentID + "\x00")
-	k, _ := tx.btx.Bucket(childrenBucket).Cursor().Seek(p)
+	k, _ := tx.btx.Bucket(childrenByParent).Cursor().Seek(p)
 	return k != nil && hasPrefix(k, p)
-}
-
-// reindexChild moves a child's entry in the children index from oldParent
-// to newParent (either empty: none).
-func (tx *Tx) reindexChild(oldParent, newParent, childType, id string) error {
-	if oldParent == newParent {
-		return nil
-	}
-	b := tx.btx.Bucket(childrenBucket)
-	if oldParent != "" {
-		if err := b.Delete([]byte(oldParent + "\x00" + childType + "\x00" + id)); err != nil {
-			return err
-		}
-	}
-	if newParent != "" {
-		return b.Put([]byte(newParent+"\x00"+childType+"\x00"+id), nil)
-	}
-	return nil
 }
 
 // AccountParent is the root or OU an organization's account sits under.
