@@ -73,7 +73,9 @@ func ouIndexEntries(ou OrganizationalUnit) []indexEntry {
 		{ouNames, ouNamePrefix(ou.ParentID, ou.Name) + ou.ID}}
 }
 
-func childKey(parentID, childType, id string) string { return parentID + "\x00" + childType + "\x00" + id }
+func childKey(parentID, childType, id string) string {
+	return parentID + "\x00" + childType + "\x00" + id
+}
 
 func ouNamePrefix(parentID, name string) string { return parentID + "\x00" + name + "\x00" }
 
