@@ -627,8 +627,11 @@ func (s *Service) listTargetsForPolicy(ctx context.Context, c *pipeline.Call, in
 		all := []policyTargetSummary{}
 		for _, id := range tx.PolicyTargets(org.ID, in.PolicyID) {
 			t, err := policyTarget(tx, org, id)
-			if err != nil {
-				continue
+			var gone *pipeline.Error
+			if errors.As(err, &gone) {
+				continue // an account still being created
+			} else if err != nil {
+				return err
 			}
 			all = append(all, t)
 		}
