@@ -70,6 +70,8 @@ type Store struct {
 	closeMu    sync.RWMutex
 	closed     bool
 	committers sync.WaitGroup
+
+	credentials credentialCache // credcache.go
 }
 
 // Option configures Open.
@@ -151,6 +153,9 @@ func (s *Store) Path() string { return s.db.Path() }
 type Tx struct {
 	btx *bolt.Tx
 	now time.Time
+	// credentialChanges records the access keys this write transaction
+	// touched, for the credential cache (nil in read transactions).
+	credentialChanges *credentialChanges
 }
 
 // Now is the emulated time at which the transaction started.
@@ -167,6 +172,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 // Clear empties the world (every bucket but the schema and the clock
 // offset), so that the caller can seed it again in the same transaction.
 func (tx *Tx) Clear() error {
+	tx.credentialChanges.touchAll()
 	for _, name := range allBuckets {
 		if string(name) == string(metaBucket) {
 			continue

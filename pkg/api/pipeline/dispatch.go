@@ -54,6 +54,7 @@ type Pipeline struct {
 	// the service is known.
 	maxBody          int64
 	signer, s3Signer *v4.Signer
+	signingKeys      signingKeys
 }
 
 // New builds a pipeline over the operations of every service.
@@ -119,6 +120,9 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	level := slog.LevelInfo
 	if c.internal {
 		level = slog.LevelError
+	}
+	if !p.Log.Enabled(r.Context(), level) {
+		return // the line's attributes cost more than the check
 	}
 	svcName := "unknown"
 	if c.Svc != nil {
