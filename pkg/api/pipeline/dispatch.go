@@ -38,6 +38,11 @@ type Config struct {
 	// BodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	BodyIdleTimeout time.Duration
+	// ConfirmSignatures makes every request that passes the fast SigV4
+	// check be re-signed with the SDK's signer too, and refused (with an
+	// error logged) when the two disagree: tests run with it, so that the
+	// SDK judges the fast check on every request of the suite.
+	ConfirmSignatures bool
 }
 
 // Pipeline serves AWS requests: it finds the service and operation of a

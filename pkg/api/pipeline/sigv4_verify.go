@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/aws/smithy-go/encoding/httpbinding"
@@ -26,13 +25,9 @@ import (
 // authentic. A mismatch is not trusted as a verdict: the request is judged
 // again by re-signing it with the SDK's signer (resign), so a corner of
 // canonicalization this code might get wrong can never turn away a client
-// the SDK would accept. In test binaries every match is checked against the
-// SDK's signature as well, so that the whole test suite holds the two to
-// the same answer.
-
-// crossCheckSignatures makes every fast match be confirmed by the SDK's
-// signer: on in test binaries, where the SDK judges.
-var crossCheckSignatures = testing.Testing()
+// the SDK would accept. With Config.ConfirmSignatures (tests) every match
+// is checked against the SDK's signature as well, so that the whole test
+// suite holds the two to the same answer.
 
 // fastSignature returns the signature of r as the client must have
 // computed it, and false when r is outside what this code canonicalizes
