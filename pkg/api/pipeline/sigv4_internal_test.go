@@ -67,9 +67,9 @@ func TestFastSignature_AgreesWithTheSDKSigner(t *testing.T) {
 	at := time.Date(2026, 12, 1, 21, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name, method, url, service, body string
-		header                            http.Header
-		creds                             aws.Credentials
-		payloadHash                       string
+		header                           http.Header
+		creds                            aws.Credentials
+		payloadHash                      string
 	}{
 		{name: "query form", method: "POST", url: "http://127.0.0.1:4580/", service: "sts", body: "Action=GetCallerIdentity&Version=2011-06-15",
 			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}, creds: creds},
