@@ -42,11 +42,20 @@ func main() {
 	if m.Config.Healthcheck != "" {
 		os.Exit(healthcheck(m.Config.Healthcheck))
 	}
+	stopProfile := func() {}
+	if m.Config.CPUProfile != "" {
+		var err error
+		if stopProfile, err = startCPUProfile(m.Config.CPUProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "emulator:", err)
+			os.Exit(2)
+		}
+	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
 	}
 	<-ctx.Done()
+	stopProfile()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -67,6 +76,9 @@ type Config struct {
 	// Healthcheck, when set, makes the program GET this URL and exit 0 on
 	// 200 instead of serving: the container image has no curl.
 	Healthcheck string
+	// CPUProfile, when set, is a file that gets a CPU profile of the run,
+	// written when the emulator stops (for the load harness, cmd/loadtest).
+	CPUProfile string
 }
 
 // Main is the running program: wiring that tests can run on ":0".
@@ -117,6 +129,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON file applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health URL, exit 0 if it answers 200, and do not serve (for container health checks)")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file when the emulator stops")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
