@@ -554,7 +554,7 @@ func auditWorld(ctx context.Context, o options, bin, dir string, n int, large bo
 		failures.Add(1)
 		firstErr.CompareAndSwap(nil, err.Error())
 	}
-	cpu0 := cpuTime(e.cmd.Process.Pid)
+	cpu0, client0 := cpuTime(e.cmd.Process.Pid), cpuTime(os.Getpid())
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range o.workers {
@@ -599,10 +599,11 @@ func auditWorld(ctx context.Context, o options, bin, dir string, n int, large bo
 	close(work)
 	wg.Wait()
 	took := time.Since(start)
-	cpu := cpuTime(e.cmd.Process.Pid) - cpu0
+	cpu, clientCPU := cpuTime(e.cmd.Process.Pid)-cpu0, cpuTime(os.Getpid())-client0
 	report(fmt.Sprintf("audit of %d accounts, %d workers (5 calls each)", len(members), o.workers),
-		"%s, %.2f ms per account, server CPU %.0f µs per account, %d failed", took.Round(time.Millisecond),
-		float64(took.Microseconds())/1000/float64(len(members)), us(cpu)/float64(len(members)), failures.Load())
+		"%s, %.2f ms per account, CPU per account: server %.0f µs, SDK client %.0f µs; %d failed", took.Round(time.Millisecond),
+		float64(took.Microseconds())/1000/float64(len(members)), us(cpu)/float64(len(members)),
+		us(clientCPU)/float64(len(members)), failures.Load())
 	if v := firstErr.Load(); v != nil {
 		report("  first failure", "%s", v)
 	}
