@@ -23,6 +23,13 @@
 // Concurrent Updates are group-committed: they share one transaction and
 // one fsync, a lone write is committed at once, and each returns only after
 // its own commit (commit.go). Reads (View) never wait for a write.
+//
+// # Credentials in memory
+//
+// Store.Credential, which authenticates every signed request, answers from
+// a cache (credcache.go) that the committer keeps in step with the data:
+// every access key a write transaction puts or deletes (all of them for
+// Clear) is evicted after its commit and before the write is answered.
 package store
 
 import (
