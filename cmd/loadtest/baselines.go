@@ -153,32 +153,55 @@ func bareVerify(r *http.Request, body []byte, keys *sync.Map) bool {
 	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(h.Sum(nil))), []byte(signature)) == 1
 }
 
-// boltLoop commits one ~400-byte Put per write (an AssumeRoot session's
-// size) from writers goroutines for d, with db.Update (one fsync each) or
-// db.Batch (bbolt's defaults), and reports commits per second and latency.
-func boltLoop(path string, writers int, batch bool, d time.Duration) (loadResult, error) {
+// boltFile is a bare bbolt file beside the emulator's data files, on the
+// same disk, for commit loops of one ~400-byte Put per write (an AssumeRoot
+// session's size).
+type boltFile struct {
+	db   *bolt.DB
+	path string
+}
+
+var sessionsBucket = []byte("sessions")
+
+func openBolt(path string) (*boltFile, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		return loadResult{}, err
+		return nil, err
 	}
-	defer os.Remove(path)
-	defer db.Close()
-	name := []byte("sessions")
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(name); return err }); err != nil {
-		return loadResult{}, err
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists(sessionsBucket); return err }); err != nil {
+		db.Close()
+		return nil, err
 	}
-	commit := db.Update
+	return &boltFile{db: db, path: path}, nil
+}
+
+func (b *boltFile) close() {
+	b.db.Close()
+	os.Remove(b.path)
+}
+
+// run commits from writers goroutines for d, with db.Update (one fsync
+// each) or db.Batch (bbolt's defaults: up to 1000 per batch, 10 ms delay).
+func (b *boltFile) run(writers int, batch bool, d time.Duration) (loadResult, error) {
+	commit := b.db.Update
 	if batch {
-		commit = db.Batch
+		commit = b.db.Batch
 	}
-	// A warm-up first, unmeasured, on the same file: a new bbolt file grows
-	// with its first commits, and an fsync that also flushes a new file size
-	// costs several times one that does not (the emulator's data file has
-	// grown before it is measured).
-	if _, err := commitLoop(commit, name, writers, d/5); err != nil {
-		return loadResult{}, err
+	return commitLoop(commit, sessionsBucket, writers, d)
+}
+
+// merge adds the runs of one measurement taken in slices.
+func merge(runs ...loadResult) loadResult {
+	var out loadResult
+	for _, r := range runs {
+		out.requests += r.requests
+		out.failures += r.failures
+		out.elapsed += r.elapsed
+		out.serverCPU += r.serverCPU
+		out.latencies = append(out.latencies, r.latencies...)
 	}
-	return commitLoop(commit, name, writers, d)
+	slices.Sort(out.latencies)
+	return out
 }
 
 func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers int, d time.Duration) (loadResult, error) {

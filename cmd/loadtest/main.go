@@ -63,6 +63,8 @@ type options struct {
 	small, large  int
 	workers       int
 	largeAudit    int
+	baseline      string
+	startupOnly   bool
 	timeout       time.Duration
 	bareServeAddr string
 }
@@ -79,6 +81,8 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 16, "audit workers")
 	flag.IntVar(&o.largeAudit, "large-audit", 0, "audit only this many accounts of the large world (default: all)")
 	flag.DurationVar(&o.timeout, "timeout", 0, "the whole run's limit (default 20m, quick 2m)")
+	flag.StringVar(&o.baseline, "baseline-emulator", "", "another emulator binary (e.g. built from main) whose cold starts are timed alternately with this one's")
+	flag.BoolVar(&o.startupOnly, "startup-only", false, "time the cold starts and idle RSS only")
 	flag.StringVar(&o.bareServeAddr, "bare-server", "", "internal: serve the bare SigV4 server on this address")
 	flag.Parse()
 	if o.bareServeAddr != "" {
@@ -142,24 +146,40 @@ func run(o options) error {
 	report("build", "%s", time.Since(buildStart).Round(time.Millisecond))
 
 	// --- start to first signed request, idle RSS ---
-	var starts []time.Duration
-	var idleRSS int64
-	for i := range o.starts {
-		e, err := startEmulator(ctx, bin, filepath.Join(dir, fmt.Sprintf("start-%d.db", i)), "")
-		if err != nil {
-			return err
-		}
-		starts = append(starts, e.ready)
-		if i == o.starts-1 {
-			time.Sleep(time.Second) // idle: no request in flight, the seed written
-			idleRSS = e.rss()
-		}
-		e.stop()
+	binaries := []string{bin}
+	if o.baseline != "" {
+		binaries = append(binaries, o.baseline)
 	}
-	slices.Sort(starts)
-	report("start → first signed request (fresh data file), median", "%s (min %s, max %s, %d starts)",
-		ms(starts[len(starts)/2]), ms(starts[0]), ms(starts[len(starts)-1]), len(starts))
-	report("idle RSS after start", "%.1f MiB", mib(idleRSS))
+	starts := make([][]time.Duration, len(binaries))
+	idleRSS := make([]int64, len(binaries))
+	for i := range o.starts {
+		for b, path := range binaries { // alternately, so that both see the same machine
+			e, err := startEmulator(ctx, path, filepath.Join(dir, fmt.Sprintf("start-%d-%d.db", b, i)), "")
+			if err != nil {
+				return err
+			}
+			starts[b] = append(starts[b], e.ready)
+			if i == o.starts-1 {
+				time.Sleep(time.Second) // idle: no request in flight, the seed written
+				idleRSS[b] = e.rss()
+			}
+			e.stop()
+		}
+	}
+	for b, path := range binaries {
+		name := "this emulator"
+		if b > 0 {
+			name = filepath.Base(path)
+		}
+		d := starts[b]
+		slices.Sort(d)
+		report("start → first signed request (fresh data file), "+name, "median %s (min %s, max %s, %d starts)",
+			ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
+		report("idle RSS after start, "+name, "%.1f MiB", mib(idleRSS[b]))
+	}
+	if o.startupOnly {
+		return nil
+	}
 
 	// --- GetCallerIdentity beside the bare server; AssumeRoot beside bbolt ---
 	if err := loadPhases(ctx, o, bin, dir); err != nil {
@@ -262,7 +282,7 @@ func (e *emulator) stop() {
 	}
 }
 
-func (e *emulator) rss() int64     { return procStatus(e.cmd.Process.Pid, "VmRSS") }
+func (e *emulator) rss() int64 { return procStatus(e.cmd.Process.Pid, "VmRSS") }
 
 // rssDetail is RSS with its parts: the heap and stacks, and the pages of
 // the mmap'd data file (and binary) the process has touched.
@@ -443,29 +463,54 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	// AssumeRoot, every answer after an fsync'd commit, beside bbolt on the same disk.
 	assume := signedRequest(e.url, "sts", "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal="+member+
 		"&TaskPolicyArn.arn="+url.QueryEscape(auditPolicy), admin)
-	bolt1, err := boltLoop(filepath.Join(dir, "bolt-1.db"), 1, false, o.loadFor)
+	// Measured in slices taken in turn, so that the disk's other traffic
+	// (the machine is shared) falls on both sides alike; a first slice of
+	// each warms up (a new bbolt file grows with its first commits, and an
+	// fsync that flushes a new file size costs more).
+	bf, err := openBolt(filepath.Join(dir, "bolt.db"))
 	if err != nil {
 		return err
 	}
-	load(ctx, assume, 1, o.loadFor/5, 1<<30, e.cmd.Process.Pid)
-	ar1 := load(ctx, assume, 1, o.loadFor, 1<<30, e.cmd.Process.Pid)
-	report("bare bbolt Update (1 Put + fsync), 1 writer", "%.0f commits/s, p50 %s", bolt1.rate(), ms(bolt1.p(0.5)))
-	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, %d failed", ar1.rate(), ms(ar1.p(0.5)), ar1.failures)
-	report("  → p50 ÷ one bbolt commit", "%.2f", float64(ar1.p(0.5))/float64(bolt1.p(0.5)))
-	bolt64, err := boltLoop(filepath.Join(dir, "bolt-64.db"), 64, false, o.loadFor)
-	if err != nil {
-		return err
+	defer bf.close()
+	const slicesOf = 5
+	slice := o.loadFor / slicesOf
+	var bolt1, ar1, bolt64, batch64, ar64 []loadResult
+	for i := range slicesOf + 1 {
+		b, err := bf.run(1, false, slice)
+		if err != nil {
+			return err
+		}
+		a := load(ctx, assume, 1, slice, 1<<30, e.cmd.Process.Pid)
+		if i > 0 {
+			bolt1, ar1 = append(bolt1, b), append(ar1, a)
+		}
 	}
-	batch64, err := boltLoop(filepath.Join(dir, "bolt-batch.db"), 64, true, o.loadFor)
-	if err != nil {
-		return err
+	for i := range slicesOf + 1 {
+		u, err := bf.run(64, false, slice)
+		if err != nil {
+			return err
+		}
+		b, err := bf.run(64, true, slice)
+		if err != nil {
+			return err
+		}
+		a := load(ctx, assume, 64, slice, 1<<30, e.cmd.Process.Pid)
+		if i > 0 {
+			bolt64, batch64, ar64 = append(bolt64, u), append(batch64, b), append(ar64, a)
+		}
 	}
-	ar64 := load(ctx, assume, 64, o.loadFor, 1<<30, e.cmd.Process.Pid)
-	report("bare bbolt Update, 64 writers (one fsync each)", "%.0f commits/s, p50 %s", bolt64.rate(), ms(bolt64.p(0.5)))
-	report("bare bbolt Batch (defaults), 64 writers", "%.0f commits/s, p50 %s", batch64.rate(), ms(batch64.p(0.5)))
-	report("AssumeRoot durable, 64 connections", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
-		ar64.rate(), ms(ar64.p(0.5)), us(ar64.cpuPerRequest()), ar64.failures)
-	report("  → ÷ batched bbolt ceiling; ÷ one-fsync-per-write loop", "%.2f; %.2f", ar64.rate()/batch64.rate(), ar64.rate()/bolt64.rate())
+	b1, a1 := merge(bolt1...), merge(ar1...)
+	report("bare bbolt Update (1 Put + fsync), 1 writer", "%.0f commits/s, p50 %s", b1.rate(), ms(b1.p(0.5)))
+	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, %d failed", a1.rate(), ms(a1.p(0.5)), a1.failures)
+	report("  → p50 ÷ one bbolt commit", "%.2f", float64(a1.p(0.5))/float64(b1.p(0.5)))
+	{
+		bolt64, batch64, ar64 := merge(bolt64...), merge(batch64...), merge(ar64...)
+		report("bare bbolt Update, 64 writers (one fsync each)", "%.0f commits/s, p50 %s", bolt64.rate(), ms(bolt64.p(0.5)))
+		report("bare bbolt Batch (defaults), 64 writers", "%.0f commits/s, p50 %s", batch64.rate(), ms(batch64.p(0.5)))
+		report("AssumeRoot durable, 64 connections", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
+			ar64.rate(), ms(ar64.p(0.5)), us(ar64.cpuPerRequest()), ar64.failures)
+		report("  → ÷ batched bbolt ceiling; ÷ one-fsync-per-write loop", "%.2f; %.2f", ar64.rate()/batch64.rate(), ar64.rate()/bolt64.rate())
+	}
 	return nil
 }
 
