@@ -75,6 +75,14 @@ func main() {
 	if m.Config.Healthcheck != "" {
 		os.Exit(healthcheck(m.Config.Healthcheck))
 	}
+	stopProfile := func() {}
+	if m.Config.CPUProfile != "" {
+		var err error
+		if stopProfile, err = startCPUProfile(m.Config.CPUProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "emulator:", err)
+			os.Exit(2)
+		}
+	}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -86,6 +94,7 @@ func main() {
 		m.log.Warn("second signal: exiting without waiting for requests in flight")
 		os.Exit(1)
 	}()
+	stopProfile()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -116,6 +125,9 @@ type Config struct {
 	Healthcheck string
 	// ShowVersion makes the program print its version and exit.
 	ShowVersion bool
+	// CPUProfile, when set, is a file that gets a CPU profile of the run,
+	// written when the emulator stops (for the load harness, cmd/loadtest).
+	CPUProfile string
 }
 
 // Main is the running program: wiring that tests can run on ":0".
@@ -206,6 +218,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.Tenants, "tenants", c.Tenants, "tenants `file` whose missing tenants are created at start (docs/sandboxes.md; env EMULATOR_TENANTS)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health `URL`, exit 0 if it answers 200, and do not serve (for container health checks)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and the commit it was built from, and exit")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this `file` when the emulator stops (for cmd/loadtest)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

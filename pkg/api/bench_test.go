@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/rootaccess/emulator/pkg/api"
 	"github.com/rootaccess/emulator/pkg/api/apitest"
 	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
@@ -20,7 +21,7 @@ import (
 // request through the server's handler in process (no network): reading the
 // body, authenticating (BenchmarkSigV4Verify alone), and the XML answer.
 func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
-	srv := apitest.New(b)
+	srv := apitest.New(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false)))
 	handler := srv.API.Handler()
 	signed := testkit.NewPost(b, srv, "/", testkit.FormContentType, "", testkit.CallerIdentityBody)
 	testkit.SignRequest(b, signed, srv.AdminCredentials(), "sts", testkit.CallerIdentityBody, time.Now())
@@ -39,7 +40,7 @@ func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
 
 // BenchmarkGetCallerIdentity is a full HTTP round trip through the SDK client.
 func BenchmarkGetCallerIdentity(b *testing.B) {
-	srv := apitest.New(b)
+	srv := apitest.New(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false)))
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -53,7 +54,7 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 // BenchmarkAssumeRoot is a full round trip that authorizes the caller and
 // commits a new root session to disk.
 func BenchmarkAssumeRoot(b *testing.B) {
-	srv := apitest.New(b)
+	srv := apitest.New(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false)))
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
@@ -70,7 +71,7 @@ func BenchmarkAssumeRoot(b *testing.B) {
 // BenchmarkGetCallerIdentityParallel is the same round trip from many
 // goroutines at once: throughput when reads share the two cores.
 func BenchmarkGetCallerIdentityParallel(b *testing.B) {
-	srv := apitest.New(b)
+	srv := apitest.New(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false)))
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
 	b.ReportAllocs()
 	b.SetParallelism(16)
@@ -87,7 +88,7 @@ func BenchmarkGetCallerIdentityParallel(b *testing.B) {
 // BenchmarkAssumeRootParallel mints root sessions from many goroutines:
 // every one is an fsync'd bbolt commit, and bbolt has one writer.
 func BenchmarkAssumeRootParallel(b *testing.B) {
-	srv := apitest.New(b)
+	srv := apitest.New(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false)))
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -37,6 +38,8 @@ type Server struct {
 	log       *slog.Logger
 	pipeline  *pipeline.Pipeline
 	skewLimit time.Duration
+	// confirmSignatures: see WithSignatureConfirmation.
+	confirmSignatures bool
 	// createAccountDelay is how long a CreateAccount request stays IN_PROGRESS.
 	createAccountDelay time.Duration
 	controlToken       string
@@ -100,6 +103,12 @@ func WithBodyIdleTimeout(d time.Duration) Option { return func(s *Server) { s.bo
 // WithScenario applies sc after seeding a fresh data file, and after every Reset.
 func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario = &sc } }
 
+// WithSignatureConfirmation sets whether every request that passes the
+// fast SigV4 check is confirmed by re-signing it with the SDK's signer (see
+// pipeline.Config.ConfirmSignatures). On by default in test binaries only;
+// benchmarks switch it off to measure what the emulator runs.
+func WithSignatureConfirmation(on bool) Option { return func(s *Server) { s.confirmSignatures = on } }
+
 // NewServer returns a server over st. The store should have been opened
 // with the same clock's Now (store.WithNow(clk.Now)).
 func NewServer(st *store.Store, opts ...Option) *Server {
@@ -110,6 +119,7 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		skewLimit:          15 * time.Minute,
 		createAccountDelay: time.Second,
 		bodyIdleTimeout:    20 * time.Second,
+		confirmSignatures:  testing.Testing(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -118,7 +128,8 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		s.tenantID = DefaultTenantID
 	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
-	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout},
+	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout,
+		ConfirmSignatures: s.confirmSignatures},
 		operations(d, s.createAccountDelay))
 	return s
 }

@@ -62,11 +62,13 @@ func (tx *Tx) Credential(accessKeyID string) (Credential, error) {
 
 // PutCredential creates or replaces a credential.
 func (tx *Tx) PutCredential(c Credential) error {
+	tx.credentialChanges.touch(c.AccessKeyID)
 	return putIndexed(tx, credentialsBucket, c.AccessKeyID, c, credentialIndexEntries)
 }
 
 // DeleteCredential removes a credential; ErrNotFound when absent.
 func (tx *Tx) DeleteCredential(accessKeyID string) error {
+	tx.credentialChanges.touch(accessKeyID)
 	if err := deleteIndexed(tx, credentialsBucket, accessKeyID, credentialIndexEntries); err != nil {
 		return fmt.Errorf("access key %s: %w", accessKeyID, err)
 	}
@@ -91,12 +93,6 @@ func (tx *Tx) CredentialsOf(principalARN string) ([]Credential, error) {
 	}
 	sortByTime(out, func(c Credential) time.Time { return c.CreatedAt })
 	return out, nil
-}
-
-// Credential returns the credential with the access key id, for callers
-// outside a transaction (authentication on every request).
-func (s *Store) Credential(ctx context.Context, accessKeyID string) (Credential, error) {
-	return viewOne(ctx, s, func(tx *Tx) (Credential, error) { return tx.Credential(accessKeyID) })
 }
 
 // viewOne is what read returns, read in a transaction of its own: the

@@ -23,6 +23,13 @@
 // Concurrent Updates are group-committed: they share one transaction and
 // one fsync, a lone write is committed at once, and each returns only after
 // its own commit (commit.go). Reads (View) never wait for a write.
+//
+// # Credentials in memory
+//
+// Store.Credential, which authenticates every signed request, answers from
+// a cache (credcache.go) that the committer keeps in step with the data:
+// every access key a write transaction puts or deletes (all of them for
+// Clear) is evicted after its commit and before the write is answered.
 package store
 
 import (
@@ -80,6 +87,8 @@ type Store struct {
 	closeMu    sync.RWMutex
 	closed     bool
 	committers sync.WaitGroup
+
+	credentials credentialCache // credcache.go
 }
 
 // Option configures Open.
@@ -175,6 +184,9 @@ func (s *Store) Path() string { return s.db.Path() }
 type Tx struct {
 	btx *bolt.Tx
 	now time.Time
+	// credentialChanges records the access keys this write transaction
+	// touched, for the credential cache (nil in read transactions).
+	credentialChanges *credentialChanges
 }
 
 // Now is the emulated time at which the transaction started.
@@ -191,6 +203,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 // Clear empties the world (every bucket but the schema and the clock
 // offset), so that the caller can seed it again in the same transaction.
 func (tx *Tx) Clear() error {
+	tx.credentialChanges.touchAll()
 	for _, name := range allBuckets {
 		if string(name) == string(metaBucket) {
 			continue

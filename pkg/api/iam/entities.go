@@ -352,17 +352,20 @@ func (s *Service) listEntities(ctx context.Context, c *pipeline.Call, kind entit
 	if pathPrefix == "" {
 		pathPrefix = "/"
 	}
-	var all []store.Principal
+	var page []store.Principal
+	var next string
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		all, err = tx.Principals(c.ID.AccountID, kind, pathPrefix)
+		// A marker is valid only for the listing (kind and prefix) it came from.
+		page, next, err = iamCursorPage(kind+"|"+pathPrefix, marker, maxItems, func(after string, limit int) ([]store.Principal, string, error) {
+			return tx.PrincipalsPage(c.ID.AccountID, kind, pathPrefix, after, limit)
+		})
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	// A marker is valid only for the listing (kind and prefix) it came from.
-	return iamPage(all, kind+"|"+pathPrefix, marker, maxItems)
+	return page, next, nil
 }
 
 // --- CreateUser, DeleteUser, ListUsers ---

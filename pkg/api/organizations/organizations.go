@@ -173,11 +173,27 @@ func orgPage[T any](items []T, scope, token string, maxResults *int32) ([]T, str
 		n = int(*maxResults)
 	}
 	page, next, err := pipeline.PaginateScoped(items, scope, token, n)
+	return page, next, orgTokenError(err)
+}
+
+// orgCursorPage is orgPage for a listing the store pages with a cursor
+// (pipeline.PageByCursor).
+func orgCursorPage[T any](scope, token string, maxResults *int32, page func(after string, limit int) ([]T, string, error)) ([]T, string, error) {
+	n := defaultMaxResults
+	if maxResults != nil {
+		n = int(*maxResults)
+	}
+	items, next, err := pipeline.PageByCursor(scope, token, n, page)
+	return items, next, orgTokenError(err)
+}
+
+// orgTokenError maps a bad NextToken to Organizations' error.
+func orgTokenError(err error) error {
 	if errors.Is(err, pipeline.ErrInvalidToken) {
-		return nil, "", invalidInput("INVALID_NEXT_TOKEN",
+		return invalidInput("INVALID_NEXT_TOKEN",
 			"You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.")
 	}
-	return page, next, err
+	return err
 }
 
 // --- who may call ---
@@ -587,22 +603,20 @@ type listCreateAccountStatusResult struct {
 
 func (s *Service) listCreateAccountStatus(ctx context.Context, c *pipeline.Call, in *listCreateAccountStatusInput) (*listCreateAccountStatusResult, error) {
 	return call(ctx, s.store.View, c, reader, func(tx *store.Tx, org store.Organization, out *listCreateAccountStatusResult) error {
-		all, err := tx.CreateAccountStatuses(org.ID)
-		if err != nil {
-			return err
-		}
-		var matching []createAccountStatus
-		for _, st := range all {
-			w := statusOf(st, tx.Now())
-			if len(in.States) == 0 || slices.Contains(in.States, w.State) {
-				matching = append(matching, w)
-			}
-		}
 		// The filter is part of the token's scope: a token is only good for
 		// the listing it came from.
 		states := slices.Clone(in.States)
 		sort.Strings(states)
-		out.CreateAccountStatuses, out.NextToken, err = orgPage(matching, strings.Join(states, ","), in.NextToken, in.MaxResults)
+		var err error
+		out.CreateAccountStatuses, out.NextToken, err = orgCursorPage(strings.Join(states, ","), in.NextToken, in.MaxResults,
+			func(after string, limit int) ([]createAccountStatus, string, error) {
+				page, next, err := tx.CreateAccountStatusesPage(org.ID, in.States, after, limit)
+				out := make([]createAccountStatus, len(page))
+				for i, st := range page {
+					out[i] = statusOf(st, tx.Now())
+				}
+				return out, next, err
+			})
 		return err
 	})
 }
@@ -624,11 +638,10 @@ func (s *Service) listAccounts(ctx context.Context, c *pipeline.Call, in *pageIn
 
 // accountsPage is a page of the organization's accounts (scope as orgPage's).
 func accountsPage(tx *store.Tx, org store.Organization, scope, token string, maxResults *int32) ([]orgAccount, string, error) {
-	accts, err := tx.OrganizationAccounts(org.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	return orgPage(accountsOf(tx, org, accts), scope, token, maxResults)
+	return orgCursorPage(scope, token, maxResults, func(after string, limit int) ([]orgAccount, string, error) {
+		accts, next, err := tx.OrganizationAccountsPage(org.ID, after, limit)
+		return accountsOf(tx, org, accts), next, err
+	})
 }
 
 // --- ListAccountsForParent ---

@@ -38,6 +38,11 @@ type Config struct {
 	// BodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	BodyIdleTimeout time.Duration
+	// ConfirmSignatures makes every request that passes the fast SigV4
+	// check be re-signed with the SDK's signer too, and refused (with an
+	// error logged) when the two disagree: tests run with it, so that the
+	// SDK judges the fast check on every request of the suite.
+	ConfirmSignatures bool
 }
 
 // Pipeline serves AWS requests: it finds the service and operation of a
@@ -54,6 +59,7 @@ type Pipeline struct {
 	// the service is known.
 	maxBody          int64
 	signer, s3Signer *v4.Signer
+	signingKeys      signingKeys
 }
 
 // New builds a pipeline over the operations of every service.
@@ -119,6 +125,9 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	level := slog.LevelInfo
 	if c.internal {
 		level = slog.LevelError
+	}
+	if !p.Log.Enabled(r.Context(), level) {
+		return // the line's attributes cost more than the check
 	}
 	svcName := "unknown"
 	if c.Svc != nil {

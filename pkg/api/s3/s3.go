@@ -423,34 +423,27 @@ func (s *Service) listBuckets(ctx context.Context, c *pipeline.Call, req *s3Requ
 		}
 		limit = n
 	}
-	after := ""
-	if token := req.query.Get("continuation-token"); token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil {
-			return invalidArgument("The continuation token provided is incorrect", "continuation-token", token)
-		}
-		after = string(raw)
-	}
+	token := req.query.Get("continuation-token")
 	region := req.query.Get("bucket-region")
 	var buckets []store.Bucket
+	var next string
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		buckets, err = tx.Buckets(c.ID.AccountID)
+		// A token from a listing with another prefix or region still seeks
+		// to its bucket name, as the name tokens before it did.
+		buckets, next, err = pipeline.PageByCursor("", token, limit, func(after string, limit int) ([]store.Bucket, string, error) {
+			return tx.BucketsPage(c.ID.AccountID, prefix, region, after, limit)
+		})
 		return err
 	})
-	if err != nil {
+	if errors.Is(err, pipeline.ErrInvalidToken) {
+		return invalidArgument("The continuation token provided is incorrect", "continuation-token", token)
+	} else if err != nil {
 		return err
 	}
 	out := listAllMyBucketsResult{Xmlns: Info.XMLNamespace, Owner: ownerShape{ID: canonicalUserID(c.ID.AccountID)},
-		Buckets: []bucketEntry{}, Prefix: prefix}
+		Buckets: []bucketEntry{}, Prefix: prefix, ContinuationToken: next}
 	for _, b := range buckets {
-		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after || (region != "" && b.Region != region) {
-			continue
-		}
-		if len(out.Buckets) == limit {
-			out.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.Buckets[limit-1].Name))
-			break
-		}
 		out.Buckets = append(out.Buckets, bucketEntry{Name: b.Name, CreationDate: s3Time(b.CreatedAt), BucketRegion: b.Region})
 	}
 	return writeS3XML(c.W, out)

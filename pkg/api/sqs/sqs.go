@@ -492,22 +492,24 @@ type listQueuesResult struct {
 const listQueuesMax = 1000
 
 func (s *Service) listQueues(ctx context.Context, c *pipeline.Call, in *listQueuesInput) (*listQueuesResult, error) {
-	var urls []string
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		queues, err := tx.Queues(c.ID.AccountID, c.Region, in.QueueNamePrefix)
-		for _, q := range queues {
-			urls = append(urls, queueURLOf(c, q.QueueRef))
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	max := listQueuesMax
 	if in.MaxResults != nil {
 		max = int(*in.MaxResults)
 	}
-	page, next, err := pipeline.PaginateScoped(urls, in.QueueNamePrefix, in.NextToken, max)
+	var page []string
+	var next string
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		page, next, err = pipeline.PageByCursor(in.QueueNamePrefix, in.NextToken, max, func(after string, limit int) ([]string, string, error) {
+			queues, next, err := tx.QueuesPage(c.ID.AccountID, c.Region, in.QueueNamePrefix, after, limit)
+			urls := make([]string, len(queues))
+			for i, q := range queues {
+				urls[i] = queueURLOf(c, q.QueueRef)
+			}
+			return urls, next, err
+		})
+		return err
+	})
 	if errors.Is(err, pipeline.ErrInvalidToken) {
 		return nil, errInvalidParameterValue("Invalid NextToken value.")
 	} else if err != nil {
