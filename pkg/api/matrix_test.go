@@ -481,6 +481,38 @@ func matrixCalls() map[string]matrixCall {
 				ReceiptHandle: aws.String("matrix-receipt-handle")}))
 		}},
 
+		"sqs:SendMessageBatch": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(e.queueURL),
+				Entries: []sqstypes.SendMessageBatchRequestEntry{{Id: aws.String("m"), MessageBody: aws.String("from the root session")}}}))
+		}},
+		"sqs:DeleteMessageBatch": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(e.queueURL),
+				Entries: []sqstypes.DeleteMessageBatchRequestEntry{{Id: aws.String("m"), ReceiptHandle: aws.String("matrix-receipt-handle")}}}))
+		}},
+		"sqs:ChangeMessageVisibility": {allowErrors: []string{"ReceiptHandleIsInvalid"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(e.queueURL),
+				ReceiptHandle: aws.String("matrix-receipt-handle"), VisibilityTimeout: 10}))
+		}},
+		"sqs:ChangeMessageVisibilityBatch": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(e.queueURL),
+				Entries: []sqstypes.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("m"), ReceiptHandle: aws.String("matrix-receipt-handle"), VisibilityTimeout: 10}}}))
+		}},
+		"sqs:PurgeQueue": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(e.queueURL)}))
+		}},
+		"sqs:TagQueue": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: aws.String(e.queueURL), Tags: map[string]string{"k": "v"}}))
+		}},
+		"sqs:UntagQueue": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: aws.String(e.queueURL), TagKeys: []string{"k"}}))
+		}},
+		"sqs:ListQueueTags": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: aws.String(e.queueURL)}))
+		}},
+		"sqs:ListDeadLetterSourceQueues": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.sqs().ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(e.queueURL)}))
+		}},
+
 		// --- STS ---
 		"sts:GetCallerIdentity": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.sts().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}))

@@ -34,9 +34,14 @@ var (
 	principalsByName = []byte("idx_principals_by_name")
 	// bucketsByOwner: owner account id \0 bucket name.
 	bucketsByOwner = []byte("idx_buckets_by_owner")
+	// queuesByDeadLetterTarget: dead-letter queue key \0 source queue key.
+	// Files of schema 2 need no migration for it: they cannot hold a
+	// redrive policy (the emulator refused them then), so the empty index
+	// created when such a file is opened is complete.
+	queuesByDeadLetterTarget = []byte("idx_queues_by_dead_letter_target")
 
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
-		createStatusesByOrg, principalsByName, bucketsByOwner}
+		createStatusesByOrg, principalsByName, bucketsByOwner, queuesByDeadLetterTarget}
 )
 
 // indexEntry is one key of one index.
@@ -74,6 +79,13 @@ func bucketIndexEntries(b Bucket) []indexEntry {
 	return []indexEntry{{bucketsByOwner, b.Owner + "\x00" + b.Name}}
 }
 
+func queueIndexEntries(q Queue) []indexEntry {
+	if q.DeadLetterTarget == nil || q.Deleted() {
+		return nil
+	}
+	return []indexEntry{{queuesByDeadLetterTarget, q.DeadLetterTarget.key() + "\x00" + q.key()}}
+}
+
 // indexedRecords says, for each bucket of indexed records, how to compute a
 // stored record's index entries: what the migration builds and what
 // putIndexed replaces.
@@ -83,6 +95,7 @@ var indexedRecords = map[string]func(data []byte) ([]indexEntry, error){
 	string(createStatusesBucket): entriesOf(createStatusIndexEntries),
 	string(principalsBucket):     entriesOf(principalIndexEntries),
 	string(bucketsBucket):        entriesOf(bucketIndexEntries),
+	string(queuesBucket):         entriesOf(queueIndexEntries),
 }
 
 func entriesOf[T any](entries func(T) []indexEntry) func([]byte) ([]indexEntry, error) {

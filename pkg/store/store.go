@@ -55,10 +55,11 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
+	dedupBucket          = []byte("sqs_deduplication")
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}, indexBuckets...)
+		queuesBucket, messagesBucket, dedupBucket}, indexBuckets...)
 )
 
 // Store is the emulator's persistent state.
