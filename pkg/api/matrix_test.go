@@ -397,6 +397,39 @@ func matrixCalls() map[string]matrixCall {
 		"iam:ListRolePolicies": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.iam().ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
 		}},
+		"iam:CreateGroup": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("matrix")}))
+		}},
+		"iam:GetGroup": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("matrix")}))
+		}},
+		"iam:DeleteGroup": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String("matrix")}))
+		}},
+		"iam:ListGroups": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListGroups(ctx, &iam.ListGroupsInput{}))
+		}},
+		"iam:AddUserToGroup": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("matrix"), UserName: aws.String("matrix")}))
+		}},
+		"iam:RemoveUserFromGroup": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().RemoveUserFromGroup(ctx, &iam.RemoveUserFromGroupInput{GroupName: aws.String("matrix"), UserName: aws.String("matrix")}))
+		}},
+		"iam:ListGroupsForUser": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListGroupsForUser(ctx, &iam.ListGroupsForUserInput{UserName: aws.String("matrix")}))
+		}},
+		"iam:PutGroupPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String("matrix"), PolicyName: aws.String("p"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}))
+		}},
+		"iam:GetGroupPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String("matrix"), PolicyName: aws.String("p")}))
+		}},
+		"iam:DeleteGroupPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String("matrix"), PolicyName: aws.String("p")}))
+		}},
+		"iam:ListGroupPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String("matrix")}))
+		}},
 
 		// --- S3 ---
 		"s3:ListBuckets": {run: func(ctx context.Context, e *matrixEnv) error {

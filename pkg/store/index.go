@@ -39,9 +39,12 @@ var (
 	// redrive policy (the emulator refused them then), so the empty index
 	// created when such a file is opened is complete.
 	queuesByDeadLetterTarget = []byte("idx_queues_by_dead_letter_target")
+	// groupMembers: group ARN \0 user ARN, from the users' Groups. Like the
+	// index above it needs no migration: schema 2 files have no groups.
+	groupMembers = []byte("idx_group_members")
 
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
-		createStatusesByOrg, principalsByName, bucketsByOwner, queuesByDeadLetterTarget}
+		createStatusesByOrg, principalsByName, bucketsByOwner, queuesByDeadLetterTarget, groupMembers}
 )
 
 // indexEntry is one key of one index.
@@ -70,7 +73,11 @@ func createStatusIndexEntries(c CreateAccountStatus) []indexEntry {
 }
 
 func principalIndexEntries(p Principal) []indexEntry {
-	return []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	out := []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	for _, g := range p.Groups {
+		out = append(out, indexEntry{groupMembers, g + "\x00" + p.ARN})
+	}
+	return out
 }
 
 func principalNamePrefix(accountID, kind string) string { return accountID + "\x00" + kind + "\x00" }
