@@ -22,6 +22,7 @@ import (
 	"github.com/rootaccess/emulator/pkg/api/s3"
 	"github.com/rootaccess/emulator/pkg/api/sqs"
 	"github.com/rootaccess/emulator/pkg/api/sts"
+	"github.com/rootaccess/emulator/pkg/console"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -162,8 +163,19 @@ func (s *Server) Handler() http.Handler {
 	})
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
+	// The web console lives under /_console (no S3 bucket name starts with
+	// "_"); a browser that opens the root page is sent there.
+	con := s.newConsole()
+	r.Handle(console.Prefix, con)
+	r.Handle(console.Prefix+"/*", con)
 	r.HandleFunc("/*", s.serveAWS)
-	r.HandleFunc("/", s.serveAWS)
+	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if isBrowserVisit(r) {
+			http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
+			return
+		}
+		s.serveAWS(w, r)
+	})
 	return r
 }
 
