@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -40,8 +41,9 @@ import (
 // written by a newer emulator is refused rather than misread.
 //
 // 1: records only. 2: the secondary indexes of index.go, built from the
-// records when a version-1 file is opened.
-const schemaVersion = 2
+// records when a version-1 file is opened. 3: the organization tree
+// (accounts get a parent, OUs, the children and OU-name indexes).
+const schemaVersion = 3
 
 var (
 	metaBucket           = []byte("meta")
@@ -57,9 +59,18 @@ var (
 	messagesBucket       = []byte("sqs_messages")
 	dedupBucket          = []byte("sqs_deduplication")
 
+	// The organization tree and its policies (orgtree.go, orgpolicy.go).
+	// Attachments are data, not derived from records: two keyings of the
+	// same facts, written together (see AttachPolicy), never rebuilt.
+	ousBucket           = []byte("org_units")
+	orgPoliciesBucket   = []byte("org_policies") // organization \0 policy id
+	attachmentsByTarget = []byte("org_attachments_by_target")
+	attachmentsByPolicy = []byte("org_attachments_by_policy")
+
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, dedupBucket}, indexBuckets...)
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy},
+		indexBuckets...)
 )
 
 // Store is the emulator's persistent state.
@@ -104,6 +115,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 }
 
 func (s *Store) initialize() error {
+	// A file that has every bucket at the current schema is opened with a
+	// read only: no fsync at start (a world of 200 tenants opens 200 files).
+	current := false
+	err := s.db.View(func(btx *bolt.Tx) error {
+		current = btx.Bucket(metaBucket) != nil && string(btx.Bucket(metaBucket).Get([]byte("schema"))) == strconv.Itoa(schemaVersion)
+		for _, name := range allBuckets {
+			current = current && btx.Bucket(name) != nil
+		}
+		return nil
+	})
+	if err != nil || current {
+		return err
+	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
@@ -121,6 +145,10 @@ func (s *Store) initialize() error {
 			return nil
 		}
 		// Migrate in this one transaction: a failure leaves the file as it was.
+		// Files older than schema 3 have no OUs: their members go under the root.
+		if err := (&Tx{btx: btx}).placeAccountsUnderRoots(); err != nil {
+			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}
