@@ -332,6 +332,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.listener = ln
 	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	m.http.RegisterOnShutdown(m.Server.BeginShutdown) // long polls answer rather than hold Shutdown up
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)

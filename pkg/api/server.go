@@ -63,6 +63,9 @@ type Server struct {
 	guardKeys   func(ctx context.Context, self string, keyIDs []string) (release func(), err error)
 	controlOnce sync.Once
 	control     http.Handler
+	// stopping is closed by BeginShutdown; tenants share their emulator's.
+	stopping     chan struct{}
+	stoppingOnce *sync.Once
 }
 
 // Clock is the emulator's only source of "now" (see pipeline.Clock).
@@ -127,7 +130,10 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 	if s.tenantID == "" {
 		s.tenantID = DefaultTenantID
 	}
-	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
+	if s.stopping == nil {
+		s.stopping, s.stoppingOnce = make(chan struct{}), new(sync.Once)
+	}
+	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log, Stopping: s.stopping}
 	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout,
 		ConfirmSignatures: s.confirmSignatures},
 		operations(d, s.createAccountDelay))
@@ -188,6 +194,16 @@ func (s *Server) Handler() http.Handler {
 // the tenant of the key that signed it.
 func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	s.tenantOf(r).pipeline.ServeHTTP(w, r)
+}
+
+// BeginShutdown makes requests that wait (SQS long polls), in every
+// tenant, answer at once: call it before http.Server.Shutdown, which waits
+// for requests in flight (http.Server.RegisterOnShutdown does).
+func (s *Server) BeginShutdown() { s.stoppingOnce.Do(func() { close(s.stopping) }) }
+
+// withStoppingOf makes a tenant's server stop waiting when parent does.
+func withStoppingOf(parent *Server) Option {
+	return func(s *Server) { s.stopping, s.stoppingOnce = parent.stopping, parent.stoppingOnce }
 }
 
 // Close closes the tenants' data files; the caller closes the default

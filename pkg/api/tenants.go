@@ -171,7 +171,7 @@ func (s *Server) startTenant(ctx context.Context, rec tenantRecord) (*tenant, *S
 	clock.Advance(offset)
 	opts := []Option{WithClock(clock), WithLogger(s.log.With("tenant", rec.ID)), WithSkewLimit(s.skewLimit),
 		WithCreateAccountDelay(s.createAccountDelay), WithBodyIdleTimeout(s.bodyIdleTimeout),
-		WithControlToken(rec.ControlToken)}
+		WithControlToken(rec.ControlToken), withStoppingOf(s)}
 	if len(rec.Scenario) > 0 {
 		sc, err := ParseScenario(rec.Scenario)
 		if err != nil {

@@ -40,8 +40,15 @@ var (
 	// ouNames: parent id \0 OU name \0 OU id, for names unique among siblings.
 	ouNames = []byte("idx_org_unit_names")
 
+	// queuesByDeadLetterTarget: dead-letter queue key \0 source queue key.
+	// Built from the queues when a file of an older schema is opened.
+	queuesByDeadLetterTarget = []byte("idx_queues_by_dead_letter_target")
+	// groupMembers: group ARN \0 user ARN, from the users' Groups. Built from the users like the others.
+	groupMembers = []byte("idx_group_members")
+
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
-		createStatusesByOrg, principalsByName, bucketsByOwner, childrenByParent, ouNames}
+		createStatusesByOrg, principalsByName, bucketsByOwner, childrenByParent, ouNames,
+		queuesByDeadLetterTarget, groupMembers}
 )
 
 // indexEntry is one key of one index.
@@ -84,13 +91,24 @@ func createStatusIndexEntries(c CreateAccountStatus) []indexEntry {
 }
 
 func principalIndexEntries(p Principal) []indexEntry {
-	return []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	out := []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	for _, g := range p.Groups {
+		out = append(out, indexEntry{groupMembers, g + "\x00" + p.ARN})
+	}
+	return out
 }
 
 func principalNamePrefix(accountID, kind string) string { return accountID + "\x00" + kind + "\x00" }
 
 func bucketIndexEntries(b Bucket) []indexEntry {
 	return []indexEntry{{bucketsByOwner, b.Owner + "\x00" + b.Name}}
+}
+
+func queueIndexEntries(q Queue) []indexEntry {
+	if q.DeadLetterTarget == nil || q.Deleted() {
+		return nil
+	}
+	return []indexEntry{{queuesByDeadLetterTarget, q.DeadLetterTarget.key() + "\x00" + q.key()}}
 }
 
 // indexedRecords says, for each bucket of indexed records, how to compute a
@@ -102,6 +120,7 @@ var indexedRecords = map[string]func(data []byte) ([]indexEntry, error){
 	string(createStatusesBucket): entriesOf(createStatusIndexEntries),
 	string(principalsBucket):     entriesOf(principalIndexEntries),
 	string(bucketsBucket):        entriesOf(bucketIndexEntries),
+	string(queuesBucket):         entriesOf(queueIndexEntries),
 	string(ousBucket):            entriesOf(ouIndexEntries),
 }
 

@@ -64,6 +64,8 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
+	dedupBucket          = []byte("sqs_deduplication")
+
 	// The organization tree and its policies (orgtree.go, orgpolicy.go).
 	// Attachments are data, not derived from records: two keyings of the
 	// same facts, written together (see AttachPolicy), never rebuilt.
@@ -74,7 +76,7 @@ var (
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy},
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy},
 		indexBuckets...)
 )
 

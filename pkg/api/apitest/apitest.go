@@ -82,6 +82,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	tb.Cleanup(func() {
+		srv.BeginShutdown() // long polls answer, so that hs.Close need not wait for them
 		hs.Close()
 		srv.Close()
 		st.Close()

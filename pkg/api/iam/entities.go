@@ -429,7 +429,8 @@ func (in *userNameInput) Validate() error {
 
 // deleteUser deletes a user that has nothing left attached: IAM refuses
 // (DeleteConflict) while it has access keys, inline policies or a login
-// profile. (The emulator keeps no certificates or MFA devices for IAM users.)
+// profile, or is in groups. (The emulator keeps no certificates or MFA
+// devices for IAM users.)
 func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := namedEntity(tx, c, store.PrincipalUser, in.UserName)
@@ -448,6 +449,9 @@ func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userName
 		}
 		if p.LoginProfile != nil {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
+		}
+		if len(p.Groups) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})
@@ -601,6 +605,9 @@ func (s *Service) deleteRole(ctx context.Context, c *pipeline.Call, in *roleName
 		}
 		if p.LoginProfile != nil {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
+		}
+		if len(p.Groups) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})

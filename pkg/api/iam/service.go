@@ -69,6 +69,17 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "GetRolePolicy", "iam:GetRolePolicy", roleTarget[rolePolicyInput], (*Service).getRolePolicy),
 		pipeline.Op(Info, s, "DeleteRolePolicy", "iam:DeleteRolePolicy", roleTarget[rolePolicyInput], (*Service).deleteRolePolicy),
 		pipeline.Op(Info, s, "ListRolePolicies", "iam:ListRolePolicies", roleTarget[listRolePoliciesInput], (*Service).listRolePolicies),
+		pipeline.Op(Info, s, "CreateGroup", "iam:CreateGroup", createGroupTarget, (*Service).createGroup),
+		pipeline.Op(Info, s, "GetGroup", "iam:GetGroup", groupTarget[getGroupInput], (*Service).getGroup),
+		pipeline.Op(Info, s, "DeleteGroup", "iam:DeleteGroup", groupTarget[groupNameInput], (*Service).deleteGroup),
+		pipeline.Op(Info, s, "ListGroups", "iam:ListGroups", nil, (*Service).listGroups),
+		pipeline.Op(Info, s, "AddUserToGroup", "iam:AddUserToGroup", groupTarget[groupMembershipInput], (*Service).addUserToGroup),
+		pipeline.Op(Info, s, "RemoveUserFromGroup", "iam:RemoveUserFromGroup", groupTarget[groupMembershipInput], (*Service).removeUserFromGroup),
+		pipeline.Op(Info, s, "ListGroupsForUser", "iam:ListGroupsForUser", userTarget[listGroupsForUserInput], (*Service).listGroupsForUser),
+		pipeline.Op(Info, s, "PutGroupPolicy", "iam:PutGroupPolicy", groupTarget[putGroupPolicyInput], (*Service).putGroupPolicy),
+		pipeline.Op(Info, s, "GetGroupPolicy", "iam:GetGroupPolicy", groupTarget[groupPolicyInput], (*Service).getGroupPolicy),
+		pipeline.Op(Info, s, "DeleteGroupPolicy", "iam:DeleteGroupPolicy", groupTarget[groupPolicyInput], (*Service).deleteGroupPolicy),
+		pipeline.Op(Info, s, "ListGroupPolicies", "iam:ListGroupPolicies", groupTarget[listGroupPoliciesInput], (*Service).listGroupPolicies),
 	}
 }
 

@@ -151,9 +151,10 @@ func principalType(id Identity) string {
 }
 
 // identityPolicies parses the identity-based policies of the caller's user or
-// role. A role deleted under a live session (or deleted and created again
-// with the same name, hence another unique id) gives that session none, as
-// in AWS, where sessions are tied to the role's unique id.
+// role (see gatherIdentityPolicies). A role deleted under a live session (or
+// deleted and created again with the same name, hence another unique id)
+// gives that session none, as in AWS, where sessions are tied to the role's
+// unique id.
 func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Document, error) {
 	p, err := tx.Principal(id.PrincipalARN)
 	if errors.Is(err, store.ErrNotFound) {
@@ -164,16 +165,47 @@ func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Docu
 	if id.UserID != p.ID && !strings.HasPrefix(id.UserID, p.ID+":") {
 		return nil, nil
 	}
-	docs := make([]*policy.Document, 0, len(p.Policies))
-	for name, raw := range p.Policies {
-		doc, err := policy.Parse([]byte(raw))
+	gathered, err := gatherIdentityPolicies(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]*policy.Document, 0, len(gathered))
+	for _, ip := range gathered {
+		doc, err := policy.Parse([]byte(ip.document))
 		if err != nil {
-			s.log.Warn("unparsable identity policy", "principal", p.ARN, "policy", name, "error", err)
+			s.log.Warn("unparsable identity policy", "principal", id.PrincipalARN, "from", ip.source, "policy", ip.name, "error", err)
 			continue
 		}
 		docs = append(docs, doc)
 	}
 	return docs, nil
+}
+
+// identityPolicy is one identity-based policy that applies to a principal,
+// and where it comes from (the principal itself or one of its groups).
+type identityPolicy struct{ source, name, document string }
+
+// gatherIdentityPolicies collects every identity-based policy that applies
+// to a user or role: its inline policies and, for a user, the inline
+// policies of each of its groups.
+func gatherIdentityPolicies(tx *store.Tx, p store.Principal) ([]identityPolicy, error) {
+	var out []identityPolicy
+	add := func(source string, policies map[string]string) {
+		for name, doc := range policies {
+			out = append(out, identityPolicy{source: source, name: name, document: doc})
+		}
+	}
+	add(p.ARN, p.Policies)
+	for _, groupARN := range p.Groups {
+		g, err := tx.Principal(groupARN)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		add(g.ARN, g.Policies)
+	}
+	return out, nil
 }
 
 // accessDenied is AccessDenied in protocol p.

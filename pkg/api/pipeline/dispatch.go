@@ -26,6 +26,10 @@ type Deps struct {
 	Store *store.Store
 	Clock *Clock
 	Log   *slog.Logger
+	// Stopping is closed when the server begins to shut down, so that
+	// requests that wait (SQS long polls) answer at once instead of
+	// holding the shutdown up. Nil never closes.
+	Stopping <-chan struct{}
 }
 
 // Config holds the pipeline's limits.
