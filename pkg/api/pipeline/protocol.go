@@ -50,6 +50,9 @@ type Service struct {
 	// BodyLimit is the largest request body the service takes (0: the
 	// pipeline's default for RPC services).
 	BodyLimit int64
+	// SigningRegion is the one region a global service's requests must be
+	// signed for (IAM, Organizations: us-east-1); "" for regional services.
+	SigningRegion string
 	// ResolveAction names the operation of a rest-xml request from its
 	// method, path and query; "" with a nil error means none matched.
 	ResolveAction func(r *http.Request) (string, error)

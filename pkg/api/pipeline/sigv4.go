@@ -93,7 +93,31 @@ const (
 	// authWrongService: the credential scope names another service than
 	// the one the request is for (a request signed for ec2 sent as STS).
 	AuthWrongService
+	// AuthWrongRegion: a global service (IAM, Organizations) signed for
+	// another region than its signing region, us-east-1.
+	AuthWrongRegion
+	// AuthDuplicate: more than one Authorization header.
+	AuthDuplicate
 )
+
+// authPrecheck refuses, from the headers alone, a request that cannot be
+// authenticated whatever its body: presigned, without an Authorization
+// header, with two, or with one that is not SigV4.
+func authPrecheck(r *http.Request) AuthFailure {
+	if r.URL.Query().Has("X-Amz-Algorithm") {
+		return AuthPresigned
+	}
+	switch hs := r.Header.Values("Authorization"); {
+	case len(hs) == 0 || hs[0] == "":
+		return AuthMissing
+	case len(hs) > 1:
+		return AuthDuplicate
+	}
+	if _, ok := ParseAuthorization(r.Header.Get("Authorization")); !ok {
+		return AuthIncomplete
+	}
+	return 0
+}
 
 // authenticate verifies r's SigV4 signature against the stored secret and
 // returns the credential that signed it. The signature is recomputed with
