@@ -182,12 +182,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.listener = ln
-	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	m.http = &http.Server{Handler: m.Server.Handler(), ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	api.ConfigureHTTPServer(m.http, 0)
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.http.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("serve", "error", err)
 		}
 	}()

@@ -38,6 +38,11 @@ type Config struct {
 	// BodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	BodyIdleTimeout time.Duration
+	// BodyMinRate is the slowest average a body may arrive at, in bytes
+	// per second, once BodyIdleTimeout has passed since its first byte was
+	// asked for: a client trickling a byte at a time is cut off with
+	// RequestTimeout. 0 switches the check off.
+	BodyMinRate int64
 }
 
 // Pipeline serves AWS requests: it finds the service and operation of a
@@ -170,7 +175,7 @@ func (p *Pipeline) handle(c *Call) {
 		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
 		return
 	}
-	body, tooLarge, err := readBody(c.W, r, limit, p.cfg.BodyIdleTimeout)
+	body, tooLarge, err := readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.fail(c, RequestTimeout(c.Proto))
 		return

@@ -236,13 +236,15 @@ func newSigners() (*v4.Signer, *v4.Signer) {
 // readBody reads at most limit bytes of the body and reports whether it was
 // larger. A client that stops sending before the end of its body (a
 // Content-Length larger than what it sends) fails the read once idle passes
-// without a byte, instead of holding the request open for ever.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Duration) ([]byte, bool, error) {
+// without a byte, and one that sends too slowly (below minRate bytes per
+// second on average, after a grace of idle) fails it too, instead of
+// holding the request open for ever.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Duration, minRate int64) ([]byte, bool, error) {
 	if r.Body == nil {
 		return nil, false, nil
 	}
 	rc := http.NewResponseController(w)
-	data, err := io.ReadAll(io.LimitReader(idleReader{r.Body, rc, idle}, limit+1))
+	data, err := io.ReadAll(io.LimitReader(&deadlineReader{r: r.Body, rc: rc, idle: idle, minRate: minRate}, limit+1))
 	// On failure the deadline stays, so that net/http's attempt to discard
 	// the unread rest before answering fails too and closes the connection.
 	if err != nil {
@@ -258,17 +260,34 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Dur
 	return data, false, nil
 }
 
-// idleReader moves the connection's read deadline before every read, so
-// that only a pause of idle between bytes fails it, however long the body.
-type idleReader struct {
-	r    io.Reader
-	rc   *http.ResponseController
-	idle time.Duration
+// deadlineReader moves the connection's read deadline before every read:
+// to idle from now, or earlier, to when the bytes read so far would fall
+// below minRate on average after the grace of idle from the first read.
+type deadlineReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	idle    time.Duration
+	minRate int64
+	start   time.Time
+	read    int64
 }
 
-func (ir idleReader) Read(p []byte) (int, error) {
+func (dr *deadlineReader) Read(p []byte) (int, error) {
 	// Wall time on purpose: a network deadline, not emulated time. A writer
 	// without deadlines (a test's recorder) answers ErrNotSupported, ignored.
-	ir.rc.SetReadDeadline(time.Now().Add(ir.idle))
-	return ir.r.Read(p)
+	now := time.Now()
+	if dr.start.IsZero() {
+		dr.start = now
+	}
+	deadline := now.Add(dr.idle)
+	if dr.minRate > 0 {
+		earned := time.Duration(float64(dr.read) / float64(dr.minRate) * float64(time.Second))
+		if byRate := dr.start.Add(dr.idle + earned); byRate.Before(deadline) {
+			deadline = byRate
+		}
+	}
+	dr.rc.SetReadDeadline(deadline)
+	n, err := dr.r.Read(p)
+	dr.read += int64(n)
+	return n, err
 }
