@@ -61,7 +61,7 @@ func TestRequests_UnsignedBodyNotRead(t *testing.T) {
 	host := srv.Listener.Addr().String()
 	for _, tc := range []struct {
 		name, headers, code string
-		status             int
+		status              int
 	}{
 		{"garbage authorization", "Authorization: " + garbageAuthorization + "\r\n", "<Code>AuthorizationHeaderMalformed</Code>", 400},
 		{"no authorization", "", "<Code>AccessDenied</Code>", 403},
