@@ -167,6 +167,19 @@ func (p *Pipeline) handle(c *Call) {
 		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, failure))
 		return
 	}
+	if !formVersionInBody && signingServiceOf(r) != c.Svc.Name {
+		// Signed for another service than the headers name (ec2 sent to
+		// S3's endpoint): no body can make that signature good.
+		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, AuthWrongService))
+		return
+	}
+	if c.Svc.RestXML && r.Header.Get("X-Amz-Content-Sha256") == "" {
+		// S3 requires it of every SigV4 request; with it, the signature is
+		// verified before the body, which may be large, is read.
+		p.refuseUnread(c, NewError(http.StatusBadRequest, "InvalidRequest",
+			"Missing required header for this request: x-amz-content-sha256"))
+		return
+	}
 	limit := p.bodyLimit(c.Svc)
 	if formVersionInBody {
 		limit = p.formBody
@@ -174,6 +187,18 @@ func (p *Pipeline) handle(c *Call) {
 	if r.ContentLength > limit {
 		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
 		return
+	}
+	// A request that declares its payload's hash (every S3 client does) is
+	// authenticated before its body is read: its signature covers the
+	// declared hash, which the body is checked against once read.
+	var cred store.Credential
+	early := r.Header.Get("X-Amz-Content-Sha256") != "" && !formVersionInBody
+	if early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, nil, c.Svc); failure != 0 {
+			p.refuseUnread(c, p.authError(c, failure))
+			return
+		}
 	}
 	body, tooLarge, err := readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -200,16 +225,15 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, err)
 		return
 	}
-	cred, failure := p.authenticate(r, body, c.Svc.Name)
-	if failure == 0 && c.Svc.SigningRegion != "" && regionOf(r) != c.Svc.SigningRegion {
-		failure = AuthWrongRegion
-	}
-	if failure != 0 {
-		e := AuthError(c.Proto, c.Svc.Name, failure)
-		if failure == AuthWrongRegion {
-			e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", regionOf(r))
+	if !early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, body, c.Svc); failure != 0 {
+			p.fail(c, p.authError(c, failure))
+			return
 		}
-		p.fail(c, e)
+	}
+	if !contentMatches(r, body) {
+		p.fail(c, p.authError(c, AuthContentSHAMismatch))
 		return
 	}
 	c.ID = IdentityOf(cred)
@@ -233,6 +257,26 @@ func (p *Pipeline) refuseUnread(c *Call, err error) {
 		c.W.Header().Set("Connection", "close")
 	}
 	p.fail(c, err)
+}
+
+// verifySignature authenticates r for svc over the body's payload hash
+// (nil body: the declared one), and checks that a global service's
+// request is signed for its region.
+func (p *Pipeline) verifySignature(r *http.Request, body []byte, svc *Service) (store.Credential, AuthFailure) {
+	cred, failure := p.authenticate(r, payloadHash(r, body), svc.Name)
+	if failure == 0 && svc.SigningRegion != "" && regionOf(r) != svc.SigningRegion {
+		failure = AuthWrongRegion
+	}
+	return cred, failure
+}
+
+// authError is failure in the call's protocol.
+func (p *Pipeline) authError(c *Call, failure AuthFailure) *Error {
+	e := AuthError(c.Proto, c.Svc.Name, failure)
+	if failure == AuthWrongRegion {
+		e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", regionOf(c.R))
+	}
+	return e
 }
 
 // unresolved stands for the service of a form request while its body,

@@ -119,10 +119,36 @@ func authPrecheck(r *http.Request) AuthFailure {
 	return 0
 }
 
-// authenticate verifies r's SigV4 signature against the stored secret and
-// returns the credential that signed it. The signature is recomputed with
-// aws-sdk-go-v2's own signer over exactly the headers the client signed.
-func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string) (store.Credential, AuthFailure) {
+// payloadHash is the payload hash a request's signature covers: the one
+// its X-Amz-Content-Sha256 declares (S3's clients always send it), else the
+// body's own.
+func payloadHash(r *http.Request, body []byte) string {
+	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" {
+		return declared
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// contentMatches reports whether the body has the hash its
+// X-Amz-Content-Sha256 declares, when it declares one (not for
+// UNSIGNED-PAYLOAD or the streaming modes, whose chunks carry their own
+// signatures).
+func contentMatches(r *http.Request, body []byte) bool {
+	declared := r.Header.Get("X-Amz-Content-Sha256")
+	if declared == "" || declared == UnsignedPayload || strings.HasPrefix(declared, "STREAMING-") {
+		return true
+	}
+	sum := sha256.Sum256(body)
+	return declared == hex.EncodeToString(sum[:])
+}
+
+// authenticate verifies r's SigV4 signature, over payloadHash, against the
+// stored secret and returns the credential that signed it. The signature is
+// recomputed with aws-sdk-go-v2's own signer over exactly the headers the
+// client signed. Whether the body has the declared hash is contentMatches'
+// question.
+func (p *Pipeline) authenticate(r *http.Request, payloadHash string, svcName string) (store.Credential, AuthFailure) {
 	if r.URL.Query().Has("X-Amz-Algorithm") {
 		return store.Credential{}, AuthPresigned
 	}
@@ -161,16 +187,6 @@ func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string) (s
 		if d := p.Clock.Wall().Sub(signingTime); d > p.cfg.SkewLimit || d < -p.cfg.SkewLimit {
 			return store.Credential{}, AuthSkewed
 		}
-	}
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	bodyHash := sha256.Sum256(body)
-	switch {
-	case payloadHash == "":
-		payloadHash = hex.EncodeToString(bodyHash[:])
-	case payloadHash == UnsignedPayload || strings.HasPrefix(payloadHash, "STREAMING-"):
-		// The body is not covered by the seed signature.
-	case payloadHash != hex.EncodeToString(bodyHash[:]):
-		return store.Credential{}, AuthContentSHAMismatch
 	}
 	want, ok := p.resign(r, a, cred, payloadHash, signingTime)
 	if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
