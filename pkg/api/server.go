@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -22,6 +23,7 @@ import (
 	"github.com/rootaccess/emulator/pkg/api/s3"
 	"github.com/rootaccess/emulator/pkg/api/sqs"
 	"github.com/rootaccess/emulator/pkg/api/sts"
+	"github.com/rootaccess/emulator/pkg/console"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -47,6 +49,20 @@ type Server struct {
 	// seed and startScenario make the world of a fresh data file, and again on Reset.
 	seed          Seed
 	startScenario *Scenario
+	// lastScenario is what the start scenario created when it last ran.
+	lastScenario *ScenarioResult
+	// tenants are the other isolated worlds (WithTenantDir); nil keeps none.
+	tenants *tenantSet
+	// operatorToken is the emulator's control token, which a tenant's
+	// control endpoints accept as well as the tenant's own.
+	operatorToken string
+	// tenantID names this server's world among the tenants, and guardKeys
+	// (set when there are tenants) refuses access key ids that another
+	// tenant's world holds; it holds the tenant set until release is called.
+	tenantID    string
+	guardKeys   func(ctx context.Context, self string, keyIDs []string) (release func(), err error)
+	controlOnce sync.Once
+	control     http.Handler
 }
 
 // Clock is the emulator's only source of "now" (see pipeline.Clock).
@@ -109,6 +125,9 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.tenantID == "" {
+		s.tenantID = DefaultTenantID
+	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
 	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20,
 		BodyIdleTimeout: s.bodyIdleTimeout, BodyMinRate: s.bodyMinRate},
@@ -144,23 +163,44 @@ func (s *Server) Store() *store.Store { return s.store }
 const controlPrefix = "/_emulator/"
 
 // Handler returns the HTTP handler: the control endpoints under
-// /_emulator/ and every AWS service on all other paths, whatever the
-// method: an unknown method, or /_emulator without its slash, is an AWS
-// request, answered in the envelope of the service it is for (S3's
-// <Error> when it names none).
+// /_emulator/, the web console under /_console, and every AWS service on
+// all other paths, whatever the method: an unknown method, or /_emulator
+// without its slash, is an AWS request, answered in the envelope of the
+// service it is for (S3's <Error> when it names none).
 func (s *Server) Handler() http.Handler {
 	control := chi.NewRouter()
-	control.Route("/_emulator", s.controlRoutes)
+	control.Route("/_emulator", func(r chi.Router) {
+		s.controlRoutes(r)
+		r.Route("/tenants", s.tenantRoutes)
+	})
+	// The web console lives under /_console (no S3 bucket name starts with
+	// "_"); a browser that opens the root page is sent there.
+	con := s.newConsole()
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
 	return s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		switch path := r.URL.Path; {
+		case strings.HasPrefix(path, controlPrefix):
 			control.ServeHTTP(w, r)
-			return
+		case path == console.Prefix || strings.HasPrefix(path, console.Prefix+"/"):
+			con.ServeHTTP(w, r)
+		case path == "/" && isBrowserVisit(r):
+			http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
+		default:
+			s.serveAWS(w, r)
 		}
-		s.pipeline.ServeHTTP(w, r)
 	}))
 }
+
+// serveAWS hands an AWS request to the pipeline of the world it belongs to:
+// the tenant of the key that signed it.
+func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
+	s.tenantOf(r).pipeline.ServeHTTP(w, r)
+}
+
+// Close closes the tenants' data files; the caller closes the default
+// world's store, which it opened.
+func (s *Server) Close() error { return s.closeTenants() }
 
 // recoverPanic turns a panic into a 500 instead of a dropped connection.
 func (s *Server) recoverPanic(next http.Handler) http.Handler {
