@@ -330,13 +330,13 @@ func (m *Main) Run(ctx context.Context) error {
 		m.scenarioNote = scenarioNote(*scenario, m.seeded, info)
 	}
 	m.listener = ln
-	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	m.http = &http.Server{Handler: m.Server.Handler(), ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	api.ConfigureHTTPServer(m.http, 0)
 	m.http.RegisterOnShutdown(m.Server.BeginShutdown) // long polls answer rather than hold Shutdown up
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.http.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.Error("serve", "error", err)
 		}
 	}()

@@ -13,7 +13,8 @@ import (
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
 
-// controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned.
+// controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned,
+// under /_emulator/ (see Handler).
 func (s *Server) controlRoutes(r chi.Router) {
 	// JSON like every other control answer, not chi's plain-text defaults.
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -23,9 +24,11 @@ func (s *Server) controlRoutes(r chi.Router) {
 		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
 	})
 	r.Get("/health", s.controlHealth)
-	r.Get("/clock", s.controlClock)
 	r.Group(func(r chi.Router) {
+		// Every endpoint but health, reading ones too: a sandbox's
+		// trainees should not learn the administrator's key from /info.
 		r.Use(s.requireControlToken)
+		r.Get("/clock", s.controlClock)
 		r.Post("/clock", s.controlMoveClock)
 		r.Post("/scenario", s.controlScenario)
 		r.Post("/reset", s.controlReset)
@@ -43,8 +46,9 @@ func controlError(w http.ResponseWriter, status int, msg string) {
 	writeControlJSON(w, status, map[string]string{"error": msg})
 }
 
-// requireControlToken guards the endpoints that change the world when a
-// control token is configured, so that a sandbox's trainees cannot reset it.
+// requireControlToken guards every control endpoint but health when a
+// control token is configured, so that a sandbox's trainees can neither
+// reset the world nor read its keys.
 func (s *Server) requireControlToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.controlToken != "" {

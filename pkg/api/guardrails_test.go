@@ -54,19 +54,6 @@ func lockedBucket(t *testing.T, srv *apitest.Server, account, name string) {
 	require.NoError(t, err)
 }
 
-// rootKey gives account's root user a long-term access key, in the store.
-func rootKey(t *testing.T, srv *apitest.Server, account string) aws.Credentials {
-	t.Helper()
-	var key store.Credential
-	err := srv.Store.Update(context.Background(), func(tx *store.Tx) error {
-		var err error
-		key, err = tx.CreateRootAccessKey(account, "", "")
-		return err
-	})
-	require.NoError(t, err)
-	return testkit.KeyCredentials(key)
-}
-
 func deleteBucketPolicy(srv *apitest.Server, creds aws.Credentials, bucket string) error {
 	_, err := testkit.S3Client(srv, creds).DeleteBucketPolicy(context.Background(), &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)})
 	return err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +47,8 @@ type Server struct {
 	// bodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	bodyIdleTimeout time.Duration
+	// bodyMinRate is the slowest average rate (bytes/s) a body may arrive at.
+	bodyMinRate int64
 	// seed and startScenario make the world of a fresh data file, and again on Reset.
 	seed          Seed
 	startScenario *Scenario
@@ -103,6 +106,13 @@ func WithControlToken(token string) Option { return func(s *Server) { s.controlT
 // request fails with RequestTimeout (default 20 s, as S3).
 func WithBodyIdleTimeout(d time.Duration) Option { return func(s *Server) { s.bodyIdleTimeout = d } }
 
+// WithBodyMinRate sets the slowest average rate, in bytes per second, a
+// request body may arrive at once the body idle timeout has passed
+// (default 4 KiB/s); 0 switches the check off.
+func WithBodyMinRate(bytesPerSecond int64) Option {
+	return func(s *Server) { s.bodyMinRate = bytesPerSecond }
+}
+
 // WithScenario applies sc after seeding a fresh data file, and after every Reset.
 func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario = &sc } }
 
@@ -123,6 +133,7 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		createAccountDelay: time.Second,
 		bodyIdleTimeout:    20 * time.Second,
 		confirmSignatures:  testing.Testing(),
+		bodyMinRate:        4 << 10,
 	}
 	for _, o := range opts {
 		o(s)
@@ -135,7 +146,7 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log, Stopping: s.stopping}
 	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout,
-		ConfirmSignatures: s.confirmSignatures},
+		ConfirmSignatures: s.confirmSignatures, BodyMinRate: s.bodyMinRate},
 		operations(d, s.createAccountDelay))
 	return s
 }
@@ -163,31 +174,38 @@ func (s *Server) Clock() *Clock { return s.clock }
 // Store is the server's store.
 func (s *Server) Store() *store.Store { return s.store }
 
-// Handler returns the HTTP handler: control endpoints under /_emulator/ and
-// every AWS service on all other paths.
+// controlPrefix is the emulator's own namespace. No S3 request is lost to
+// it: a bucket name starts with a letter or a digit, never "_".
+const controlPrefix = "/_emulator/"
+
+// Handler returns the HTTP handler: the control endpoints under
+// /_emulator/, the web console under /_console, and every AWS service on
+// all other paths, whatever the method: an unknown method, or /_emulator
+// without its slash, is an AWS request, answered in the envelope of the
+// service it is for (S3's <Error> when it names none).
 func (s *Server) Handler() http.Handler {
-	r := chi.NewRouter()
-	r.Use(s.recoverPanic)
-	r.Route("/_emulator", func(r chi.Router) {
+	control := chi.NewRouter()
+	control.Route("/_emulator", func(r chi.Router) {
 		s.controlRoutes(r)
 		r.Route("/tenants", s.tenantRoutes)
 	})
-	// AWS requests are not routed by path: which service and operation a
-	// request is for comes from its signature scope, X-Amz-Target or Action.
 	// The web console lives under /_console (no S3 bucket name starts with
 	// "_"); a browser that opens the root page is sent there.
 	con := s.newConsole()
-	r.Handle(console.Prefix, con)
-	r.Handle(console.Prefix+"/*", con)
-	r.HandleFunc("/*", s.serveAWS)
-	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if isBrowserVisit(r) {
+	// AWS requests are not routed by path: which service and operation a
+	// request is for comes from its signature scope, X-Amz-Target or Action.
+	return s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch path := r.URL.Path; {
+		case strings.HasPrefix(path, controlPrefix):
+			control.ServeHTTP(w, r)
+		case path == console.Prefix || strings.HasPrefix(path, console.Prefix+"/"):
+			con.ServeHTTP(w, r)
+		case path == "/" && isBrowserVisit(r):
 			http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
-			return
+		default:
+			s.serveAWS(w, r)
 		}
-		s.serveAWS(w, r)
-	})
-	return r
+	}))
 }
 
 // serveAWS hands an AWS request to the pipeline of the world it belongs to:

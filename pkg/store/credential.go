@@ -34,6 +34,9 @@ type Credential struct {
 	SessionName    string `json:"session_name,omitempty"`
 	TaskPolicyARN  string `json:"task_policy_arn,omitempty"`
 	SourceIdentity string `json:"source_identity,omitempty"`
+	// SessionTags are a role session's tags (AssumeRole Tags): its
+	// aws:PrincipalTag condition keys.
+	SessionTags map[string]string `json:"session_tags,omitempty"`
 	// IssuedBy is the access key id whose holder minted this temporary credential.
 	IssuedBy  string    `json:"issued_by,omitempty"`
 	Status    string    `json:"status,omitempty"` // Active or Inactive (long-term keys)

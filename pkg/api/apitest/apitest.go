@@ -44,8 +44,9 @@ type Server struct {
 }
 
 type config struct {
-	seed    api.Seed
-	options []api.Option
+	seed     api.Seed
+	options  []api.Option
+	maxConns int
 }
 
 // Option configures New.
@@ -61,6 +62,10 @@ func WithoutOrganization() Option { return func(c *config) { c.seed.Organization
 func WithServerOptions(opts ...api.Option) Option {
 	return func(c *config) { c.options = append(c.options, opts...) }
 }
+
+// WithMaxConnections sets how many connections the server keeps open
+// before it sheds idle ones (see api.ConfigureHTTPServer).
+func WithMaxConnections(n int) Option { return func(c *config) { c.maxConns = n } }
 
 // New starts an emulator for the test and stops it when the test ends.
 func New(tb testing.TB, opts ...Option) *Server {
@@ -80,7 +85,12 @@ func New(tb testing.TB, opts ...Option) *Server {
 		st.Close()
 		tb.Fatalf("seed: %v", err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	// The connection settings of cmd/emulator's server, so that tests see
+	// what clients of the binary see.
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	api.ConfigureHTTPServer(hs.Config, cfg.maxConns)
+	hs.Listener = api.Listener(hs.Listener)
+	hs.Start()
 	tb.Cleanup(func() {
 		srv.BeginShutdown() // long polls answer, so that hs.Close need not wait for them
 		hs.Close()

@@ -14,7 +14,7 @@ import (
 )
 
 // Info is IAM's wire identity, from its service model.
-var Info = &pipeline.Service{Name: "iam", Version: "2010-05-08", XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+var Info = &pipeline.Service{Name: "iam", SigningRegion: "us-east-1", Version: "2010-05-08", XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
 	StoreError: storeError}
 
 // Service holds what the handlers use.

@@ -15,7 +15,7 @@ import (
 )
 
 // Info is Organizations' wire identity, from its service model.
-var Info = &pipeline.Service{Name: "organizations", TargetPrefix: "AWSOrganizationsV20161128", JSONProtocol: pipeline.ProtoJSON11,
+var Info = &pipeline.Service{Name: "organizations", SigningRegion: "us-east-1", TargetPrefix: "AWSOrganizationsV20161128", JSONProtocol: pipeline.ProtoJSON11,
 	StoreError: storeError}
 
 // Service holds what the handlers use.
@@ -42,13 +42,13 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "DescribeCreateAccountStatus", "organizations:DescribeCreateAccountStatus", nil, (*Service).describeCreateAccountStatus),
 		pipeline.Op(Info, s, "ListCreateAccountStatus", "organizations:ListCreateAccountStatus", nil, (*Service).listCreateAccountStatus),
 		pipeline.Op(Info, s, "ListAccounts", "organizations:ListAccounts", nil, (*Service).listAccounts),
-		pipeline.Op(Info, s, "ListAccountsForParent", "organizations:ListAccountsForParent", nil, (*Service).listAccountsForParent),
-		pipeline.Op(Info, s, "DescribeAccount", "organizations:DescribeAccount", nil, (*Service).describeAccount),
+		pipeline.Op(Info, s, "ListAccountsForParent", "organizations:ListAccountsForParent", parentTarget, (*Service).listAccountsForParent),
+		pipeline.Op(Info, s, "DescribeAccount", "organizations:DescribeAccount", accountTarget[*describeAccountInput], (*Service).describeAccount),
 		pipeline.Op(Info, s, "EnableAWSServiceAccess", "organizations:EnableAWSServiceAccess", nil, (*Service).enableAWSServiceAccess),
 		pipeline.Op(Info, s, "DisableAWSServiceAccess", "organizations:DisableAWSServiceAccess", nil, (*Service).disableAWSServiceAccess),
 		pipeline.Op(Info, s, "ListAWSServiceAccessForOrganization", "organizations:ListAWSServiceAccessForOrganization", nil, (*Service).listAWSServiceAccessForOrganization),
-		pipeline.Op(Info, s, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", nil, (*Service).registerDelegatedAdministrator),
-		pipeline.Op(Info, s, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", nil, (*Service).deregisterDelegatedAdministrator),
+		pipeline.Op(Info, s, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", accountTarget[*delegatedAdministratorInput], (*Service).registerDelegatedAdministrator),
+		pipeline.Op(Info, s, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", accountTarget[*delegatedAdministratorInput], (*Service).deregisterDelegatedAdministrator),
 		pipeline.Op(Info, s, "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators", nil, (*Service).listDelegatedAdministrators),
 		pipeline.Op(Info, s, "ListDelegatedServicesForAccount", "organizations:ListDelegatedServicesForAccount", nil, (*Service).listDelegatedServicesForAccount),
 		// The tree: OUs, children and parents.

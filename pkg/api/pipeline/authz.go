@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,8 @@ func NewAuthorizer(d Deps) *Authorizer {
 // IAM policy evaluator over every policy that applies: the caller's identity
 // policies (or a root's implicit allow), the session's task policy, the
 // resource's own policy, and the organizations' SCPs and RCPs
-// (orgpolicy.go). A refusal is AccessDenied in the service's protocol.
+// (orgpolicy.go); then, with the same policies, every action in res.Also.
+// A refusal is AccessDenied in the service's protocol.
 func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res Resource) error {
 	id := c.ID
 	if res.Account == "" {
@@ -61,9 +63,11 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 		return err
 	}
 	if id.IsRoot() {
-		// The root user may do anything in its own account; elsewhere it is
-		// a principal like any other.
-		p.RootIdentity = id.AccountID == res.Account
+		// The root user's identity side allows everything, in its own
+		// account and outside it: a resource of another account is then
+		// decided, as every cross-account request, by that resource's
+		// policy (AWS's cross-account evaluation: both sides must allow).
+		p.RootIdentity = true
 	}
 	for k, v := range org.context {
 		if _, set := req.Context[k]; !set {
@@ -93,12 +97,18 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 	}
 	p.CrossAccount = res.Account != id.AccountID
 	p.ResourceRequired = res.ResourceRequired
-	result := policy.Decide(req, p)
-	if result.Decision == policy.Allow {
-		return nil
+	// The operation's action, then the actions its request also needs
+	// (tags, a boundary, a source identity), each decided by the same
+	// policies: the first refused names itself in the denial.
+	for _, a := range append([]string{action}, res.Also...) {
+		req.Action = a
+		result := policy.Decide(req, p)
+		if result.Decision != policy.Allow {
+			return AccessDenied(c.Proto, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
+				id.ARN, a, res.ARN, result.Reason(a)))
+		}
 	}
-	return AccessDenied(c.Proto, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
-		id.ARN, action, res.ARN, result.Reason(action)))
+	return nil
 }
 
 // principalOf is the caller as Principal elements of resource policies match it.
@@ -133,6 +143,9 @@ func (s *Authorizer) conditionContext(c *Call, res Resource) map[string][]string
 	}
 	if id.SourceIdentity != "" {
 		ctx["aws:SourceIdentity"] = []string{id.SourceIdentity}
+	}
+	for k, v := range id.SessionTags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
 	}
 	for k, v := range res.Context {
 		ctx[k] = v
@@ -218,4 +231,18 @@ func AccessDenied(p Protocol, msg string) *Error {
 	default:
 		return &Error{Code: "AccessDenied", Message: msg, Status: http.StatusForbidden}
 	}
+}
+
+// RequestTagContext is the condition keys of tags a request attaches:
+// aws:RequestTag/<key> for each tag and aws:TagKeys listing the keys.
+func RequestTagContext(tags map[string]string) map[string][]string {
+	ctx := map[string][]string{}
+	keys := make([]string, 0, len(tags))
+	for k, v := range tags {
+		ctx["aws:RequestTag/"+k] = []string{v}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	ctx["aws:TagKeys"] = keys
+	return ctx
 }

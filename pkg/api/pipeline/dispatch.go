@@ -47,6 +47,11 @@ type Config struct {
 	// error logged) when the two disagree: tests run with it, so that the
 	// SDK judges the fast check on every request of the suite.
 	ConfirmSignatures bool
+	// BodyMinRate is the slowest average a body may arrive at, in bytes
+	// per second, once BodyIdleTimeout has passed since its first byte was
+	// asked for: a client trickling a byte at a time is cut off with
+	// RequestTimeout. 0 switches the check off.
+	BodyMinRate int64
 }
 
 // Pipeline serves AWS requests: it finds the service and operation of a
@@ -59,23 +64,25 @@ type Pipeline struct {
 	services []*Service
 	// fallback is the rest-xml service (S3) that answers requests naming no other.
 	fallback *Service
-	// maxBody is the largest BodyLimit of any service: what is read before
-	// the service is known.
-	maxBody          int64
+	// formBody is the largest BodyLimit of the services that take forms
+	// (query protocol): what is read of a form whose service only its
+	// body names.
+	formBody         int64
 	signer, s3Signer *v4.Signer
 	signingKeys      signingKeys
 }
 
 // New builds a pipeline over the operations of every service.
 func New(d Deps, cfg Config, ops []Operation) *Pipeline {
-	p := &Pipeline{Deps: d, cfg: cfg, authz: NewAuthorizer(d), ops: Table(ops), maxBody: cfg.BodyLimit}
+	p := &Pipeline{Deps: d, cfg: cfg, authz: NewAuthorizer(d), ops: Table(ops), formBody: cfg.BodyLimit}
 	for _, o := range ops {
 		if !slices.Contains(p.services, o.Service) {
 			p.services = append(p.services, o.Service)
 			if o.Service.RestXML {
 				p.fallback = o.Service
+			} else if o.Service.Version != "" {
+				p.formBody = max(p.formBody, o.Service.BodyLimit)
 			}
-			p.maxBody = max(p.maxBody, o.Service.BodyLimit)
 		}
 	}
 	p.signer, p.s3Signer = newSigners()
@@ -154,14 +161,59 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Pipeline) handle(c *Call) {
 	r := c.R
 	c.W.Header().Set("x-amzn-RequestId", c.RequestID)
-	// The body is read once, up to the largest limit (S3 objects), because
-	// both the service resolution and the signature need it.
-	body, tooLarge, err := readBody(c.W, r, p.maxBody, p.cfg.BodyIdleTimeout)
-	c.Svc, c.Proto = p.resolveService(r, body)
+	// Who the request is for comes from its headers first (credential
+	// scope, X-Amz-Target, Content-Type): an unsigned request is refused
+	// before its body is read, and a signed one is read up to the limit of
+	// the service it names, never more.
+	c.Svc, c.Proto = p.resolveService(r, nil)
+	formVersionInBody := p.versionInBody(r)
+	if formVersionInBody {
+		// A form naming its service only in its body (Version): the query
+		// envelope, without a service namespace, until the body is read.
+		c.Svc, c.Proto = unresolved, ProtoQuery
+	}
 	if c.Svc.RestXML {
 		c.W.Header().Set("x-amz-request-id", c.RequestID)
 		c.W.Header().Set("x-amz-id-2", c.RequestID)
 	}
+	if failure := authPrecheck(r); failure != 0 {
+		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, failure))
+		return
+	}
+	if !formVersionInBody && signingServiceOf(r) != c.Svc.Name {
+		// Signed for another service than the headers name (ec2 sent to
+		// S3's endpoint): no body can make that signature good.
+		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, AuthWrongService))
+		return
+	}
+	if c.Svc.RestXML && r.Header.Get("X-Amz-Content-Sha256") == "" {
+		// S3 requires it of every SigV4 request; with it, the signature is
+		// verified before the body, which may be large, is read.
+		p.refuseUnread(c, NewError(http.StatusBadRequest, "InvalidRequest",
+			"Missing required header for this request: x-amz-content-sha256"))
+		return
+	}
+	limit := p.bodyLimit(c.Svc)
+	if formVersionInBody {
+		limit = p.formBody
+	}
+	if r.ContentLength > limit {
+		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
+		return
+	}
+	// A request that declares its payload's hash (every S3 client does) is
+	// authenticated before its body is read: its signature covers the
+	// declared hash, which the body is checked against once read.
+	var cred store.Credential
+	early := r.Header.Get("X-Amz-Content-Sha256") != "" && !formVersionInBody
+	if early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, nil, c.Svc); failure != 0 {
+			p.refuseUnread(c, p.authError(c, failure))
+			return
+		}
+	}
+	body, tooLarge, err := readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.fail(c, RequestTimeout(c.Proto))
 		return
@@ -170,22 +222,31 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, NewError(http.StatusBadRequest, "IncompleteBody", "The request body could not be read."))
 		return
 	}
-	limit := p.cfg.BodyLimit
-	if c.Svc.BodyLimit > 0 {
-		limit = c.Svc.BodyLimit
-	}
-	if tooLarge || int64(len(body)) > limit {
-		p.fail(c, BodyTooLarge(c.Proto, limit))
+	if tooLarge {
+		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
 		return
+	}
+	if formVersionInBody {
+		c.Svc, c.Proto = p.resolveService(r, body)
+		if limit = p.bodyLimit(c.Svc); int64(len(body)) > limit {
+			p.fail(c, BodyTooLarge(c.Proto, limit))
+			return
+		}
 	}
 	c.Body = body
 	if err := p.resolveAction(c); err != nil {
 		p.fail(c, err)
 		return
 	}
-	cred, failure := p.authenticate(r, body, c.Svc.Name)
-	if failure != 0 {
-		p.fail(c, AuthError(c.Proto, c.Svc.Name, failure))
+	if !early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, body, c.Svc); failure != 0 {
+			p.fail(c, p.authError(c, failure))
+			return
+		}
+	}
+	if !contentMatches(r, body) {
+		p.fail(c, p.authError(c, AuthContentSHAMismatch))
 		return
 	}
 	c.ID = IdentityOf(cred)
@@ -199,6 +260,59 @@ func (p *Pipeline) handle(c *Call) {
 	if err := op.Invoke(c, op); err != nil {
 		p.fail(c, err)
 	}
+}
+
+// refuseUnread answers a request whose body is left unread and closes
+// its connection: net/http would otherwise read up to 256 KiB of the body
+// to keep the connection alive, waiting on a client that may never send it.
+func (p *Pipeline) refuseUnread(c *Call, err error) {
+	if c.R.ContentLength != 0 {
+		c.W.Header().Set("Connection", "close")
+	}
+	p.fail(c, err)
+}
+
+// verifySignature authenticates r for svc over the body's payload hash
+// (nil body: the declared one), and checks that a global service's
+// request is signed for its region.
+func (p *Pipeline) verifySignature(r *http.Request, body []byte, svc *Service) (store.Credential, AuthFailure) {
+	cred, failure := p.authenticate(r, payloadHash(r, body), svc.Name)
+	if failure == 0 && svc.SigningRegion != "" && regionOf(r) != svc.SigningRegion {
+		failure = AuthWrongRegion
+	}
+	return cred, failure
+}
+
+// authError is failure in the call's protocol.
+func (p *Pipeline) authError(c *Call, failure AuthFailure) *Error {
+	e := AuthError(c.Proto, c.Svc.Name, failure)
+	if failure == AuthWrongRegion {
+		e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", regionOf(c.R))
+	}
+	return e
+}
+
+// unresolved stands for the service of a form request while its body,
+// which names the service, is not read yet.
+var unresolved = &Service{Name: "unknown"}
+
+// bodyLimit is the largest body svc takes.
+func (p *Pipeline) bodyLimit(svc *Service) int64 {
+	if svc.BodyLimit > 0 {
+		return svc.BodyLimit
+	}
+	return p.cfg.BodyLimit
+}
+
+// versionInBody reports whether only a form body's Version can name the
+// request's service: no credential scope of a known service, no
+// X-Amz-Target, no Version in the URL.
+func (p *Pipeline) versionInBody(r *http.Request) bool {
+	if !isForm(r) || r.Header.Get("X-Amz-Target") != "" || r.URL.Query().Has("Version") {
+		return false
+	}
+	name := signingServiceOf(r)
+	return !slices.ContainsFunc(p.services, func(s *Service) bool { return s.Name == name })
 }
 
 // resolveService finds the service a request is for, in LocalStack's order:

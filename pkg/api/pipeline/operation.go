@@ -42,6 +42,11 @@ type Resource struct {
 	ResourceRequired bool
 	// Context adds request-specific condition keys (e.g. sts:TaskPolicyArn).
 	Context map[string][]string
+	// Also are further actions the request needs on the same resource,
+	// beside the row's own: AWS's documented dependent actions, such as
+	// iam:TagUser for a CreateUser that carries tags. A target adds them
+	// from its input; they are authorized like the row's action.
+	Also []string
 	// OwnerRootBypass lets the owning account's root pass the resource
 	// policy (S3 bucket-policy and SQS queue-policy management): the
 	// resource policy is then not evaluated for that caller.

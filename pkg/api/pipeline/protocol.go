@@ -50,6 +50,9 @@ type Service struct {
 	// BodyLimit is the largest request body the service takes (0: the
 	// pipeline's default for RPC services).
 	BodyLimit int64
+	// SigningRegion is the one region a global service's requests must be
+	// signed for (IAM, Organizations: us-east-1); "" for regional services.
+	SigningRegion string
 	// ResolveAction names the operation of a rest-xml request from its
 	// method, path and query; "" with a nil error means none matched.
 	ResolveAction func(r *http.Request) (string, error)
@@ -179,18 +182,24 @@ func writeJSONError(w http.ResponseWriter, p Protocol, e *Error) {
 
 func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error) {
 	var buf bytes.Buffer
-	buf.WriteString(xml.Header + "<Error><Code>")
-	xml.EscapeText(&buf, []byte(e.Code))
-	buf.WriteString("</Code><Message>")
-	xml.EscapeText(&buf, []byte(e.Message))
-	buf.WriteString("</Message>")
-	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
-		buf.WriteString("<" + k + ">")
-		xml.EscapeText(&buf, []byte(e.Extra[k]))
-		buf.WriteString("</" + k + ">")
-	}
-	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
+	WriteRestXMLErrorBody(&buf, requestID, e)
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(e.Status)
 	w.Write(buf.Bytes())
+}
+
+// WriteRestXMLErrorBody writes e as S3's <Error> document, for answers
+// written outside a handler (net/http's refusals of unparsable requests).
+func WriteRestXMLErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
+	buf.WriteString(xml.Header + "<Error><Code>")
+	xml.EscapeText(buf, []byte(e.Code))
+	buf.WriteString("</Code><Message>")
+	xml.EscapeText(buf, []byte(e.Message))
+	buf.WriteString("</Message>")
+	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
+		buf.WriteString("<" + k + ">")
+		xml.EscapeText(buf, []byte(e.Extra[k]))
+		buf.WriteString("</" + k + ">")
+	}
+	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
 }

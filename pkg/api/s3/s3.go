@@ -220,6 +220,9 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 		if err != nil {
 			return err
 		}
+		if err := checkBucketRegion(c, name, req); err != nil {
+			return err
+		}
 		res := pipeline.Anywhere
 		if target != nil {
 			res = target(c, req)
@@ -232,6 +235,23 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 		}
 		return h(s, ctx, c, req)
 	}}
+}
+
+// checkBucketRegion refuses a request for an existing bucket signed for
+// another region than the bucket's, as S3 does before it authorizes:
+// AuthorizationHeaderMalformed naming the region expected, in <Region> and
+// in x-amz-bucket-region (a HEAD's answer has no body). CreateBucket is
+// left to its own rules (its LocationConstraint, BucketAlreadyExists).
+func checkBucketRegion(c *pipeline.Call, op string, req *s3Request) error {
+	if req.bucketRec == nil || op == "CreateBucket" || req.bucketRec.Region == c.Region {
+		return nil
+	}
+	want := req.bucketRec.Region
+	c.W.Header().Set("X-Amz-Bucket-Region", want)
+	e := pipeline.NewError(http.StatusBadRequest, "AuthorizationHeaderMalformed",
+		"The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.Region, want)
+	e.Extra = map[string]string{"Region": want}
+	return e
 }
 
 // s3Parse reads what every S3 operation needs from the request.

@@ -191,9 +191,14 @@ func (s *Service) queueResource(ctx context.Context, ref store.QueueRef, ownerRo
 }
 
 // createQueueTarget authorizes CreateQueue on the new queue's ARN in the
-// caller's account.
+// caller's account; tags need sqs:TagQueue as well, as SQS documents.
 func createQueueTarget(_ *Service, _ context.Context, c *pipeline.Call, in *createQueueInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: QueueARN(store.QueueRef{AccountID: c.ID.AccountID, Region: c.Region, Name: in.QueueName})}, nil
+	res := pipeline.Resource{ARN: QueueARN(store.QueueRef{AccountID: c.ID.AccountID, Region: c.Region, Name: in.QueueName})}
+	if len(in.Tags) > 0 {
+		res.Also = []string{"sqs:TagQueue"}
+		res.Context = pipeline.RequestTagContext(in.Tags)
+	}
+	return res, nil
 }
 
 // getQueueUrlTarget authorizes GetQueueUrl on the queue it looks up, which
