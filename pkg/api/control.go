@@ -4,31 +4,92 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
 
+// controlPrefix is where the control endpoints live.
+const controlPrefix = "/_emulator"
+
+// controlEndpoint is one of the emulator's own endpoints; guarded ones need
+// the control token when one is configured.
+type controlEndpoint struct {
+	method, path string
+	guarded      bool
+	handle       func(*Server, http.ResponseWriter, *http.Request)
+}
+
+// controlEndpoints is the one list the router and the not-found answer read.
+var controlEndpoints = []controlEndpoint{
+	{http.MethodGet, "/health", false, (*Server).controlHealth},
+	{http.MethodGet, "/clock", false, (*Server).controlClock},
+	{http.MethodPost, "/clock", true, (*Server).controlMoveClock},
+	{http.MethodPost, "/scenario", true, (*Server).controlScenario},
+	{http.MethodPost, "/reset", true, (*Server).controlReset},
+	{http.MethodGet, "/info", true, (*Server).controlInfo},
+}
+
+// controlEndpointList names every control endpoint, for the not-found answer.
+func controlEndpointList() string {
+	names := make([]string, 0, len(controlEndpoints))
+	for _, e := range controlEndpoints {
+		names = append(names, e.method+" "+controlPrefix+e.path)
+	}
+	return strings.Join(names, ", ")
+}
+
 // controlRoutes are the emulator's own endpoints (not AWS APIs), unsigned.
 func (s *Server) controlRoutes(r chi.Router) {
+	r.Use(s.logControlRequest)
 	// JSON like every other control answer, not chi's plain-text defaults.
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		controlError(w, http.StatusNotFound, "no such control endpoint: "+r.URL.Path)
+		controlError(w, http.StatusNotFound, "no such control endpoint: "+r.URL.Path+"; the control endpoints are "+controlEndpointList())
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; the control endpoints are "+controlEndpointList())
 	})
-	r.Get("/health", s.controlHealth)
-	r.Get("/clock", s.controlClock)
-	r.Group(func(r chi.Router) {
-		r.Use(s.requireControlToken)
-		r.Post("/clock", s.controlMoveClock)
-		r.Post("/scenario", s.controlScenario)
-		r.Post("/reset", s.controlReset)
-		r.Get("/info", s.controlInfo)
+	for _, e := range controlEndpoints {
+		handle := func(w http.ResponseWriter, r *http.Request) { e.handle(s, w, r) }
+		if e.guarded {
+			r.With(s.requireControlToken).MethodFunc(e.method, e.path, handle)
+		} else {
+			r.MethodFunc(e.method, e.path, handle)
+		}
+	}
+}
+
+// logControlRequest logs every control request, so that a sandbox's
+// trainer can tell who reset it or moved its clock: endpoint, method,
+// status and remote address, never a token. The health check and clock
+// reads, which probes poll, log at debug; refused tokens at warn.
+func (s *Server) logControlRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		switch {
+		case status == http.StatusUnauthorized:
+			level = slog.LevelWarn
+		case status >= http.StatusInternalServerError:
+			level = slog.LevelError
+		case r.Method == http.MethodGet && (r.URL.Path == controlPrefix+"/health" || r.URL.Path == controlPrefix+"/clock"):
+			level = slog.LevelDebug
+		}
+		msg := "control request"
+		if status == http.StatusUnauthorized {
+			msg = "control request refused: missing or wrong control token"
+		}
+		s.log.Log(r.Context(), level, msg, "endpoint", r.URL.Path, "method", r.Method, "status", status, "remote", r.RemoteAddr)
 	})
 }
 
@@ -156,6 +217,11 @@ func (s *Server) controlScenario(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("apply scenario", "error", err)
 		controlError(w, http.StatusInternalServerError, "the scenario could not be applied")
 		return
+	}
+	if result.AlreadyApplied {
+		s.log.Info("scenario already applied: nothing changed", "scenario", result.Name)
+	} else {
+		s.log.Info("scenario applied", "scenario", result.Name, "accounts", len(result.Accounts))
 	}
 	writeControlJSON(w, http.StatusOK, result)
 }

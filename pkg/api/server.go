@@ -132,7 +132,7 @@ func (s *Server) Store() *store.Store { return s.store }
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.recoverPanic)
-	r.Route("/_emulator", s.controlRoutes)
+	r.Route(controlPrefix, s.controlRoutes)
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
 	r.Handle("/*", s.pipeline)

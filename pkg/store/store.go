@@ -32,10 +32,11 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
+	scenariosBucket      = []byte("scenarios")
 
 	allBuckets = [][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}
+		queuesBucket, messagesBucket, scenariosBucket}
 )
 
 // Store is the emulator's persistent state.
