@@ -12,8 +12,9 @@ import (
 
 // TestExternalModule builds a throwaway module that imports apitest by its
 // module path (github.com/rootaccess/emulator, replaced by this checkout)
-// and runs testdata/external-module/consumer_test.go in it: the shipped
-// scenarios load by name from outside this repository, with no path. It
+// and runs testdata/external-module/consumer_test.go and the README's Go
+// example in it: the shipped scenarios load by name from outside this
+// repository, with no path, and the README's code compiles and passes. It
 // runs offline: the module cache holds every dependency (the go.sum is this
 // module's), and GOPROXY=off forbids the network.
 func TestExternalModule(t *testing.T) {
@@ -49,6 +50,20 @@ func TestExternalModule(t *testing.T) {
 		}
 		write(filepath.Base(name), data)
 	}
+
+	// The README's Go example, as a Go user would paste it into their module.
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := regexp.MustCompile("(?s)```go\n(package .*?)```").FindSubmatch(readme)
+	if example == nil {
+		t.Fatal("README.md has no Go example (a ```go block that starts with package)")
+	}
+	if err := os.Mkdir(filepath.Join(dir, "readme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join("readme", "readme_test.go"), example[1])
 
 	cmd := exec.Command(goBin, "test", "-count=1", "./...")
 	cmd.Dir = dir

@@ -195,16 +195,26 @@ func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// controlScenario applies the scenario in the body (see docs/scenarios.md)
-// and answers what it created: account ids, root keys, bucket and queue names.
+// controlScenario applies the scenario in the body (see docs/scenarios.md),
+// or with ?name=NAME the shipped scenario of that name, and answers what it
+// created: account ids, root keys, bucket and queue names.
 func (s *Server) controlScenario(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
 	if err != nil {
 		controlError(w, http.StatusRequestEntityTooLarge, "a scenario may be at most 4 MiB")
 		return
 	}
-	sc, err := ParseScenario(body)
-	if err != nil {
+	var sc Scenario
+	if name := r.URL.Query().Get("name"); name != "" {
+		if len(strings.TrimSpace(string(body))) > 0 {
+			controlError(w, http.StatusBadRequest, "give a scenario in the body or a shipped one with ?name=, not both")
+			return
+		}
+		if sc, err = ScenarioNamed(name); err != nil {
+			controlError(w, http.StatusNotFound, err.Error())
+			return
+		}
+	} else if sc, err = ParseScenario(body); err != nil {
 		controlError(w, http.StatusBadRequest, errorMessage(err))
 		return
 	}

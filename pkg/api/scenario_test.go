@@ -299,6 +299,14 @@ func TestScenario_AppliedTwice(t *testing.T) {
 	_, info := scenarioControl(t, srv, http.MethodGet, "/_emulator/info", "", "")
 	assert.Len(t, info["accounts"], 2, "nothing was added")
 	assert.Equal(t, []any{"locked-bucket"}, info["scenarios"])
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=locked-bucket", "", "")
+	require.Equal(t, http.StatusOK, status, "%v", out)
+	assert.Equal(t, true, out["already_applied"], "?name= loads the shipped scenario, the same one")
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=nope", "", "")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, out["error"], "the shipped ones are legacy-fleet, locked-bucket")
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=locked-queue", "", `{"accounts": []}`)
+	assert.Equal(t, http.StatusBadRequest, status, "a body and a name")
 
 	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "",
 		`{"name": "locked-bucket", "accounts": [{"name": "other"}]}`)
