@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/rootaccess/emulator/pkg/api"
@@ -279,4 +280,70 @@ func ExampleServer_ApplyScenario() {
 	// Output:
 	// [reports-111111111111]
 	// true
+}
+
+func ExampleServer_EnableRootAccess() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	srv.EnableRootAccess(t)
+	out, err := iam.NewFromConfig(srv.Config(srv.AdminCredentials())).ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(out.EnabledFeatures)
+	// Output: [RootCredentialsManagement RootSessions]
+}
+
+func ExampleServer_AssumeRole() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	srv.LoadScenario(t, "root-auditor") // a role allowed sts:AssumeRoot for the audit task only
+	member := srv.MemberAccount(t, "workload")
+	auditor := sts.NewFromConfig(srv.Config(srv.AssumeRole(t, "arn:aws:iam::111111111111:role/root-auditor")))
+	for _, task := range []string{policy.AuditRootUserCredentials, policy.S3UnlockBucketPolicy} {
+		_, err := auditor.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: &member,
+			TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(policy.ARN(task))}})
+		fmt.Println(task, errorCode(err))
+	}
+	// Output:
+	// IAMAuditRootUserCredentials <nil>
+	// S3UnlockBucketPolicy AccessDenied
+}
+
+func ExampleWithServerOptions() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t, apitest.WithServerOptions(api.WithControlToken("s3cret")))
+	resp, err := srv.Client().Post(srv.URL+"/_emulator/reset", "application/json", nil)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+	// Output: 401
+}
+
+func ExampleSessionCredentials() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	member := srv.MemberAccount(t, "workload")
+	out, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + member + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("ops")})
+	if err != nil {
+		panic(err)
+	}
+	creds := apitest.SessionCredentials(out.Credentials)
+	who, err := sts.NewFromConfig(srv.Config(creds)).GetCallerIdentity(ctx, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(aws.ToString(who.Arn) == "arn:aws:sts::"+member+":assumed-role/OrganizationAccountAccessRole/ops")
+	// Output: true
 }
