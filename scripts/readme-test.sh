@@ -124,6 +124,8 @@ report() {
     sed 's/^/    | /' "$current.sh"
     echo "  its output:"
     sed 's/^/    > /' "$current.out" 2>/dev/null || true
+    echo "  the emulator's log (last lines):"
+    tail -n 20 "$WORK/emulator.log" | sed 's/^/    # /'
   fi
   cleanup
 }
