@@ -20,7 +20,7 @@
 # port, and every 127.0.0.1:4580 in the blocks and expected outputs becomes
 # 127.0.0.1:PORT; `aws` is $AWS_CLI; the blocks run in an empty directory
 # with HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE in a temporary
-# directory, AWS_MAX_ATTEMPTS=1, and no other AWS_* variable.
+# directory, and no other AWS_* variable.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -111,7 +111,7 @@ printf '#!/bin/sh\nexec "%s" "$@"\n' "$CLI" >"$WORK/bin/aws"
 chmod +x "$WORK/bin/aws"
 for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 export PATH=$WORK/bin:$PATH HOME=$WORK/home AWS_CONFIG_FILE=$WORK/home/.aws/config \
-  AWS_SHARED_CREDENTIALS_FILE=$WORK/home/.aws/credentials AWS_MAX_ATTEMPTS=1 AWS_PAGER= AWS_EC2_METADATA_DISABLED=true
+  AWS_SHARED_CREDENTIALS_FILE=$WORK/home/.aws/credentials AWS_PAGER= AWS_EC2_METADATA_DISABLED=true
 echo "readme-test: emulator on 127.0.0.1:$PORT, $("$CLI" --version 2>&1 | head -n 1)"
 
 # The blocks run in this one shell, so that their variables carry over.

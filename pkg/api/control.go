@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"io"
@@ -35,11 +36,16 @@ var controlEndpoints = []controlEndpoint{
 	{http.MethodGet, "/info", true, (*Server).controlInfo},
 }
 
-// controlEndpointList names every control endpoint, for the not-found answer.
-func controlEndpointList() string {
-	names := make([]string, 0, len(controlEndpoints))
+// controlEndpointList names every control endpoint, for the not-found
+// answer; the operator's server also has the tenants' (tenants.go).
+func (s *Server) controlEndpointList() string {
+	names := make([]string, 0, len(controlEndpoints)+3)
 	for _, e := range controlEndpoints {
 		names = append(names, e.method+" "+controlPrefix+e.path)
+	}
+	if s.tenantID == "" {
+		names = append(names, "GET and POST "+controlPrefix+"/tenants", "DELETE "+controlPrefix+"/tenants/ID",
+			"and a tenant's own under "+controlPrefix+"/tenants/ID/")
 	}
 	return strings.Join(names, ", ")
 }
@@ -49,10 +55,10 @@ func (s *Server) controlRoutes(r chi.Router) {
 	r.Use(s.logControlRequest)
 	// JSON like every other control answer, not chi's plain-text defaults.
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		controlError(w, http.StatusNotFound, "no such control endpoint: "+r.URL.Path+"; the control endpoints are "+controlEndpointList())
+		controlError(w, http.StatusNotFound, "no such control endpoint: "+r.URL.Path+"; the control endpoints are "+s.controlEndpointList())
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; the control endpoints are "+controlEndpointList())
+		controlError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; the control endpoints are "+s.controlEndpointList())
 	})
 	for _, e := range controlEndpoints {
 		handle := func(w http.ResponseWriter, r *http.Request) { e.handle(s, w, r) }
@@ -64,14 +70,29 @@ func (s *Server) controlRoutes(r chi.Router) {
 	}
 }
 
+// controlLoggedKey marks, in a control request's context, that an inner
+// router logged it.
+type controlLoggedKey struct{}
+
 // logControlRequest logs every control request, so that a sandbox's
 // trainer can tell who reset it or moved its clock: endpoint, method,
 // status and remote address, never a token. The health check and clock
 // reads, which probes poll, log at debug; refused tokens at warn.
 func (s *Server) logControlRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A tenant's control request passes through the operator's router
+		// and then the tenant's: only the innermost logs it, with the
+		// tenant's logger.
+		if logged, ok := r.Context().Value(controlLoggedKey{}).(*bool); ok {
+			*logged = true
+		}
+		logged := false
+		r = r.WithContext(context.WithValue(r.Context(), controlLoggedKey{}, &logged))
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
+		if logged {
+			return
+		}
 		status := ww.Status()
 		if status == 0 {
 			status = http.StatusOK
@@ -112,7 +133,7 @@ func (s *Server) requireControlToken(next http.Handler) http.Handler {
 			if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 				got = bearer
 			}
-			if !constantTimeEqual(got, s.controlToken) {
+			if !constantTimeEqual(got, s.controlToken) && (s.operatorToken == "" || !constantTimeEqual(got, s.operatorToken)) {
 				controlError(w, http.StatusUnauthorized, "this endpoint needs the emulator's control token (Authorization: Bearer <token>)")
 				return
 			}

@@ -380,6 +380,8 @@ func TestControl_Logged(t *testing.T) {
 	scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "s3cret-token", "")
 	scenarioControl(t, srv, http.MethodGet, "/_emulator/nope", "", "")
 	scenarioControl(t, srv, http.MethodGet, "/_emulator/health", "", "")
+	tenant := srv.NewTenant(t, api.TenantSpec{ID: "alice"})
+	scenarioControl(t, srv, http.MethodPost, "/_emulator/tenants/alice/reset", tenant.ControlToken, "")
 
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	find := func(want ...string) string {
@@ -400,7 +402,11 @@ func TestControl_Logged(t *testing.T) {
 	find("level=INFO", "control request", "endpoint=/_emulator/reset", "method=POST", "status=200", "remote=127.0.0.1:")
 	find("level=INFO", "endpoint=/_emulator/nope", "status=404")
 	find("level=DEBUG", "endpoint=/_emulator/health", "status=200")
+	find("level=INFO", "endpoint=/_emulator/reset", "tenant=alice", "status=200")
+	assert.Equal(t, 1, strings.Count(logs.String(), "/_emulator/tenants/alice/reset")+strings.Count(logs.String(), "tenant=alice endpoint=/_emulator/reset"),
+		"a tenant's control request is logged once, by the tenant's server")
 	assert.NotContains(t, logs.String(), "s3cret-token")
+	assert.NotContains(t, logs.String(), tenant.ControlToken)
 	assert.NotContains(t, logs.String(), "wrong-guess")
 }
 

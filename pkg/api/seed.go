@@ -43,7 +43,10 @@ func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
 		seeded = true
 		return s.seedWorld(tx)
 	})
-	return seeded, err
+	if err != nil {
+		return seeded, err
+	}
+	return seeded, s.openTenants(ctx)
 }
 
 // Reset empties the world and seeds it again as Initialize first did
@@ -63,9 +66,11 @@ func (s *Server) seedWorld(tx *store.Tx) error {
 		return err
 	}
 	if s.startScenario != nil {
-		if _, err := applyScenario(tx, *s.startScenario); err != nil {
+		result, err := applyScenario(tx, *s.startScenario)
+		if err != nil {
 			return fmt.Errorf("start scenario: %w", err)
 		}
+		s.lastScenario = &result
 	}
 	return nil
 }
@@ -74,6 +79,13 @@ func (s *Server) seedWorld(tx *store.Tx) error {
 // nothing; invalid scenarios are *pipeline.Error values with code InvalidScenario.
 func (s *Server) ApplyScenario(ctx context.Context, sc Scenario) (ScenarioResult, error) {
 	var result ScenarioResult
+	if s.guardKeys != nil {
+		release, err := s.guardKeys(ctx, s.tenantID, sc.fixedAccessKeyIDs())
+		if err != nil {
+			return result, err
+		}
+		defer release()
+	}
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		result, err = applyScenario(tx, sc)

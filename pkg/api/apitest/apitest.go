@@ -100,11 +100,12 @@ func New(tb TB, opts ...Option) *Server {
 		o(&cfg)
 	}
 	clock := api.NewClock()
-	st, err := store.Open(filepath.Join(tb.TempDir(), "emulator.db"), store.WithNow(clock.Now))
+	dir := tb.TempDir()
+	st, err := store.Open(filepath.Join(dir, "emulator.db"), store.WithNow(clock.Now))
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	serverOpts := []api.Option{api.WithClock(clock)}
+	serverOpts := []api.Option{api.WithClock(clock), api.WithTenantDir(filepath.Join(dir, "tenants"))}
 	if cfg.log != nil {
 		serverOpts = append(serverOpts, api.WithLogger(slog.New(slog.NewTextHandler(cfg.log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
@@ -116,6 +117,7 @@ func New(tb TB, opts ...Option) *Server {
 	hs := httptest.NewServer(srv.Handler())
 	tb.Cleanup(func() {
 		hs.Close()
+		srv.Close()
 		st.Close()
 	})
 	return &Server{Server: hs, API: srv, Store: st, Clock: clock, Seed: cfg.seed}
@@ -353,4 +355,21 @@ func (s *Server) LegacyAccount(tb TB, name string) LegacyAccount {
 	acct := s.onlyAccount(tb, s.ApplyScenario(tb, sc))
 	key := acct.RootAccessKeys[0]
 	return LegacyAccount{AccountID: acct.ID, RootKey: aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}}
+}
+
+// NewTenant creates an isolated world in the server (see api.TenantSpec;
+// the zero spec generates everything) and returns what a trainee gets:
+// its id, management account, administrator key and control token.
+func (s *Server) NewTenant(tb TB, spec api.TenantSpec) api.TenantInfo {
+	tb.Helper()
+	info, err := s.API.CreateTenant(context.Background(), spec)
+	if err != nil {
+		tb.Fatalf("create tenant: %v", err)
+	}
+	return info
+}
+
+// TenantCredentials are a tenant administrator's keys, for Config.
+func TenantCredentials(t api.TenantInfo) aws.Credentials {
+	return aws.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey}
 }
