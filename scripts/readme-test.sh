@@ -23,38 +23,39 @@
 # directory, and no other AWS_* variable.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-README=${1:-$ROOT/README.md}
-CLI=$(command -v "${AWS_CLI:-aws}") || { echo "readme-test: no AWS CLI '${AWS_CLI:-aws}'" >&2; exit 1; }
-WORK=$(mktemp -d)
-PID=
-cleanup() {
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
+readme_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readme_doc=${1:-$readme_root/README.md}
+readme_name=$(basename "$readme_doc")
+readme_cli=$(command -v "${AWS_CLI:-aws}") || { echo "readme-test: no AWS CLI '${AWS_CLI:-aws}'" >&2; exit 1; }
+readme_work=$(mktemp -d)
+readme_pid=
+readme_cleanup() {
+  if [ -n "$readme_pid" ]; then kill "$readme_pid" 2>/dev/null || true; wait "$readme_pid" 2>/dev/null || true; fi
+  rm -rf "$readme_work"
 }
-trap cleanup EXIT
+trap readme_cleanup EXIT
 
 echo "readme-test: building the emulator"
-(cd "$ROOT" && go build -o "$WORK/emulator" ./cmd/emulator)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$WORK/emulator" -addr "127.0.0.1:$PORT" -data "$WORK/emulator.db" >"$WORK/emulator.log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$PORT/_emulator/health" >/dev/null 2>&1 && break
+(cd "$readme_root" && go build -o "$readme_work/emulator" ./cmd/emulator)
+readme_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$readme_work/emulator" -addr "127.0.0.1:$readme_port" -data "$readme_work/emulator.db" >"$readme_work/emulator.log" 2>&1 &
+readme_pid=$!
+for _ in $(seq 300); do
+  curl -fs "http://127.0.0.1:$readme_port/_emulator/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-curl -fs "http://127.0.0.1:$PORT/_emulator/health" >/dev/null || { cat "$WORK/emulator.log"; echo "readme-test: the emulator did not start" >&2; exit 1; }
+curl -fs "http://127.0.0.1:$readme_port/_emulator/health" >/dev/null || { cat "$readme_work/emulator.log"; echo "readme-test: the emulator did not start" >&2; exit 1; }
 
 # Does this CLI read endpoint_url from its config (the `sh profile` blocks)?
-cli_version=$("$CLI" --version 2>&1 | sed -n 's|^aws-cli/\([0-9]*\)\.\([0-9]*\).*|\1 \2|p' | head -n 1)
+cli_version=$("$readme_cli" --version 2>&1 | sed -n 's|^aws-cli/\([0-9]*\)\.\([0-9]*\).*|\1 \2|p' | head -n 1)
 read -r major minor <<<"${cli_version:-0 0}"
-profiles=0
+readme_profiles=0
 if { [ "$major" = 1 ] && [ "$minor" -ge 29 ]; } || { [ "$major" = 2 ] && [ "$minor" -ge 13 ]; } || [ "$major" -gt 2 ]; then
-  profiles=1
+  readme_profiles=1
 fi
 
-mkdir -p "$WORK/blocks" "$WORK/bin" "$WORK/home/.aws" "$WORK/cwd"
-python3 - "$README" "$WORK/blocks" "$PORT" <<'PY'
+mkdir -p "$readme_work/blocks" "$readme_work/bin" "$readme_work/home/.aws" "$readme_work/cwd"
+python3 - "$readme_doc" "$readme_work/blocks" "$readme_port" <<'PY'
 import pathlib, re, sys
 readme, out, port = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
 lines = readme.read_text().splitlines()
@@ -93,7 +94,7 @@ for lang, tags, line, body in blocks:
 print(f"readme-test: {n} blocks to run from {readme.name}")
 PY
 
-cat >"$WORK/compare.py" <<'PY'
+cat >"$readme_work/compare.py" <<'PY'
 import re, sys
 # Blank lines do not count (CLI v2 starts its errors with one); runs of
 # white space are one space (text output separates with tabs).
@@ -107,57 +108,58 @@ if len(want) != len(got) or not all(match(w, g) for w, g in zip(want, got)):
     sys.exit(1)
 PY
 
-printf '#!/bin/sh\nexec "%s" "$@"\n' "$CLI" >"$WORK/bin/aws"
-chmod +x "$WORK/bin/aws"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$readme_cli" >"$readme_work/bin/aws"
+chmod +x "$readme_work/bin/aws"
 for v in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-export PATH=$WORK/bin:$PATH HOME=$WORK/home AWS_CONFIG_FILE=$WORK/home/.aws/config \
-  AWS_SHARED_CREDENTIALS_FILE=$WORK/home/.aws/credentials AWS_PAGER= AWS_EC2_METADATA_DISABLED=true
-echo "readme-test: emulator on 127.0.0.1:$PORT, $("$CLI" --version 2>&1 | head -n 1)"
+export PATH=$readme_work/bin:$PATH HOME=$readme_work/home AWS_CONFIG_FILE=$readme_work/home/.aws/config \
+  AWS_SHARED_CREDENTIALS_FILE=$readme_work/home/.aws/credentials AWS_PAGER= AWS_EC2_METADATA_DISABLED=true
+echo "readme-test: emulator on 127.0.0.1:$readme_port, $("$readme_cli" --version 2>&1 | head -n 1)"
 
-# The blocks run in this one shell, so that their variables carry over.
-cd "$WORK/cwd"
-current=
-report() {
+# The blocks run in this one shell, so that their variables carry over;
+# the runner's own variables are readme_* so that no block clobbers them.
+cd "$readme_work/cwd"
+readme_block= readme_line=
+readme_report() {
   local rc=$?
-  if [ -n "$current" ]; then
-    echo "readme-test: FAIL: the block at README.md:$current_line exited $rc:"
-    sed 's/^/    | /' "$current.sh"
+  if [ -n "$readme_block" ]; then
+    echo "readme-test: FAIL: the block at $readme_name:$readme_line (exit status $rc):"
+    sed 's/^/    | /' "$readme_block.sh"
     echo "  its output:"
-    sed 's/^/    > /' "$current.out" 2>/dev/null || true
+    sed 's/^/    > /' "$readme_block.out" 2>/dev/null || true
     echo "  the emulator's log (last lines):"
-    tail -n 20 "$WORK/emulator.log" | sed 's/^/    # /'
+    tail -n 20 "$readme_work/emulator.log" | sed 's/^/    # /'
   fi
-  cleanup
+  readme_cleanup
 }
-trap report EXIT
-ran=0 skipped=0
-for block in "$WORK"/blocks/*.sh; do
-  block=${block%.sh}
-  read -r mode line <"$block.meta"
-  if [ "$mode" = profile ] && [ "$profiles" = 0 ]; then
-    echo "  skip README.md:$line (this CLI does not read endpoint_url from its config)"
-    skipped=$((skipped + 1))
+trap readme_report EXIT
+readme_ran=0 readme_skipped=0
+for readme_file in "$readme_work"/blocks/*.sh; do
+  readme_block=${readme_file%.sh}
+  read -r readme_mode readme_line <"$readme_block.meta"
+  if [ "$readme_mode" = profile ] && [ "$readme_profiles" = 0 ]; then
+    echo "  skip $readme_name:$readme_line (this CLI does not read endpoint_url from its config)"
+    readme_skipped=$((readme_skipped + 1))
+    readme_block=
     continue
   fi
-  current=$block current_line=$line
-  if [ "$mode" = fails ]; then
-    if source "$block.sh" >"$block.out" 2>&1; then
-      echo "readme-test: the block at README.md:$line should fail, and succeeded"
+  if [ "$readme_mode" = fails ]; then
+    # shellcheck source=/dev/null
+    if source "$readme_block.sh" >"$readme_block.out" 2>&1; then
+      echo "readme-test: the block at $readme_name:$readme_line should fail, and succeeded"
       exit 1
     fi
   else
-    set -euo pipefail
     # shellcheck source=/dev/null
-    source "$block.sh" >"$block.out" 2>&1
-    set -euo pipefail
+    source "$readme_block.sh" >"$readme_block.out" 2>&1
   fi
-  if [ -f "$block.expected" ] && ! python3 "$WORK/compare.py" "$block.expected" "$block.out"; then
-    echo "readme-test: the output of the block at README.md:$line is not what the README says"
+  set -euo pipefail # in case a block changed the shell's options
+  if [ -f "$readme_block.expected" ] && ! python3 "$readme_work/compare.py" "$readme_block.expected" "$readme_block.out"; then
+    echo "readme-test: the output of the block at $readme_name:$readme_line is not what the README says"
     exit 1
   fi
-  current=
-  ran=$((ran + 1))
-  echo "  ok   README.md:$line"
+  readme_ran=$((readme_ran + 1))
+  echo "  ok   $readme_name:$readme_line"
+  readme_block=
 done
-trap cleanup EXIT
-echo "readme-test: $ran blocks ran, $skipped skipped"
+trap readme_cleanup EXIT
+echo "readme-test: $readme_ran blocks ran, $readme_skipped skipped"
