@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -555,4 +556,68 @@ func writeTenantRecord(dir string, rec tenantRecord) error {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, rec.ID+".json"))
+}
+
+// TenantsFile is what -tenants reads: tenants listed one by one, and/or a
+// group of Count tenants named Prefix01, Prefix02, … made from one spec.
+type TenantsFile struct {
+	Tenants []TenantSpec `json:"tenants,omitempty"`
+	Group   *struct {
+		Count  int    `json:"count"`
+		Prefix string `json:"prefix"`
+		TenantSpec
+	} `json:"group,omitempty"`
+}
+
+// ParseTenantsFile reads a tenants file; scenario members are scenario
+// objects (the program resolves file names before this).
+func ParseTenantsFile(data []byte) ([]TenantSpec, error) {
+	var f TenantsFile
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("not a tenants file ({\"tenants\":[…]} or {\"group\":{\"count\":20,\"prefix\":\"trainee-\",…}}): %w", err)
+	}
+	specs := f.Tenants
+	if g := f.Group; g != nil {
+		if g.Count < 1 || g.Count > 1000 || !tenantIDPattern.MatchString(g.Prefix+"1") {
+			return nil, errors.New("group: count must be 1 to 1000 and prefix a valid tenant id start (lower-case letters, digits, hyphens)")
+		}
+		if g.ID != "" || g.AccessKeyID != "" || g.ManagementAccountID != "" {
+			return nil, errors.New("group: id, access_key_id and management_account_id would be the same for every tenant; leave them out")
+		}
+		width := len(strconv.Itoa(g.Count))
+		for i := 1; i <= g.Count; i++ {
+			spec := g.TenantSpec
+			spec.ID = fmt.Sprintf("%s%0*d", g.Prefix, max(width, 2), i)
+			specs = append(specs, spec)
+		}
+	}
+	for _, s := range specs {
+		if s.ID == "" {
+			return nil, errors.New("every tenant of a tenants file needs an id, so that a restart finds it again")
+		}
+	}
+	return specs, nil
+}
+
+// EnsureTenants creates the tenants of specs that do not exist yet (by id),
+// so that a tenants file can be given at every start.
+func (s *Server) EnsureTenants(ctx context.Context, specs []TenantSpec) (created int, err error) {
+	if s.tenants == nil {
+		return 0, errors.New("tenants need a tenant directory")
+	}
+	for _, spec := range specs {
+		s.tenants.mu.RLock()
+		_, exists := s.tenants.byID[spec.ID]
+		s.tenants.mu.RUnlock()
+		if exists {
+			continue
+		}
+		if _, err := s.CreateTenant(ctx, spec); err != nil {
+			return created, fmt.Errorf("tenant %s: %w", spec.ID, err)
+		}
+		created++
+	}
+	return created, nil
 }

@@ -255,3 +255,26 @@ func TestTenants_ScenariosAndRestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, accounts.Accounts, 2, "the management account and the scenario's analytics account")
 }
+
+func TestTenants_File(t *testing.T) {
+	specs, err := api.ParseTenantsFile([]byte(`{"tenants":[{"id":"lead"}],"group":{"count":20,"prefix":"trainee-","scenario":{"accounts":[{"name":"w"}]}}}`))
+	require.NoError(t, err)
+	require.Len(t, specs, 21)
+	assert.Equal(t, "lead", specs[0].ID)
+	assert.Equal(t, "trainee-01", specs[1].ID)
+	assert.Equal(t, "trainee-20", specs[20].ID)
+	for _, bad := range []string{`{"tenants":[{}]}`, `{"group":{"count":0,"prefix":"t-"}}`, `{"group":{"count":2,"prefix":"t-","access_key_id":"AKIA1"}}`, `{"nope":1}`, `[]`} {
+		_, err := api.ParseTenantsFile([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+	srv := apitest.New(t)
+	n, err := srv.API.EnsureTenants(context.Background(), specs)
+	require.NoError(t, err)
+	assert.Equal(t, 21, n)
+	n, err = srv.API.EnsureTenants(context.Background(), specs)
+	require.NoError(t, err)
+	assert.Zero(t, n, "a second start creates nothing")
+	tenants, err := srv.API.Tenants(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, tenants, 22)
+}
