@@ -35,16 +35,25 @@ func DefaultSeed() Seed {
 // reports whether it seeded. The seed is kept for Reset.
 func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
 	s.seed = seed
+	// A read first: a restart (of every tenant, too) finds the world
+	// initialized and need not pay for a write transaction's fsync.
+	initialized := false
+	if err := s.store.View(ctx, func(tx *store.Tx) error { initialized = tx.Initialized(); return nil }); err != nil {
+		return false, err
+	}
 	seeded := false
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		if tx.Initialized() {
-			return nil
+	if !initialized {
+		err := s.store.Update(ctx, func(tx *store.Tx) error {
+			// Assigned on every run: a group commit may run this again.
+			seeded = !tx.Initialized()
+			if !seeded {
+				return nil
+			}
+			return s.seedWorld(tx)
+		})
+		if err != nil {
+			return seeded, err
 		}
-		seeded = true
-		return s.seedWorld(tx)
-	})
-	if err != nil {
-		return seeded, err
 	}
 	return seeded, s.openTenants(ctx)
 }
