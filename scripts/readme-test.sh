@@ -71,10 +71,12 @@ while i < len(lines):
         j += 1
     if j == len(lines):
         sys.exit(f"{readme}:{start}: unclosed code block")
-    blocks.append((lang, tags, start, "\n".join(lines[i + 1:j]) + "\n"))
+    # Expected output must follow its block with nothing but blank lines between.
+    adjacent = bool(blocks) and all(not l.strip() for l in lines[blocks[-1][4]:i])
+    blocks.append((lang, tags, start, "\n".join(lines[i + 1:j]) + "\n", j + 1, adjacent))
     i = j + 1
 n, previous_runs = 0, False
-for lang, tags, line, body in blocks:
+for lang, tags, line, body, _, adjacent in blocks:
     body = body.replace("127.0.0.1:4580", "127.0.0.1:" + port)
     if lang == "sh":
         mode = (tags or ["run"])[0]
@@ -86,7 +88,7 @@ for lang, tags, line, body in blocks:
         n += 1
         (out / f"{n:03d}.sh").write_text(body)
         (out / f"{n:03d}.meta").write_text(f"{mode} {line}\n")
-    elif lang == "text" and previous_runs:
+    elif lang == "text" and previous_runs and adjacent:
         (out / f"{n:03d}.expected").write_text(body)
         previous_runs = False
     else:
