@@ -16,7 +16,7 @@ func ExampleScenarioNamed() {
 	_, err = api.ScenarioNamed("locked-bukcet")
 	fmt.Println(err)
 	// Output:
-	// [legacy-fleet locked-bucket locked-queue root-auditor]
+	// [guardrails legacy-fleet locked-bucket locked-queue root-auditor]
 	// locked-bucket 1 analytics
-	// no shipped scenario is called "locked-bukcet"; the shipped ones are legacy-fleet, locked-bucket, locked-queue, root-auditor
+	// no shipped scenario is called "locked-bukcet"; the shipped ones are guardrails, legacy-fleet, locked-bucket, locked-queue, root-auditor
 }

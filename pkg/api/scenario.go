@@ -37,7 +37,9 @@ type Scenario struct {
 	// Features switches on, in the management account's organization, what
 	// centralized root access needs.
 	Features *ScenarioFeatures `json:"features,omitempty"`
-	Accounts []ScenarioAccount `json:"accounts"`
+	// Organization adds OUs, SCPs and RCPs to the management account's organization.
+	Organization *ScenarioOrganization `json:"organization,omitempty"`
+	Accounts     []ScenarioAccount     `json:"accounts"`
 }
 
 // ScenarioFeatures are organization settings a scenario can switch on.
@@ -55,6 +57,9 @@ type ScenarioAccount struct {
 	Name         string `json:"name,omitempty"`
 	Email        string `json:"email,omitempty"`         // default <name>@example.com
 	JoinedMethod string `json:"joined_method,omitempty"` // INVITED (default) or CREATED
+	// OU places a member account in one of the scenario's OUs, by path
+	// ("workloads/prod"); under the root when empty.
+	OU string `json:"ou,omitempty"`
 	// Root gives the account's root user legacy credentials.
 	Root    *ScenarioRoot    `json:"root,omitempty"`
 	Users   []ScenarioUser   `json:"users,omitempty"`
@@ -131,8 +136,9 @@ type ScenarioResult struct {
 	Name string `json:"name,omitempty"`
 	// AlreadyApplied says that the named scenario had been applied before:
 	// nothing changed, and the result is the one of the first time.
-	AlreadyApplied bool                    `json:"already_applied,omitempty"`
-	Accounts       []ScenarioAccountResult `json:"accounts"`
+	AlreadyApplied bool                        `json:"already_applied,omitempty"`
+	Accounts       []ScenarioAccountResult     `json:"accounts"`
+	Organization   *ScenarioOrganizationResult `json:"organization,omitempty"`
 }
 
 // ScenarioAccountResult is one account of a ScenarioResult.
@@ -294,6 +300,15 @@ func applyScenarioContent(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			return result, err
 		}
 	}
+	var tree *scenarioTree
+	if sc.Organization != nil {
+		if !hasOrg {
+			return result, scenarioError("organization needs an organization, and the management account has none")
+		}
+		if tree, err = applyScenarioTree(tx, &org, *sc.Organization); err != nil {
+			return result, err
+		}
+	}
 	for i, spec := range sc.Accounts {
 		where := fmt.Sprintf("accounts[%d]", i)
 		var acct store.Account
@@ -308,6 +323,17 @@ func applyScenarioContent(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			if acct, err = scenarioMemberAccount(tx, org, spec, where); err != nil {
 				return result, err
 			}
+		}
+		if spec.OU != "" {
+			if tree == nil {
+				return result, scenarioError("%s: ou needs organization.organizational_units", where)
+			}
+			if err := tree.placeAccount(tx, acct, spec.OU, where); err != nil {
+				return result, err
+			}
+		}
+		if tree != nil && !spec.Management {
+			tree.accounts[acct.Name] = acct.ID
 		}
 		out := ScenarioAccountResult{Name: acct.Name, ID: acct.ID}
 		if spec.Root != nil {
@@ -337,6 +363,12 @@ func applyScenarioContent(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			return result, err
 		}
 		result.Accounts = append(result.Accounts, out)
+	}
+	if tree != nil {
+		if err := tree.applyPolicies(tx, sc.Organization.Policies, mgmtID); err != nil {
+			return result, err
+		}
+		result.Organization = &tree.result
 	}
 	return result, nil
 }

@@ -304,7 +304,7 @@ func TestScenario_AppliedTwice(t *testing.T) {
 	assert.Equal(t, true, out["already_applied"], "?name= loads the shipped scenario, the same one")
 	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=nope", "", "")
 	assert.Equal(t, http.StatusNotFound, status)
-	assert.Contains(t, out["error"], "the shipped ones are legacy-fleet, locked-bucket")
+	assert.Contains(t, out["error"], "the shipped ones are guardrails, legacy-fleet, locked-bucket")
 	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=locked-queue", "", `{"accounts": []}`)
 	assert.Equal(t, http.StatusBadRequest, status, "a body and a name")
 
@@ -350,7 +350,7 @@ func TestScenario_StartScenarioNamed(t *testing.T) {
 
 func TestScenarioNamed(t *testing.T) {
 	names := api.ScenarioNames()
-	assert.Equal(t, []string{"legacy-fleet", "locked-bucket", "locked-queue", "root-auditor"}, names)
+	assert.Equal(t, []string{"guardrails", "legacy-fleet", "locked-bucket", "locked-queue", "root-auditor"}, names)
 	for _, name := range names {
 		sc, err := api.ScenarioNamed(name)
 		require.NoError(t, err, name)
@@ -362,7 +362,7 @@ func TestScenarioNamed(t *testing.T) {
 	for _, bad := range []string{"nope", "", "../go.mod", "locked-bucket.json", "scenarios/locked-bucket"} {
 		_, err := api.ScenarioNamed(bad)
 		require.Error(t, err, bad)
-		assert.Contains(t, err.Error(), "the shipped ones are legacy-fleet, locked-bucket, locked-queue, root-auditor", bad)
+		assert.Contains(t, err.Error(), "the shipped ones are guardrails, legacy-fleet, locked-bucket, locked-queue, root-auditor", bad)
 	}
 	_, err := api.ParseScenario([]byte(`{"name": "has space", "accounts": []}`))
 	assert.Error(t, err)
@@ -427,4 +427,49 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestScenario_Guardrails(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "guardrails.json"))
+	require.Len(t, result.Accounts, 2)
+	payments, experiments := result.Accounts[0], result.Accounts[1]
+	require.NotNil(t, result.Organization)
+	ous := map[string]string{}
+	for _, ou := range result.Organization.OrganizationalUnits {
+		ous[ou.Name] = ou.ID
+	}
+	require.Len(t, ous, 3)
+	require.Len(t, result.Organization.Policies, 3)
+
+	orgs := srv.Organizations()
+	parents, err := orgs.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(payments.ID)})
+	require.NoError(t, err)
+	assert.Equal(t, ous["workloads/prod"], aws.ToString(parents.Parents[0].Id))
+	tags, err := orgs.ListTagsForResource(ctx, &organizations.ListTagsForResourceInput{ResourceId: aws.String(ous["workloads"])})
+	require.NoError(t, err)
+	assert.Len(t, tags.Tags, 1)
+
+	ledger := "payments-ledger-" + payments.ID
+	legacy := aws.Credentials{AccessKeyID: payments.RootAccessKeys[0].AccessKeyID, SecretAccessKey: payments.RootAccessKeys[0].SecretAccessKey}
+	_, err = testkit.S3Client(srv, legacy).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &ledger})
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err))
+	assert.Contains(t, err.Error(), "with an explicit deny in a service control policy")
+	_, err = testkit.S3Client(srv, srv.RootSession(t, payments.ID, policy.S3UnlockBucketPolicy)).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &ledger})
+	require.NoError(t, err, "root sessions pass the root-deny SCP")
+
+	data := "experiments-data-" + experiments.ID
+	_, err = testkit.S3Client(srv, srv.RootSession(t, experiments.ID, policy.S3UnlockBucketPolicy)).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &data})
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err), "the sandbox forbids unlocking")
+
+	// A bad policy in a scenario changes nothing.
+	code, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", `{"organization":{"policy_types":["SERVICE_CONTROL_POLICY"],
+		"organizational_units":[{"name":"new"}],
+		"policies":[{"name":"bad","type":"SERVICE_CONTROL_POLICY","content":{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]},"targets":["ou:new"]}]},"accounts":[]}`)
+	assert.Equal(t, http.StatusBadRequest, code, out)
+	root := srv.RootID(t)
+	list, err := orgs.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(root)})
+	require.NoError(t, err)
+	assert.Len(t, list.OrganizationalUnits, 1, "the OU of the refused scenario was not kept")
 }

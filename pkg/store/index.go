@@ -34,9 +34,14 @@ var (
 	principalsByName = []byte("idx_principals_by_name")
 	// bucketsByOwner: owner account id \0 bucket name.
 	bucketsByOwner = []byte("idx_buckets_by_owner")
+	// childrenByParent: parent (root or OU id) \0 child type \0 child id,
+	// for accounts and OUs (orgtree.go).
+	childrenByParent = []byte("idx_org_children")
+	// ouNames: parent id \0 OU name \0 OU id, for names unique among siblings.
+	ouNames = []byte("idx_org_unit_names")
 
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
-		createStatusesByOrg, principalsByName, bucketsByOwner}
+		createStatusesByOrg, principalsByName, bucketsByOwner, childrenByParent, ouNames}
 )
 
 // indexEntry is one key of one index.
@@ -57,8 +62,22 @@ func accountIndexEntries(a Account) []indexEntry {
 	if a.OrganizationID != "" {
 		out = append(out, indexEntry{accountsByScope, a.OrganizationID + "\x00" + timeKey(a.JoinedAt) + a.ID})
 	}
+	if a.ParentID != "" {
+		out = append(out, indexEntry{childrenByParent, childKey(a.ParentID, ChildAccount, a.ID)})
+	}
 	return out
 }
+
+func ouIndexEntries(ou OrganizationalUnit) []indexEntry {
+	return []indexEntry{{childrenByParent, childKey(ou.ParentID, ChildOrganizationalUnit, ou.ID)},
+		{ouNames, ouNamePrefix(ou.ParentID, ou.Name) + ou.ID}}
+}
+
+func childKey(parentID, childType, id string) string {
+	return parentID + "\x00" + childType + "\x00" + id
+}
+
+func ouNamePrefix(parentID, name string) string { return parentID + "\x00" + name + "\x00" }
 
 func createStatusIndexEntries(c CreateAccountStatus) []indexEntry {
 	return []indexEntry{{createStatusesByOrg, c.OrganizationID + "\x00" + timeKey(c.RequestedAt) + c.ID}}
@@ -83,6 +102,7 @@ var indexedRecords = map[string]func(data []byte) ([]indexEntry, error){
 	string(createStatusesBucket): entriesOf(createStatusIndexEntries),
 	string(principalsBucket):     entriesOf(principalIndexEntries),
 	string(bucketsBucket):        entriesOf(bucketIndexEntries),
+	string(ousBucket):            entriesOf(ouIndexEntries),
 }
 
 func entriesOf[T any](entries func(T) []indexEntry) func([]byte) ([]indexEntry, error) {

@@ -41,8 +41,9 @@ import (
 // written by a newer emulator is refused rather than misread.
 //
 // 1: records only. 2: the secondary indexes of index.go, built from the
-// records when a version-1 file is opened.
-const schemaVersion = 2
+// records when a version-1 file is opened. 3: the organization tree
+// (accounts get a parent, OUs, the children and OU-name indexes).
+const schemaVersion = 3
 
 var (
 	metaBucket           = []byte("meta")
@@ -57,10 +58,18 @@ var (
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
 	scenariosBucket      = []byte("scenarios")
+	// The organization tree and its policies (orgtree.go, orgpolicy.go).
+	// Attachments are data, not derived from records: two keyings of the
+	// same facts, written together (see AttachPolicy), never rebuilt.
+	ousBucket           = []byte("org_units")
+	orgPoliciesBucket   = []byte("org_policies") // organization \0 policy id
+	attachmentsByTarget = []byte("org_attachments_by_target")
+	attachmentsByPolicy = []byte("org_attachments_by_policy")
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, scenariosBucket}, indexBuckets...)
+		queuesBucket, messagesBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket},
+		indexBuckets...)
 )
 
 // Store is the emulator's persistent state.
@@ -135,6 +144,10 @@ func (s *Store) initialize() error {
 			return nil
 		}
 		// Migrate in this one transaction: a failure leaves the file as it was.
+		// Files older than schema 3 have no OUs: their members go under the root.
+		if err := (&Tx{btx: btx}).placeAccountsUnderRoots(); err != nil {
+			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}

@@ -10,6 +10,10 @@
 //	srv.EnableRootAccess(t)
 //	root := srv.RootSession(t, member, policy.S3UnlockBucketPolicy)
 //	srv.Clock.Advance(16 * time.Minute) // sessions expire without waiting
+//	ou := srv.CreateOU(t, srv.RootID(t), "workloads")
+//	srv.MoveAccount(t, member, ou)
+//	srv.EnablePolicyType(t, orgtypes.PolicyTypeServiceControlPolicy)
+//	srv.AttachNewPolicy(t, orgtypes.PolicyTypeServiceControlPolicy, "deny-x", scp, ou)
 //
 // Ready-made worlds: LockedBucket, LockedQueue and LegacyAccount, and every
 // shipped scenario by name (LoadScenario(t, "legacy-fleet"); api.ScenarioNames
@@ -36,6 +40,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
@@ -271,6 +277,79 @@ func (s *Server) ApplyScenario(tb TB, sc api.Scenario) api.ScenarioResult {
 		tb.Fatalf("apply scenario %s: %v", sc.Name, err)
 	}
 	return result
+}
+
+// --- the organization's tree and policies, through the Organizations API ---
+
+// Organizations is an Organizations client signed as the seeded administrator.
+func (s *Server) Organizations() *organizations.Client {
+	return organizations.NewFromConfig(s.Config(s.AdminCredentials()))
+}
+
+// RootID is the organization's root id.
+func (s *Server) RootID(tb TB) string {
+	tb.Helper()
+	out, err := s.Organizations().ListRoots(context.Background(), &organizations.ListRootsInput{})
+	if err != nil || len(out.Roots) == 0 {
+		tb.Fatalf("list roots: %v", err)
+	}
+	return aws.ToString(out.Roots[0].Id)
+}
+
+// CreateOU creates an OU named name under parentID (the root or an OU) and
+// returns its id.
+func (s *Server) CreateOU(tb TB, parentID, name string) string {
+	tb.Helper()
+	out, err := s.Organizations().CreateOrganizationalUnit(context.Background(), &organizations.CreateOrganizationalUnitInput{
+		ParentId: aws.String(parentID), Name: aws.String(name)})
+	if err != nil {
+		tb.Fatalf("create OU %s: %v", name, err)
+	}
+	return aws.ToString(out.OrganizationalUnit.Id)
+}
+
+// MoveAccount moves a member account from wherever it is to destinationID.
+func (s *Server) MoveAccount(tb TB, accountID, destinationID string) {
+	tb.Helper()
+	ctx := context.Background()
+	parents, err := s.Organizations().ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(accountID)})
+	if err != nil || len(parents.Parents) != 1 {
+		tb.Fatalf("parent of %s: %v", accountID, err)
+	}
+	if _, err := s.Organizations().MoveAccount(ctx, &organizations.MoveAccountInput{AccountId: aws.String(accountID),
+		SourceParentId: parents.Parents[0].Id, DestinationParentId: aws.String(destinationID)}); err != nil {
+		tb.Fatalf("move %s to %s: %v", accountID, destinationID, err)
+	}
+}
+
+// EnablePolicyType enables a policy type in the root (orgtypes.PolicyTypeServiceControlPolicy
+// or orgtypes.PolicyTypeResourceControlPolicy); FullAWSAccess or
+// RCPFullAWSAccess is then attached everywhere.
+func (s *Server) EnablePolicyType(tb TB, policyType orgtypes.PolicyType) {
+	tb.Helper()
+	if _, err := s.Organizations().EnablePolicyType(context.Background(), &organizations.EnablePolicyTypeInput{
+		RootId: aws.String(s.RootID(tb)), PolicyType: policyType}); err != nil {
+		tb.Fatalf("enable %s: %v", policyType, err)
+	}
+}
+
+// AttachNewPolicy creates a policy of policyType with content and attaches
+// it to each target (root, OU or account ids); it returns the policy id.
+func (s *Server) AttachNewPolicy(tb TB, policyType orgtypes.PolicyType, name, content string, targets ...string) string {
+	tb.Helper()
+	ctx := context.Background()
+	out, err := s.Organizations().CreatePolicy(ctx, &organizations.CreatePolicyInput{Type: policyType,
+		Name: aws.String(name), Description: aws.String(name), Content: aws.String(content)})
+	if err != nil {
+		tb.Fatalf("create policy %s: %v", name, err)
+	}
+	id := out.Policy.PolicySummary.Id
+	for _, target := range targets {
+		if _, err := s.Organizations().AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: id, TargetId: aws.String(target)}); err != nil {
+			tb.Fatalf("attach %s to %s: %v", name, target, err)
+		}
+	}
+	return aws.ToString(id)
 }
 
 // LockedBucket is a member account's bucket whose policy denies everyone

@@ -28,8 +28,9 @@ func NewAuthorizer(d Deps) *Authorizer {
 
 // Authorize decides whether the caller may perform action on res, with the
 // IAM policy evaluator over every policy that applies: the caller's identity
-// policies (or a root's implicit allow), the session's task policy, and the
-// resource's own policy. A refusal is AccessDenied in the service's protocol.
+// policies (or a root's implicit allow), the session's task policy, the
+// resource's own policy, and the organizations' SCPs and RCPs
+// (orgpolicy.go). A refusal is AccessDenied in the service's protocol.
 func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res Resource) error {
 	id := c.ID
 	if res.Account == "" {
@@ -42,17 +43,34 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 		Context:   s.conditionContext(c, res),
 	}
 	var p policy.Policies
+	// One read transaction for everything stored that the decision needs.
+	var org organizationInputs
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		if !id.IsRoot() {
+			docs, err := s.identityPolicies(tx, id)
+			if err != nil {
+				return err
+			}
+			p.Identity = docs
+		}
+		var err error
+		org, err = s.organizationInputsOf(tx, id, action, res)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	if id.IsRoot() {
 		// The root user may do anything in its own account; elsewhere it is
 		// a principal like any other.
 		p.RootIdentity = id.AccountID == res.Account
-	} else {
-		docs, err := s.identityPolicies(ctx, id)
-		if err != nil {
-			return err
-		}
-		p.Identity = docs
 	}
+	for k, v := range org.context {
+		if _, set := req.Context[k]; !set {
+			req.Context[k] = v
+		}
+	}
+	p.SCP, p.RCP = org.scp, org.rcp
 	if id.Kind == store.KindRootSession {
 		task, ok := policy.TaskPolicy(id.TaskPolicyARN)
 		if !ok {
@@ -136,8 +154,8 @@ func principalType(id Identity) string {
 // role. A role deleted under a live session (or deleted and created again
 // with the same name, hence another unique id) gives that session none, as
 // in AWS, where sessions are tied to the role's unique id.
-func (s *Authorizer) identityPolicies(ctx context.Context, id Identity) ([]*policy.Document, error) {
-	p, err := s.store.Principal(ctx, id.PrincipalARN)
+func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Document, error) {
+	p, err := tx.Principal(id.PrincipalARN)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {

@@ -161,10 +161,13 @@ func (s *Service) assumeRoot(ctx context.Context, c *pipeline.Call, in *assumeRo
 			return denied("the target is the organization's management account; AssumeRoot targets member accounts")
 		}
 		acct, err := tx.Account(target)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (acct.OrganizationID != org.ID || acct.JoinedAt.After(tx.Now()))) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !acct.MemberOf(org.ID, tx.Now())) {
 			return denied("the target is not a member account of the caller's organization")
 		} else if err != nil {
 			return err
+		}
+		if state := acct.State(tx.Now()); state != store.AccountActive {
+			return denied("the target account is " + strings.ToLower(strings.ReplaceAll(state, "_", " ")) + "; AssumeRoot targets active member accounts")
 		}
 		cred, err = mintSession(tx, c, store.Credential{Kind: store.KindRootSession, AccountID: target,
 			PrincipalARN: store.RootUserARN(target), TaskPolicyARN: in.TaskPolicyArn, SourceIdentity: c.ID.SourceIdentity}, duration)
