@@ -174,9 +174,9 @@ func (s *Server) Clock() *Clock { return s.clock }
 // Store is the server's store.
 func (s *Server) Store() *store.Store { return s.store }
 
-// controlPrefix is the emulator's own namespace. No S3 request is lost to
-// it: a bucket name starts with a letter or a digit, never "_".
-const controlPrefix = "/_emulator/"
+// controlNamespace is the emulator's own namespace. No S3 request is lost
+// to it: a bucket name starts with a letter or a digit, never "_".
+const controlNamespace = controlPrefix + "/"
 
 // Handler returns the HTTP handler: the control endpoints under
 // /_emulator/, the web console under /_console, and every AWS service on
@@ -185,7 +185,7 @@ const controlPrefix = "/_emulator/"
 // service it is for (S3's <Error> when it names none).
 func (s *Server) Handler() http.Handler {
 	control := chi.NewRouter()
-	control.Route("/_emulator", func(r chi.Router) {
+	control.Route(controlPrefix, func(r chi.Router) {
 		s.controlRoutes(r)
 		r.Route("/tenants", s.tenantRoutes)
 	})
@@ -196,7 +196,7 @@ func (s *Server) Handler() http.Handler {
 	// request is for comes from its signature scope, X-Amz-Target or Action.
 	return s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch path := r.URL.Path; {
-		case strings.HasPrefix(path, controlPrefix):
+		case strings.HasPrefix(path, controlNamespace):
 			control.ServeHTTP(w, r)
 		case path == console.Prefix || strings.HasPrefix(path, console.Prefix+"/"):
 			con.ServeHTTP(w, r)

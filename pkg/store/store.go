@@ -65,7 +65,7 @@ var (
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
 	dedupBucket          = []byte("sqs_deduplication")
-
+	scenariosBucket      = []byte("scenarios")
 	// The organization tree and its policies (orgtree.go, orgpolicy.go).
 	// Attachments are data, not derived from records: two keyings of the
 	// same facts, written together (see AttachPolicy), never rebuilt.
@@ -76,7 +76,7 @@ var (
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy},
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket},
 		indexBuckets...)
 )
 
