@@ -256,6 +256,13 @@ func (m *Main) Close() error {
 		errs = append(errs, m.http.Shutdown(ctx))
 		<-m.done
 	}
+	if m.Server != nil {
+		// Batched CloudTrail records and trails' waiting log files reach the
+		// data file before it closes.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.Server.Close(ctx))
+	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}

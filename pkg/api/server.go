@@ -7,14 +7,17 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rootaccess/emulator/pkg/api/cloudtrail"
 	"github.com/rootaccess/emulator/pkg/api/iam"
 	"github.com/rootaccess/emulator/pkg/api/organizations"
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -44,6 +47,17 @@ type Server struct {
 	// seed and startScenario make the world of a fresh data file, and again on Reset.
 	seed          Seed
 	startScenario *Scenario
+
+	// CloudTrail: whether calls are recorded, how much event history an
+	// account keeps, and how often logging trails get their log files.
+	recording        bool
+	eventHistoryCap  int
+	deliveryInterval time.Duration
+	audit            *pipeline.Recorder
+	trails           *cloudtrail.Service
+	stopDelivery     chan struct{}
+	deliveryDone     chan struct{}
+	closeOnce        sync.Once
 }
 
 // Clock is the emulator's only source of "now" (see pipeline.Clock).
@@ -84,6 +98,19 @@ func WithBodyIdleTimeout(d time.Duration) Option { return func(s *Server) { s.bo
 // WithScenario applies sc after seeding a fresh data file, and after every Reset.
 func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario = &sc } }
 
+// WithRecording switches CloudTrail recording on (the default) or off.
+func WithRecording(on bool) Option { return func(s *Server) { s.recording = on } }
+
+// WithEventHistoryLimit caps the events an account's event history keeps
+// (oldest dropped first; default 100 000); history also ends 90 days back.
+func WithEventHistoryLimit(n int) Option { return func(s *Server) { s.eventHistoryCap = n } }
+
+// WithTrailDeliveryInterval sets how often logging trails get their log
+// files (default 5 s); 0 delivers only on Close and DeliverTrailLogs.
+func WithTrailDeliveryInterval(d time.Duration) Option {
+	return func(s *Server) { s.deliveryInterval = d }
+}
+
 // NewServer returns a server over st. The store should have been opened
 // with the same clock's Now (store.WithNow(clk.Now)).
 func NewServer(st *store.Store, opts ...Option) *Server {
@@ -94,26 +121,90 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		skewLimit:          15 * time.Minute,
 		createAccountDelay: time.Second,
 		bodyIdleTimeout:    20 * time.Second,
+		recording:          true,
+		eventHistoryCap:    100_000,
+		deliveryInterval:   5 * time.Second,
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
+	if s.recording {
+		s.audit = pipeline.NewRecorder(s.store, s.log, pipeline.RecorderConfig{
+			Limits: store.EventLimits{MaxPerAccount: s.eventHistoryCap, Retention: cloudtrail.HistoryRetention}})
+		d.Audit = s.audit
+	}
+	s.trails = cloudtrail.New(d)
 	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout},
-		operations(d, s.createAccountDelay))
+		operations(d, s.createAccountDelay, s.trails))
+	s.stopDelivery, s.deliveryDone = make(chan struct{}), make(chan struct{})
+	go s.deliverTrailLogs()
 	return s
+}
+
+// deliverTrailLogs writes logging trails' log files every delivery interval until Close.
+func (s *Server) deliverTrailLogs() {
+	defer close(s.deliveryDone)
+	if s.deliveryInterval <= 0 {
+		<-s.stopDelivery
+		return
+	}
+	tick := time.NewTicker(s.deliveryInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopDelivery:
+			return
+		case <-tick.C:
+			if _, err := s.DeliverTrailLogs(context.Background()); err != nil {
+				s.log.Warn("deliver CloudTrail log files", "error", err)
+			}
+		}
+	}
+}
+
+// DeliverTrailLogs commits the batched CloudTrail records and writes every
+// logging trail's waiting records into its bucket now; it returns how many
+// log files it wrote.
+func (s *Server) DeliverTrailLogs(ctx context.Context) (int, error) {
+	return s.trails.DeliverLogs(ctx)
+}
+
+// FlushRecords commits the batched CloudTrail records (reads' and refused
+// calls'), which are otherwise committed within a second.
+func (s *Server) FlushRecords(ctx context.Context) error {
+	if s.audit == nil {
+		return nil
+	}
+	return s.audit.Flush(ctx)
+}
+
+// Close stops trail delivery, then commits the batched records and
+// delivers what trails have waiting. Call it before closing the store.
+func (s *Server) Close(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stopDelivery)
+		<-s.deliveryDone
+		_, err = s.DeliverTrailLogs(ctx)
+		if s.audit != nil {
+			err = errors.Join(err, s.audit.Close(ctx))
+		}
+	})
+	return err
 }
 
 // operations is the API: every service's rows of the one operation table
 // that routing, authorization, health and the model-coverage test read.
 // Each service lists its rows in its own operations (service.go).
-func operations(d pipeline.Deps, createAccountDelay time.Duration) []pipeline.Operation {
+func operations(d pipeline.Deps, createAccountDelay time.Duration, trails *cloudtrail.Service) []pipeline.Operation {
 	return slices.Concat(
 		sts.New(d).Operations(),
 		iam.New(d).Operations(),
 		organizations.New(d, createAccountDelay).Operations(),
 		s3.New(d).Operations(),
 		sqs.New(d).Operations(),
+		trails.Operations(),
 	)
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,9 +34,9 @@ var (
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
 
-	allBuckets = [][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
+	allBuckets = slices.Concat([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}
+		queuesBucket, messagesBucket}, cloudTrailBuckets)
 )
 
 // Store is the emulator's persistent state.
@@ -114,6 +115,9 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn)
+	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }
 
@@ -123,6 +127,9 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn)
 	}
 	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }

@@ -76,6 +76,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 	hs := httptest.NewServer(srv.Handler())
 	tb.Cleanup(func() {
 		hs.Close()
+		srv.Close(context.Background())
 		st.Close()
 	})
 	return &Server{Server: hs, API: srv, Store: st, Clock: clock, Seed: cfg.seed}

@@ -32,8 +32,8 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "DeleteQueue", "sqs:DeleteQueue", queueTarget[deleteQueueInput], (*Service).deleteQueue),
 		pipeline.Op(Info, s, "GetQueueAttributes", "sqs:GetQueueAttributes", queuePolicyTarget[getQueueAttributesInput], (*Service).getQueueAttributes),
 		pipeline.Op(Info, s, "SetQueueAttributes", "sqs:SetQueueAttributes", queuePolicyTarget[setQueueAttributesInput], (*Service).setQueueAttributes),
-		pipeline.Op(Info, s, "SendMessage", "sqs:SendMessage", queueTarget[sendMessageInput], (*Service).sendMessage),
-		pipeline.Op(Info, s, "ReceiveMessage", "sqs:ReceiveMessage", queueTarget[receiveMessageInput], (*Service).receiveMessage),
-		pipeline.Op(Info, s, "DeleteMessage", "sqs:DeleteMessage", queueTarget[deleteMessageInput], (*Service).deleteMessage),
+		pipeline.DataEvent(pipeline.Op(Info, s, "SendMessage", "sqs:SendMessage", queueTarget[sendMessageInput], (*Service).sendMessage)),
+		pipeline.DataEvent(pipeline.Op(Info, s, "ReceiveMessage", "sqs:ReceiveMessage", queueTarget[receiveMessageInput], (*Service).receiveMessage)),
+		pipeline.DataEvent(pipeline.Op(Info, s, "DeleteMessage", "sqs:DeleteMessage", queueTarget[deleteMessageInput], (*Service).deleteMessage)),
 	}
 }
