@@ -233,10 +233,13 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 			prefix = indexPrefix(q.Account, q.Attribute, q.Value)
 			b = tx.btx.Bucket(eventIndexBucket)
 		}
-		start := append(append([]byte(nil), prefix...), eventSuffix(q.End, math.MaxUint64)...)
-		if q.End.IsZero() {
-			start = prefix
+		// Records show whole seconds: Start and End take in the whole second they fall in.
+		start := prefix
+		if !q.End.IsZero() {
+			end := q.End.Truncate(time.Second).Add(time.Second - 1)
+			start = append(append([]byte(nil), prefix...), eventSuffix(end, math.MaxUint64)...)
 		}
+		from := q.Start.Truncate(time.Second)
 		if q.Cursor != "" {
 			raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
 			if err != nil || !bytes.HasPrefix(raw, prefix) || len(raw) != len(prefix)+16 {
@@ -262,7 +265,7 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 			if err := json.Unmarshal(v, &ev); err != nil {
 				return fmt.Errorf("decode event: %w", err)
 			}
-			if !q.Start.IsZero() && ev.Time.Before(q.Start) {
+			if !q.Start.IsZero() && ev.Time.Before(from) {
 				break
 			}
 			out = append(out, ev)

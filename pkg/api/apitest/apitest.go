@@ -12,6 +12,7 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -214,4 +215,35 @@ func (s *Server) LoadScenario(tb testing.TB, path string) api.ScenarioResult {
 		tb.Fatalf("apply scenario %s: %v", path, err)
 	}
 	return result
+}
+
+// Events returns the CloudTrail event history of an account, newest first,
+// each record decoded from its JSON (eventName, userIdentity, errorCode…).
+// It commits the batched records of reads and refused calls first, so that
+// every call answered so far is there.
+func (s *Server) Events(tb testing.TB, account string) []map[string]any {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.API.FlushRecords(ctx); err != nil {
+		tb.Fatalf("flush CloudTrail records: %v", err)
+	}
+	var out []map[string]any
+	q := store.EventQuery{Account: account, Max: 1000}
+	for {
+		events, next, err := s.Store.LookupEvents(ctx, q)
+		if err != nil {
+			tb.Fatalf("events of %s: %v", account, err)
+		}
+		for _, ev := range events {
+			var rec map[string]any
+			if err := json.Unmarshal(ev.Record, &rec); err != nil {
+				tb.Fatalf("decode event %s: %v", ev.ID, err)
+			}
+			out = append(out, rec)
+		}
+		if next == "" {
+			return out
+		}
+		q.Cursor = next
+	}
 }

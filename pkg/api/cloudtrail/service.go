@@ -15,7 +15,7 @@ import (
 
 // Info is CloudTrail's wire identity, from its service model.
 var Info = &pipeline.Service{Name: "cloudtrail", TargetPrefix: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101",
-	JSONProtocol: pipeline.ProtoJSON11, StoreError: storeError}
+	TargetAliases: []string{"CloudTrail_20131101"}, JSONProtocol: pipeline.ProtoJSON11, StoreError: storeError}
 
 // Service holds what the handlers use.
 type Service struct {

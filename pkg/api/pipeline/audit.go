@@ -352,10 +352,11 @@ func lookupUsername(id Identity) string {
 // resource of a successful cross-account call.
 func (c *Call) records(callErr error) []store.Event {
 	p := c.pipeline
+	// Records show whole seconds; history keeps the call's full time to order calls within one.
 	now := p.Clock.Now()
 	readOnly := c.op.ReadOnly()
 	rec := auditRecord{
-		EventVersion: EventVersion, UserIdentity: identityRecord(c.ID), EventTime: XMLTime(now),
+		EventVersion: EventVersion, UserIdentity: identityRecord(c.ID), EventTime: XMLTime(now.Truncate(time.Second)),
 		EventSource: c.Svc.Name + ".amazonaws.com", EventName: c.Action, AWSRegion: c.Region,
 		SourceIPAddress: sourceIP(c.R), UserAgent: c.R.UserAgent(), RequestID: c.RequestID, EventID: NewRequestID(),
 		ReadOnly: readOnly, EventType: "AwsApiCall", ManagementEvent: !c.op.Data, RecipientAccountID: c.ID.AccountID,

@@ -225,9 +225,9 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 		}
 	}
 	if svc == nil && target != "" {
-		prefix, _, _ := strings.Cut(target, ".")
+		prefix := targetPrefix(target)
 		for _, candidate := range p.services {
-			if candidate.TargetPrefix != "" && candidate.TargetPrefix == prefix {
+			if candidate.hasTargetPrefix(prefix) {
 				svc = candidate
 			}
 		}
@@ -259,6 +259,15 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 	}
 }
 
+// targetPrefix is X-Amz-Target without its operation: everything before the
+// last dot (CloudTrail's prefix has dots of its own).
+func targetPrefix(target string) string {
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		return target[:i]
+	}
+	return target
+}
+
 func isForm(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return mt == "application/x-www-form-urlencoded" || (r.Method == http.MethodGet && r.URL.Query().Has("Action"))
@@ -273,8 +282,9 @@ func (p *Pipeline) resolveAction(c *Call) error {
 	switch c.Proto {
 	case ProtoJSON10, ProtoJSON11:
 		target := c.R.Header.Get("X-Amz-Target")
-		prefix, action, ok := strings.Cut(target, ".")
-		if !ok || prefix != c.Svc.TargetPrefix || action == "" {
+		prefix := targetPrefix(target)
+		action, ok := strings.CutPrefix(target, prefix+".")
+		if !ok || !c.Svc.hasTargetPrefix(prefix) || action == "" {
 			return UnknownOperation(c.Proto, target)
 		}
 		c.Action = action
