@@ -93,4 +93,3 @@ func fileID() string {
 	}
 	return sb.String()
 }
-

@@ -47,7 +47,7 @@ type Service struct {
 	// CloudTrail's operations CloudTrail_20131101.<Op>, botocore with the
 	// model's full prefix.
 	TargetAliases []string
-	JSONProtocol Protocol
+	JSONProtocol  Protocol
 	// RestXML marks the rest-xml service (S3) that also answers every
 	// request that names no other service, as AWS's S3 endpoint does.
 	RestXML bool
