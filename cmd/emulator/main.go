@@ -62,6 +62,10 @@ type Config struct {
 	ControlToken       string
 	CreateAccountDelay time.Duration
 	SkewLimit          time.Duration
+	// TrailDeliveryInterval is how often logging CloudTrail trails get their log files.
+	TrailDeliveryInterval time.Duration
+	// EventHistoryLimit caps each account's CloudTrail event history.
+	EventHistoryLimit int
 	// Scenario is a scenario file applied to a fresh data file and on reset.
 	Scenario string
 	// Healthcheck, when set, makes the program GET this URL and exit 0 on
@@ -83,7 +87,8 @@ type Main struct {
 // NewMain returns a Main with the default configuration that prints its banner to out.
 func NewMain(out io.Writer) *Main {
 	return &Main{out: out, Config: Config{Addr: DefaultAddr, Data: DefaultData, Seed: api.DefaultSeed(),
-		LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute}}
+		LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute,
+		TrailDeliveryInterval: 5 * time.Second, EventHistoryLimit: 100_000}}
 }
 
 // ParseFlags reads the environment (EMULATOR_*), then flags, which win.
@@ -115,6 +120,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "token that every /_emulator endpoint but health then requires (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
+	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
+	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON file applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health URL, exit 0 if it answers 200, and do not serve (for container health checks)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -142,7 +149,8 @@ func (m *Main) Run(ctx context.Context) error {
 	c := m.Config
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts := []api.Option{api.WithLogger(logger), api.WithSkewLimit(c.SkewLimit),
-		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken)}
+		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken),
+		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
 	if c.Scenario != "" {
 		data, err := os.ReadFile(c.Scenario)
 		if err != nil {

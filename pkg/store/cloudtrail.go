@@ -121,18 +121,43 @@ func (ev Event) indexEntries() [][2]string {
 	return out
 }
 
-// RecordEvent stores a CloudTrail record: in its account's event history
-// (management events) and in the delivery queue of every logging trail
-// that selects it. It drops the account's oldest events beyond lim.
-func (tx *Tx) RecordEvent(ev Event, lim EventLimits) error {
+// RecordEvents stores CloudTrail records: each in its account's event
+// history (management events) and in the delivery queue of every logging
+// trail that selects it. It drops an account's oldest events beyond lim.
+// Records of accounts that do not exist are skipped (the owner of a
+// cross-account resource may be an account outside the world).
+func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
+	trails := map[string][]Trail{}
+	for _, ev := range events {
+		ts, seen := trails[ev.Account]
+		if !seen {
+			if !tx.AccountExists(ev.Account) {
+				trails[ev.Account] = nil
+				continue
+			}
+			var err error
+			if ts, err = tx.trailsFor(ev.Account); err != nil {
+				return err
+			}
+			if ts == nil {
+				ts = []Trail{}
+			}
+			trails[ev.Account] = ts
+		} else if ts == nil {
+			continue
+		}
+		if err := tx.recordEvent(ev, ts, lim); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) recordEvent(ev Event, trails []Trail, lim EventLimits) error {
 	if ev.Management {
 		if err := tx.addToHistory(ev, lim); err != nil {
 			return err
 		}
-	}
-	trails, err := tx.trailsFor(ev.Account)
-	if err != nil {
-		return err
 	}
 	for _, t := range trails {
 		if !t.Wants(ev) {
@@ -151,11 +176,43 @@ func (tx *Tx) RecordEvent(ev Event, lim EventLimits) error {
 	return nil
 }
 
+// encodeEvent frames an event as a 4-byte header length, the header (every
+// field but the record) as JSON, and the record as stored: the record,
+// already JSON, is not encoded again.
+func encodeEvent(ev Event) ([]byte, error) {
+	rec := ev.Record
+	ev.Record = nil
+	head, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(head)+len(rec)), uint32(len(head)))
+	return append(append(out, head...), rec...), nil
+}
+
+func decodeEvent(data []byte) (Event, error) {
+	var ev Event
+	if len(data) < 4 || int(binary.BigEndian.Uint32(data)) > len(data)-4 {
+		return ev, errors.New("decode event: truncated")
+	}
+	n := binary.BigEndian.Uint32(data)
+	if err := json.Unmarshal(data[4:4+n], &ev); err != nil {
+		return ev, fmt.Errorf("decode event: %w", err)
+	}
+	ev.Record = append(json.RawMessage(nil), data[4+n:]...)
+	return ev, nil
+}
+
+// suffixTime is the time an event key's suffix encodes.
+func suffixTime(suffix []byte) time.Time {
+	return time.Unix(0, int64(math.MaxUint64-binary.BigEndian.Uint64(suffix[:8]))).UTC()
+}
+
 func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
 	events := tx.btx.Bucket(eventsBucket)
 	seq, _ := events.NextSequence()
 	suffix := eventSuffix(ev.Time, seq)
-	data, err := json.Marshal(ev)
+	data, err := encodeEvent(ev)
 	if err != nil {
 		return err
 	}
@@ -187,16 +244,16 @@ func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
 		if k == nil || !bytes.HasPrefix(k, []byte(ev.Account+"\x00")) {
 			break
 		}
-		var old Event
-		if err := json.Unmarshal(v, &old); err != nil {
-			return fmt.Errorf("decode event %x: %w", k, err)
-		}
+		oldSuffix := append([]byte(nil), k[len(ev.Account)+1:]...)
 		over := lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount)
-		expired := lim.Retention > 0 && old.Time.Before(cutoff)
+		expired := lim.Retention > 0 && suffixTime(oldSuffix).Before(cutoff)
 		if !over && !expired {
 			break
 		}
-		oldSuffix := append([]byte(nil), k[len(ev.Account)+1:]...)
+		old, err := decodeEvent(v)
+		if err != nil {
+			return err
+		}
 		if err := events.Delete(k); err != nil {
 			return err
 		}
@@ -261,12 +318,12 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 					continue
 				}
 			}
-			var ev Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("decode event: %w", err)
-			}
-			if !q.Start.IsZero() && ev.Time.Before(from) {
+			if !q.Start.IsZero() && suffixTime(suffix).Before(from) {
 				break
+			}
+			ev, err := decodeEvent(v)
+			if err != nil {
+				return err
 			}
 			out = append(out, ev)
 		}

@@ -54,17 +54,7 @@ func NewRecorder(st *store.Store, log *slog.Logger, cfg RecorderConfig) *Recorde
 
 // write stores events in tx.
 func (r *Recorder) write(tx *store.Tx, events []store.Event) error {
-	for _, ev := range events {
-		// The owner of a cross-account resource may be outside the world
-		// (a policy naming a made-up account): no history to keep there.
-		if !tx.AccountExists(ev.Account) {
-			continue
-		}
-		if err := tx.RecordEvent(ev, r.limits); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.RecordEvents(events, r.limits)
 }
 
 // enqueue batches events for the next flush.
