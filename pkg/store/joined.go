@@ -22,9 +22,11 @@ type joinedTx struct {
 	failed bool
 }
 
-func (j *joinedTx) run(fn func(*Tx) error) error {
+// run runs fn in the joined transaction. A failed write leaves writes that
+// cannot be undone alone; a failed read wrote nothing.
+func (j *joinedTx) run(fn func(*Tx) error, write bool) error {
 	err := fn(j.tx)
-	if err != nil {
+	if err != nil && write {
 		j.failed = true
 	}
 	return err

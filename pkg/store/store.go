@@ -116,7 +116,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	if j := s.joined(ctx); j != nil {
-		return j.run(fn)
+		return j.run(fn, false)
 	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }
@@ -129,7 +129,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	if j := s.joined(ctx); j != nil {
-		return j.run(fn)
+		return j.run(fn, true)
 	}
 	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }

@@ -40,4 +40,12 @@ for _ in $(seq 50); do
 done
 expect_eq "a log file at AWS's key layout" "$(grep -cE '^AWSLogs/111111111111/CloudTrail/us-east-1/[0-9]{4}/[0-9]{2}/[0-9]{2}/111111111111_CloudTrail_us-east-1_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9]{16}\.json\.gz$' <<<"$LOGKEY")" "1"
 aws_ s3api get-object --bucket "$TRAIL_BUCKET" --key "$LOGKEY" "$WORK/log.json.gz" >/dev/null
-expect_eq "the log file is gzipped CloudTrail records" "$(gunzip -c "$WORK/log.json.gz" | jq -r '[.Records[].eventName] | index("StartLogging") != null')" "true"
+expect_eq "the log file is gzipped CloudTrail records" "$(gunzip -c "$WORK/log.json.gz" | jq -r '[.Records[] | .eventVersion + " " + .recipientAccountId] | unique | join(",")')" \
+  "1.11 111111111111"
+# Files are written every delivery interval: StartLogging is in one of them.
+: >"$WORK/names.txt"
+for key in $(aws_ s3api list-objects-v2 --bucket "$TRAIL_BUCKET" --prefix AWSLogs/111111111111/ --query 'Contents[].Key' --output text); do
+  aws_ s3api get-object --bucket "$TRAIL_BUCKET" --key "$key" "$WORK/log.json.gz" >/dev/null
+  gunzip -c "$WORK/log.json.gz" | jq -r '.Records[].eventName' >>"$WORK/names.txt"
+done
+expect_eq "the trail's files have its StartLogging" "$(grep -c '^StartLogging$' "$WORK/names.txt")" "1"
