@@ -20,7 +20,9 @@ import (
 // BenchmarkHandlerGetCallerIdentity measures a signed GetCallerIdentity
 // request through the server's handler in process (no network): reading the
 // body, authenticating (BenchmarkSigV4Verify alone), and the XML answer.
-func BenchmarkHandlerGetCallerIdentity(b *testing.B) { recordingModes(b, benchHandlerGetCallerIdentity) }
+func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
+	recordingModes(b, benchHandlerGetCallerIdentity)
+}
 
 func benchHandlerGetCallerIdentity(b *testing.B, opts ...apitest.Option) {
 	srv := apitest.New(b, opts...)
@@ -87,7 +89,9 @@ func benchAssumeRoot(b *testing.B, opts ...apitest.Option) {
 
 // BenchmarkGetCallerIdentityParallel is the same round trip from many
 // goroutines at once: throughput when reads share the two cores.
-func BenchmarkGetCallerIdentityParallel(b *testing.B) { recordingModes(b, benchGetCallerIdentityParallel) }
+func BenchmarkGetCallerIdentityParallel(b *testing.B) {
+	recordingModes(b, benchGetCallerIdentityParallel)
+}
 
 func benchGetCallerIdentityParallel(b *testing.B, opts ...apitest.Option) {
 	srv := apitest.New(b, opts...)
