@@ -29,6 +29,11 @@ import (
 //	ct_trails_by_account <account> 0 <trail ARN> → ""
 //	ct_org_trails        <org id> 0 <trail ARN>  → ""
 //	ct_pending           <trail ARN> 0 <seq>     → PendingRecord
+//	ct_journal           <seq>                   → Event not yet in history
+//
+// A write's record goes to the journal in the write's own transaction (one
+// append to one page, so the write's commit stays as small as it was), and
+// RecordEvents moves the journal into history and the trails' queues.
 var (
 	eventsBucket         = []byte("ct_events")
 	eventIndexBucket     = []byte("ct_event_index")
@@ -37,9 +42,10 @@ var (
 	accountTrailsBucket  = []byte("ct_trails_by_account")
 	orgTrailsBucket      = []byte("ct_org_trails")
 	pendingRecordsBucket = []byte("ct_pending")
+	journalBucket        = []byte("ct_journal")
 
 	cloudTrailBuckets = [][]byte{eventsBucket, eventIndexBucket, eventCountsBucket, trailsBucket,
-		accountTrailsBucket, orgTrailsBucket, pendingRecordsBucket}
+		accountTrailsBucket, orgTrailsBucket, pendingRecordsBucket, journalBucket}
 )
 
 // ErrBadCursor: a LookupEvents cursor that this query did not hand out.
@@ -127,6 +133,22 @@ func (ev Event) indexEntries() [][2]string {
 // Records of accounts that do not exist are skipped (the owner of a
 // cross-account resource may be an account outside the world).
 func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
+	journal := tx.btx.Bucket(journalBucket)
+	if k, _ := journal.Cursor().First(); k != nil {
+		var journaled []Event
+		c := journal.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			ev, err := decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			journaled = append(journaled, ev)
+		}
+		if err := deletePrefix(journal, nil); err != nil {
+			return err
+		}
+		events = append(journaled, events...)
+	}
 	trails := map[string][]Trail{}
 	for _, ev := range events {
 		ts, seen := trails[ev.Account]
@@ -147,6 +169,23 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 			continue
 		}
 		if err := tx.recordEvent(ev, ts, lim); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JournalEvents commits records with the transaction they describe; the
+// next RecordEvents puts them in history.
+func (tx *Tx) JournalEvents(events []Event) error {
+	journal := tx.btx.Bucket(journalBucket)
+	for _, ev := range events {
+		data, err := encodeEvent(ev)
+		if err != nil {
+			return err
+		}
+		seq, _ := journal.NextSequence()
+		if err := journal.Put(binary.BigEndian.AppendUint64(nil, seq), data); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rootaccess/emulator/pkg/store"
@@ -33,6 +34,10 @@ type Recorder struct {
 	pending []store.Event
 	timer   *time.Timer
 	closed  bool
+	// dirty: something was queued or journaled since the last flush;
+	// startup: the first flush ran (it drains a journal left by a crash).
+	dirty   bool
+	startup atomic.Bool
 	// flushing serializes commits, so that Flush returns only once every
 	// record queued before it is on disk.
 	flushing sync.Mutex
@@ -65,6 +70,7 @@ func (r *Recorder) enqueue(events []store.Event) {
 		return
 	}
 	r.pending = append(r.pending, events...)
+	r.dirty = true
 	if r.timer == nil {
 		r.timer = time.AfterFunc(r.flushDelay, func() {
 			if err := r.Flush(context.Background()); err != nil {
@@ -79,14 +85,14 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushing.Lock()
 	defer r.flushing.Unlock()
 	r.mu.Lock()
-	batch := r.pending
-	r.pending = nil
+	batch, dirty := r.pending, r.dirty
+	r.pending, r.dirty = nil, false
 	if r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
 	}
 	r.mu.Unlock()
-	if len(batch) == 0 {
+	if len(batch) == 0 && !dirty && !r.startup.CompareAndSwap(false, true) {
 		return nil
 	}
 	return r.store.Update(ctx, func(tx *store.Tx) error { return r.write(tx, batch) })
@@ -173,7 +179,7 @@ func (c *Call) runRecorded(ctx context.Context, run func(context.Context) error)
 	held := &heldResponse{header: http.Header{}}
 	c.W = held
 	err := p.Store.UpdateJoined(ctx, run, func(tx *store.Tx) error {
-		return p.Audit.write(tx, c.records(nil))
+		return tx.JournalEvents(c.records(nil))
 	})
 	c.W = real
 	if errors.Is(err, store.ErrJoinedFailed) {
@@ -184,6 +190,7 @@ func (c *Call) runRecorded(ctx context.Context, run func(context.Context) error)
 		return err
 	}
 	c.recorded = true
+	p.Audit.enqueue(nil) // the journal reaches history with the next batch
 	held.sendTo(real)
 	return nil
 }
