@@ -1,11 +1,14 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: a static emulator binary on a minimal, non-root image.
 FROM golang:1.26 AS build
+# The commit `emulator -version` reports: .git is not in the build context
+# (.dockerignore), so the Go toolchain cannot stamp it. VCS_REVISION=$(git rev-parse HEAD).
+ARG VCS_REVISION=
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/emulator ./cmd/emulator \
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.buildCommit=${VCS_REVISION}" -o /out/emulator ./cmd/emulator \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -56,6 +56,15 @@ func TestParseFlags(t *testing.T) {
 		assert.Equal(t, "/flag.db", m.Config.Data, "a flag wins over the environment")
 		assert.False(t, m.Config.Seed.Organization)
 	})
+	t.Run("ControlToken", func(t *testing.T) {
+		env := map[string]string{"EMULATOR_CONTROL_TOKEN": "from-env"}
+		m := NewMain(&bytes.Buffer{})
+		require.NoError(t, m.ParseFlags(nil, func(k string) string { return env[k] }))
+		assert.Equal(t, "from-env", m.Config.ControlToken)
+		m = NewMain(&bytes.Buffer{})
+		require.NoError(t, m.ParseFlags([]string{"-control-token", "from-flag"}, func(k string) string { return env[k] }))
+		assert.Equal(t, "from-flag", m.Config.ControlToken, "a flag wins over the environment")
+	})
 	t.Run("BadInput", func(t *testing.T) {
 		for _, args := range [][]string{{"-account-id", "12"}, {"-access-key", ""}, {"-log-level", "loud"}, {"stray"}} {
 			assert.Error(t, NewMain(&bytes.Buffer{}).ParseFlags(args, noEnv), "%v", args)

@@ -51,7 +51,7 @@ func (s *Server) requireControlToken(next http.Handler) http.Handler {
 			if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 				got = bearer
 			}
-			if !constantTimeEqual(got, s.controlToken) {
+			if !constantTimeEqual(got, s.controlToken) && (s.operatorToken == "" || !constantTimeEqual(got, s.operatorToken)) {
 				controlError(w, http.StatusUnauthorized, "this endpoint needs the emulator's control token (Authorization: Bearer <token>)")
 				return
 			}

@@ -44,7 +44,7 @@ func seededServer(tb testing.TB, opts ...Option) *Server {
 	}
 	s := NewServer(st, append([]Option{WithClock(clock)}, opts...)...)
 	tb.Cleanup(func() {
-		s.Close(context.Background())
+		s.Close()
 		st.Close()
 	})
 	if _, err := s.Initialize(context.Background(), DefaultSeed()); err != nil {

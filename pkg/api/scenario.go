@@ -543,3 +543,26 @@ func errorMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// fixedAccessKeyIDs are the access key ids the scenario names (rather than
+// leaving them to be generated).
+func (sc Scenario) fixedAccessKeyIDs() []string {
+	var ids []string
+	for _, a := range sc.Accounts {
+		if a.Root != nil {
+			for _, k := range a.Root.AccessKeys {
+				if k.ID != "" {
+					ids = append(ids, k.ID)
+				}
+			}
+		}
+		for _, u := range a.Users {
+			for _, k := range u.AccessKeys {
+				if k.ID != "" {
+					ids = append(ids, k.ID)
+				}
+			}
+		}
+	}
+	return ids
+}

@@ -34,15 +34,27 @@ func DefaultSeed() Seed {
 // reports whether it seeded. The seed is kept for Reset.
 func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
 	s.seed = seed
+	// A read first: a restart (of every tenant, too) finds the world
+	// initialized and need not pay for a write transaction's fsync.
+	initialized := false
+	if err := s.store.View(ctx, func(tx *store.Tx) error { initialized = tx.Initialized(); return nil }); err != nil {
+		return false, err
+	}
 	seeded := false
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		if tx.Initialized() {
-			return nil
+	if !initialized {
+		err := s.store.Update(ctx, func(tx *store.Tx) error {
+			// Assigned on every run: a group commit may run this again.
+			seeded = !tx.Initialized()
+			if !seeded {
+				return nil
+			}
+			return s.seedWorld(tx)
+		})
+		if err != nil {
+			return seeded, err
 		}
-		seeded = true
-		return s.seedWorld(tx)
-	})
-	return seeded, err
+	}
+	return seeded, s.openTenants(ctx)
 }
 
 // Reset empties the world and seeds it again as Initialize first did
@@ -66,9 +78,11 @@ func (s *Server) seedWorld(tx *store.Tx) error {
 		return err
 	}
 	if s.startScenario != nil {
-		if _, err := applyScenario(tx, *s.startScenario); err != nil {
+		result, err := applyScenario(tx, *s.startScenario)
+		if err != nil {
 			return fmt.Errorf("start scenario: %w", err)
 		}
+		s.lastScenario = &result
 	}
 	return nil
 }
@@ -77,6 +91,13 @@ func (s *Server) seedWorld(tx *store.Tx) error {
 // nothing; invalid scenarios are *pipeline.Error values with code InvalidScenario.
 func (s *Server) ApplyScenario(ctx context.Context, sc Scenario) (ScenarioResult, error) {
 	var result ScenarioResult
+	if s.guardKeys != nil {
+		release, err := s.guardKeys(ctx, s.tenantID, sc.fixedAccessKeyIDs())
+		if err != nil {
+			return result, err
+		}
+		defer release()
+	}
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		result, err = applyScenario(tx, sc)

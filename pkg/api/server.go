@@ -24,6 +24,7 @@ import (
 	"github.com/rootaccess/emulator/pkg/api/s3"
 	"github.com/rootaccess/emulator/pkg/api/sqs"
 	"github.com/rootaccess/emulator/pkg/api/sts"
+	"github.com/rootaccess/emulator/pkg/console"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -58,6 +59,20 @@ type Server struct {
 	stopDelivery     chan struct{}
 	deliveryDone     chan struct{}
 	closeOnce        sync.Once
+	// lastScenario is what the start scenario created when it last ran.
+	lastScenario *ScenarioResult
+	// tenants are the other isolated worlds (WithTenantDir); nil keeps none.
+	tenants *tenantSet
+	// operatorToken is the emulator's control token, which a tenant's
+	// control endpoints accept as well as the tenant's own.
+	operatorToken string
+	// tenantID names this server's world among the tenants, and guardKeys
+	// (set when there are tenants) refuses access key ids that another
+	// tenant's world holds; it holds the tenant set until release is called.
+	tenantID    string
+	guardKeys   func(ctx context.Context, self string, keyIDs []string) (release func(), err error)
+	controlOnce sync.Once
+	control     http.Handler
 }
 
 // Clock is the emulator's only source of "now" (see pipeline.Clock).
@@ -128,6 +143,9 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.tenantID == "" {
+		s.tenantID = DefaultTenantID
+	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log}
 	if s.recording {
 		s.audit = pipeline.NewRecorder(s.store, s.log, pipeline.RecorderConfig{
@@ -179,11 +197,13 @@ func (s *Server) FlushRecords(ctx context.Context) error {
 	return s.audit.Flush(ctx)
 }
 
-// Close stops trail delivery, then commits the batched records and
-// delivers what trails have waiting. Call it before closing the store.
-func (s *Server) Close(ctx context.Context) error {
+// closeCloudTrail stops trail delivery, then commits the batched records
+// and delivers what trails have waiting, before the store closes.
+func (s *Server) closeCloudTrail() error {
 	var err error
 	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		close(s.stopDelivery)
 		<-s.deliveryDone
 		_, err = s.DeliverTrailLogs(ctx)
@@ -223,13 +243,37 @@ func (s *Server) Store() *store.Store { return s.store }
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.recoverPanic)
-	r.Route("/_emulator", s.controlRoutes)
+	r.Route("/_emulator", func(r chi.Router) {
+		s.controlRoutes(r)
+		r.Route("/tenants", s.tenantRoutes)
+	})
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
-	r.Handle("/*", s.pipeline)
-	r.Handle("/", s.pipeline)
+	// The web console lives under /_console (no S3 bucket name starts with
+	// "_"); a browser that opens the root page is sent there.
+	con := s.newConsole()
+	r.Handle(console.Prefix, con)
+	r.Handle(console.Prefix+"/*", con)
+	r.HandleFunc("/*", s.serveAWS)
+	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if isBrowserVisit(r) {
+			http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
+			return
+		}
+		s.serveAWS(w, r)
+	})
 	return r
 }
+
+// serveAWS hands an AWS request to the pipeline of the world it belongs to:
+// the tenant of the key that signed it.
+func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
+	s.tenantOf(r).pipeline.ServeHTTP(w, r)
+}
+
+// Close closes the tenants' data files; the caller closes the default
+// world's store, which it opened.
+func (s *Server) Close() error { return errors.Join(s.closeCloudTrail(), s.closeTenants()) }
 
 // recoverPanic turns a panic into a 500 instead of a dropped connection.
 func (s *Server) recoverPanic(next http.Handler) http.Handler {

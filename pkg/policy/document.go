@@ -5,10 +5,13 @@
 // Principal/NotPrincipal/Condition, wildcard matching, policy variables,
 // every documented condition operator family with IfExists and the
 // ForAnyValue/ForAllValues set qualifiers, and the way IAM combines
-// identity, session and resource-based policies for one request.
+// identity, session and resource-based policies — limited by AWS
+// Organizations service control and resource control policies — for one
+// request.
 //
 // It also embeds the five AWS-managed root-task policies used by
-// sts:AssumeRoot (see tasks.go).
+// sts:AssumeRoot (see tasks.go) and the AWS-managed Organizations policies
+// FullAWSAccess and RCPFullAWSAccess (see orgpolicy.go).
 package policy
 
 import (
@@ -19,6 +22,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrMalformed is wrapped by every error Parse and ParseAs return, so callers
@@ -37,7 +41,38 @@ const (
 	// NotPrincipal. Resource is optional because role trust policies have
 	// none; services that require it (S3, SQS) can check Statement.Resource.
 	ResourcePolicy
+	// ServiceControlPolicy is an AWS Organizations SCP, as CreatePolicy and
+	// UpdatePolicy validate it: at most MaxOrganizationPolicySize
+	// characters, Version "2012-10-17", no Principal or NotPrincipal, every
+	// statement with a Resource or NotResource. Since September 2025 SCPs
+	// support the rest of the IAM language in Allow and Deny statements
+	// alike (Condition, NotAction, NotResource, resource ARNs, wildcards
+	// anywhere in an action name).
+	ServiceControlPolicy
+	// ResourceControlPolicy is an AWS Organizations RCP a customer writes:
+	// at most MaxOrganizationPolicySize characters, Version "2012-10-17",
+	// Effect "Deny" only (Allow is reserved to the AWS-managed
+	// RCPFullAWSAccess), Principal exactly "*", Action required and naming a
+	// service RCPs support (not a bare "*"), Resource or NotResource
+	// required, and no NotPrincipal or NotAction.
+	ResourceControlPolicy
 )
+
+// MaxOrganizationPolicySize is the maximum size of an SCP or RCP document in
+// characters, whitespace included (Organizations quotas: 5,120 characters).
+const MaxOrganizationPolicySize = 5120
+
+// MalformedOrganizationPolicyMessage is the message AWS Organizations gives
+// with MalformedPolicyDocumentException whatever is wrong with an SCP or
+// RCP. The ParseAs error's detail (after "malformed policy document: ")
+// says what is wrong.
+const MalformedOrganizationPolicyMessage = "The provided policy document does not meet the requirements of the specified policy type."
+
+// ErrPolicyTooLarge is returned by ParseAs for an SCP or RCP longer than
+// MaxOrganizationPolicySize. It does not wrap ErrMalformed: Organizations
+// answers it with ConstraintViolationException, reason
+// POLICY_CONTENT_LIMIT_EXCEEDED, not MalformedPolicyDocumentException.
+var ErrPolicyTooLarge = errors.New("policy content exceeds the maximum size")
 
 // String returns a short name for the kind, for error messages.
 func (k Kind) String() string {
@@ -46,6 +81,10 @@ func (k Kind) String() string {
 		return "identity policy"
 	case ResourcePolicy:
 		return "resource policy"
+	case ServiceControlPolicy:
+		return "service control policy"
+	case ResourceControlPolicy:
+		return "resource control policy"
 	default:
 		return fmt.Sprintf("Kind(%d)", int(k))
 	}
@@ -145,8 +184,16 @@ func Parse(data []byte) (*Document, error) {
 
 // ParseAs parses a policy document and enforces the structural rules of
 // kind (Principal forbidden and Resource required for identity policies;
-// Principal required for resource policies).
+// Principal required for resource policies; the SCP and RCP rules described
+// at ServiceControlPolicy and ResourceControlPolicy). Every error wraps
+// ErrMalformed, except an oversized SCP or RCP, which wraps
+// ErrPolicyTooLarge.
 func ParseAs(data []byte, kind Kind) (*Document, error) {
+	if kind == ServiceControlPolicy || kind == ResourceControlPolicy {
+		if n := utf8.RuneCount(data); n > MaxOrganizationPolicySize {
+			return nil, fmt.Errorf("%w: %d characters, the maximum is %d", ErrPolicyTooLarge, n, MaxOrganizationPolicySize)
+		}
+	}
 	doc, err := parseDocument(data)
 	if err != nil {
 		return nil, err
@@ -173,6 +220,12 @@ func (d *Document) hasPrincipal() bool {
 }
 
 func (d *Document) checkKind(kind Kind) error {
+	switch kind {
+	case ServiceControlPolicy:
+		return d.checkSCP()
+	case ResourceControlPolicy:
+		return d.checkRCP()
+	}
 	for i, s := range d.Statements {
 		hasPrincipal := s.Principal != nil || s.NotPrincipal != nil
 		switch kind {

@@ -182,13 +182,26 @@ func (s *Statement) applies(req *Request, ctx evalContext) (principalMatch, bool
 		return matchNone, false
 	}
 
-	resMatch := func(r string) bool { return matchResource(r, req.Resource, ctx.variables, ctx.lookup) }
 	if s.Resource != nil {
-		if !slices.ContainsFunc(s.Resource, resMatch) {
+		// An entry whose variable cannot be resolved matches nothing; the
+		// other entries still count.
+		if !slices.ContainsFunc(s.Resource, func(r string) bool {
+			m, _ := matchResource(r, req.Resource, ctx.variables, ctx.lookup)
+			return m
+		}) {
 			return matchNone, false
 		}
-	} else if s.NotResource != nil && slices.ContainsFunc(s.NotResource, resMatch) {
-		return matchNone, false
+	} else if s.NotResource != nil {
+		for _, r := range s.NotResource {
+			// AWS: "the resource that includes a policy variable with no
+			// value will not match any resource" — for NotResource that
+			// means the element matches no request, so the statement does
+			// not apply (rather than applying to every other resource).
+			m, resolved := matchResource(r, req.Resource, ctx.variables, ctx.lookup)
+			if m || !resolved {
+				return matchNone, false
+			}
+		}
 	}
 	// No Resource element at all (role trust policies): applies to the
 	// resource the policy is attached to, i.e. to any request resource.
@@ -266,6 +279,10 @@ const (
 	SessionPolicy
 	// ResourceBased is a resource-based policy (bucket, queue, trust policy).
 	ResourceBased
+	// ServiceControl is an AWS Organizations service control policy (SCP).
+	ServiceControl
+	// ResourceControl is an AWS Organizations resource control policy (RCP).
+	ResourceControl
 )
 
 // String returns the phrase AWS uses in error messages, e.g.
@@ -278,6 +295,10 @@ func (t PolicyType) String() string {
 		return "session policy"
 	case ResourceBased:
 		return "resource-based policy"
+	case ServiceControl:
+		return "service control policy"
+	case ResourceControl:
+		return "resource control policy"
 	default:
 		return ""
 	}
@@ -315,6 +336,25 @@ type Policies struct {
 	// ResourceRequired is true for resources whose resource policy must allow
 	// even within one account (IAM role trust policies, KMS key policies).
 	ResourceRequired bool
+	// SCP holds the service control policies that limit the caller, one
+	// level per target on the path from the organization root down to the
+	// caller's account: SCP[0] the root's attached SCPs, then each OU's, the
+	// last the account's own. Leave it empty when SCPs do not apply: the
+	// caller is not in an organization, is in the management account, the
+	// organization has SCPs disabled, or the caller is a service-linked
+	// role. Member accounts' root users and AssumeRoot sessions are subject
+	// to SCPs like any principal. Every level must have an Allow matching
+	// the request and no level may have a matching Deny; an SCP never
+	// grants anything by itself.
+	SCP [][]*Document
+	// RCP holds the resource control policies of the resource owner's
+	// account, level by level as SCP (root first, the account last). Leave
+	// it empty when RCPs do not apply: the resource is not owned by a member
+	// account of an organization with RCPs enabled, the service is not one
+	// RCPs support (RCPSupportsService), or the caller is a service-linked
+	// role. RCPs apply to every other caller, whatever its organization,
+	// root users included.
+	RCP [][]*Document
 }
 
 // Result is the outcome of Decide.
@@ -352,22 +392,36 @@ func (r Result) Reason(action string) string {
 // evaluation logic:
 //
 //  1. An explicit Deny in any policy wins. When several kinds deny, the
-//     first found in the order identity, session, resource is reported
-//     (AWS does not document which one its message names).
-//  2. Identity side: RootIdentity, or an identity policy allows; and, when
+//     first found in the order RCP, SCP, identity, session, resource is
+//     reported (AWS names only one and does not document which; this is
+//     the order of its evaluation flow chart, with identity before session
+//     before resource as before organizations policies existed).
+//  2. Organizations: every RCP level and then every SCP level must hold an
+//     Allow matching the request, else the request is implicitly denied by
+//     that policy type. They only limit: the steps below must still allow.
+//  3. Identity side: RootIdentity, or an identity policy allows; and, when
 //     session policies are present and the caller is not root, a session
 //     policy allows too (intersection).
-//  3. Resource side: a resource policy Allow whose Principal matches.
+//  4. Resource side: a resource policy Allow whose Principal matches.
 //     Naming the caller's own ARN (or "*") grants on its own; naming the
 //     role behind a session grants only if the session policies allow as
 //     well (AWS: session policies limit grants made to the role's ARN but
 //     not to the session's ARN); naming only the caller's account merely
 //     delegates to the account, so the identity side must allow.
-//  4. Same account: Allow if the identity side or a standalone resource
+//  5. Same account: Allow if the identity side or a standalone resource
 //     grant allows (ResourceRequired: the resource policy must take part).
 //     Cross account: Allow only if the identity side and a resource policy
 //     both allow.
 func Decide(req Request, p Policies) Result {
+	rcp := evaluateLevels(&req, p.RCP)
+	scp := evaluateLevels(&req, p.SCP)
+	switch {
+	case rcp.decision == ExplicitDeny:
+		return Result{Decision: ExplicitDeny, DeniedBy: ResourceControl, Statement: rcp.sid}
+	case scp.decision == ExplicitDeny:
+		return Result{Decision: ExplicitDeny, DeniedBy: ServiceControl, Statement: scp.sid}
+	}
+
 	groups := []struct {
 		docs []*Document
 		typ  PolicyType
@@ -389,6 +443,12 @@ func Decide(req Request, p Policies) Result {
 				}
 			}
 		}
+	}
+	switch {
+	case len(p.RCP) > 0 && rcp.decision != Allow:
+		return Result{Decision: ImplicitDeny, DeniedBy: ResourceControl}
+	case len(p.SCP) > 0 && scp.decision != Allow:
+		return Result{Decision: ImplicitDeny, DeniedBy: ServiceControl}
 	}
 
 	idAllow, sessAllow, resAllow := allows[IdentityBased], allows[SessionPolicy], allows[ResourceBased]
@@ -431,4 +491,32 @@ func Decide(req Request, p Policies) Result {
 		missing = SessionPolicy
 	}
 	return Result{Decision: ImplicitDeny, DeniedBy: missing}
+}
+
+// evaluateLevels evaluates organization policies level by level: ExplicitDeny
+// if any document at any level denies (sid of the first such statement),
+// else Allow if every level has a document that allows, else ImplicitDeny.
+// No levels at all is ImplicitDeny; Decide skips the check then.
+func evaluateLevels(req *Request, levels [][]*Document) docResult {
+	if len(levels) == 0 {
+		return docResult{}
+	}
+	everyLevelAllows := true
+	for _, level := range levels {
+		levelAllows := false
+		for _, d := range level {
+			r := d.evaluate(req)
+			switch r.decision {
+			case ExplicitDeny:
+				return docResult{decision: ExplicitDeny, sid: r.sid}
+			case Allow:
+				levelAllows = true
+			}
+		}
+		everyLevelAllows = everyLevelAllows && levelAllows
+	}
+	if everyLevelAllows {
+		return docResult{decision: Allow}
+	}
+	return docResult{}
 }

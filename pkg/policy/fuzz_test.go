@@ -28,6 +28,9 @@ func FuzzParse(f *testing.F) {
 		`{"Statement":{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}}`,
 		`{"Statement":[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
 	}
+	seeds = append(seeds, policy.FullAWSAccess.Content, policy.RCPFullAWSAccess.Content,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"s3:*","NotResource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-aa111bb222"}}}}`,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:${aws:x}:${a:b}:${c:d}:${e:f}:${g}"}}`)
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
@@ -61,9 +64,13 @@ func FuzzParse(f *testing.F) {
 			_ = doc.Evaluate(req)
 			_ = policy.Decide(req, policy.Policies{Identity: []*policy.Document{doc}, Session: []*policy.Document{doc}, Resource: []*policy.Document{doc}})
 			_ = policy.Decide(req, policy.Policies{RootIdentity: true, CrossAccount: true, Resource: []*policy.Document{doc}})
+			levels := [][]*policy.Document{{doc}, {policy.FullAWSAccess.Document, doc}, nil}
+			_ = policy.Decide(req, policy.Policies{Identity: []*policy.Document{doc}, SCP: levels, RCP: levels})
 		}
-		for _, kind := range []policy.Kind{policy.IdentityPolicy, policy.ResourcePolicy} {
-			_, _ = policy.ParseAs(data, kind)
+		for _, kind := range []policy.Kind{policy.IdentityPolicy, policy.ResourcePolicy, policy.ServiceControlPolicy, policy.ResourceControlPolicy} {
+			if d, err := policy.ParseAs(data, kind); (d == nil) == (err == nil) {
+				t.Fatalf("ParseAs(%s) returned document %v and error %v", kind, d != nil, err)
+			}
 		}
 	})
 }

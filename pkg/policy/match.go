@@ -77,8 +77,10 @@ func compile(s string, opts compileOptions, lookup func(string) ([]string, bool)
 //	${aws:username}          value of a single-valued context key
 //	${aws:username, 'dflt'}  with a default used when the key is missing
 //
-// Context keys are case-insensitive. Multi-valued keys cannot be used as
-// variables (AWS documents this); they resolve like a missing key.
+// Context keys are case-insensitive. Multivalued keys cannot be used as
+// variables ("You can't use a multivalued condition key as a variable"):
+// a key holding several values, or one of AWS's multivalued global keys
+// even when it holds a single value, resolves like a missing key.
 func resolveVariable(body string, lookup func(string) ([]string, bool)) (string, bool) {
 	switch body {
 	case "*", "?", "$":
@@ -93,13 +95,24 @@ func resolveVariable(body string, lookup func(string) ([]string, bool)) (string,
 		}
 		def = def[1 : len(def)-1]
 	}
-	if vals, ok := lookup(key); ok && len(vals) == 1 {
+	if vals, ok := lookup(key); ok && len(vals) == 1 && !multivaluedKeys[strings.ToLower(key)] {
 		return vals[0], true
 	}
 	if hasDefault {
 		return def, true
 	}
 	return "", false
+}
+
+// multivaluedKeys are the global condition keys AWS documents as
+// multivalued (lower-cased), which can never be policy variables.
+var multivaluedKeys = map[string]bool{
+	"aws:calledvia":                 true,
+	"aws:principalorgpaths":         true,
+	"aws:principalservicenameslist": true,
+	"aws:resourceorgpaths":          true,
+	"aws:sourceorgpaths":            true,
+	"aws:tagkeys":                   true,
 }
 
 // String renders the pattern's literal text (wildcards as '*' / '?'). For a
@@ -219,12 +232,50 @@ func matchAction(policyAction, requestAction string) bool {
 }
 
 // matchResource matches a Resource/NotResource entry against the request's
-// resource ARN: case-sensitive glob over the whole string, with policy
-// variables. A value whose variable cannot be resolved matches nothing.
-func matchResource(policyResource, requestResource string, variables bool, lookup func(string) ([]string, bool)) bool {
+// resource ARN: case-sensitive glob over the whole string. Policy variables
+// are substituted only in the resource portion of the ARN, after the fifth
+// colon ("You can't use a variable to replace parts of the ARN before the
+// fifth colon, such as the service or account", IAM User Guide, "Variables
+// and tags"); before it, "${…}" is literal text, so
+// arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q matches no real queue.
+// resolved is false when a variable in the resource portion has no value and
+// no default: then the entry matches nothing.
+func matchResource(policyResource, requestResource string, variables bool, lookup func(string) ([]string, bool)) (matched, resolved bool) {
 	if policyResource == "*" {
-		return true
+		return true, true
 	}
-	p, ok := compile(policyResource, compileOptions{wildcards: true, variables: variables}, lookup)
-	return ok && p.match(requestResource)
+	split := resourcePortionStart(policyResource)
+	if !variables || split < 0 {
+		p, _ := compile(policyResource, compileOptions{wildcards: true}, nil)
+		return p.match(requestResource), true
+	}
+	prefix, _ := compile(policyResource[:split], compileOptions{wildcards: true}, nil)
+	suffix, ok := compile(policyResource[split:], compileOptions{wildcards: true, variables: true}, lookup)
+	if !ok {
+		return false, false
+	}
+	return append(prefix, suffix...).match(requestResource), true
+}
+
+// resourcePortionStart returns the index just after the fifth colon of an
+// ARN pattern, or -1 if it has fewer than five. Colons inside "${…}" do not
+// count: the colon of ${aws:PrincipalAccount} is part of a variable name,
+// not an ARN separator.
+func resourcePortionStart(s string) int {
+	colons := 0
+	for i := 0; i < len(s); i++ {
+		if strings.HasPrefix(s[i:], "${") {
+			if end := strings.IndexByte(s[i+2:], '}'); end >= 0 {
+				i += 2 + end
+				continue
+			}
+		}
+		if s[i] == ':' {
+			colons++
+			if colons == 5 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }

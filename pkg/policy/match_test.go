@@ -97,6 +97,8 @@ func TestPolicyVariablesInResource(t *testing.T) {
 		"aws:username":         {"alice"},
 		"aws:PrincipalAccount": {"111122223333"},
 		"aws:TagKeys":          {"a", "b"},
+		// Multivalued by definition, even when the request holds one path.
+		"aws:PrincipalOrgPaths": {"o-a/r-b/"},
 	}
 	tests := []struct {
 		name, version, pattern, resource string
@@ -105,7 +107,16 @@ func TestPolicyVariablesInResource(t *testing.T) {
 		{"username", "2012-10-17", "arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/alice/f", true},
 		{"username other user", "2012-10-17", "arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/bob/f", false},
 		{"key lookup is case-insensitive", "2012-10-17", "arn:aws:s3:::home/${AWS:UserName}/*", "arn:aws:s3:::home/alice/f", true},
-		{"account", "2012-10-17", "arn:aws:sqs:*:${aws:PrincipalAccount}:*", "arn:aws:sqs:us-east-1:111122223333:q", true},
+		// Variables are substituted only after the fifth colon (issue 11 item 2).
+		{"account part is not substituted", "2012-10-17", "arn:aws:sqs:*:${aws:PrincipalAccount}:*", "arn:aws:sqs:us-east-1:111122223333:q", false},
+		{"account part exact ARN", "2012-10-17", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q", "arn:aws:sqs:us-east-1:111122223333:q", false},
+		{"account part is literal text", "2012-10-17", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q", true},
+		{"service part is not substituted", "2012-10-17", "arn:aws:${aws:username}:::b", "arn:aws:alice:::b", false},
+		{"region part is not substituted", "2012-10-17", "arn:aws:sqs:${aws:username}:111122223333:q", "arn:aws:sqs:alice:111122223333:q", false},
+		{"resource part after account is substituted", "2012-10-17", "arn:aws:sqs:us-east-1:111122223333:${aws:username}-q", "arn:aws:sqs:us-east-1:111122223333:alice-q", true},
+		{"colon inside a resource-part variable name", "2012-10-17", "arn:aws:iam::111122223333:user/${aws:username}", "arn:aws:iam::111122223333:user/alice", true},
+		{"resource part may itself contain colons", "2012-10-17", "arn:aws:logs:us-east-1:111122223333:log-group:${aws:username}:*", "arn:aws:logs:us-east-1:111122223333:log-group:alice:x", true},
+		{"single-valued use of a multivalued key", "2012-10-17", "arn:aws:s3:::t/${aws:PrincipalOrgPaths}", "arn:aws:s3:::t/o-a/r-b/", false},
 		{"missing key never matches", "2012-10-17", "arn:aws:s3:::home/${aws:userid}/*", "arn:aws:s3:::home/${aws:userid}/x", false},
 		{"missing key with default", "2012-10-17", "arn:aws:s3:::home/${aws:userid, 'shared'}/*", "arn:aws:s3:::home/shared/x", true},
 		{"present key ignores default", "2012-10-17", "arn:aws:s3:::home/${aws:username, 'shared'}/*", "arn:aws:s3:::home/alice/x", true},
@@ -130,14 +141,34 @@ func TestPolicyVariablesInResource(t *testing.T) {
 }
 
 func TestNotResourceWithMissingVariable(t *testing.T) {
-	// An unresolvable NotResource entry matches nothing, so the statement
-	// applies to every resource.
-	d := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`)
-	assert.Equal(t, policy.ExplicitDeny, d.Evaluate(policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::home/alice/x"}))
-	assert.Equal(t, policy.ImplicitDeny, d.Evaluate(policy.Request{
-		Action: "s3:GetObject", Resource: "arn:aws:s3:::home/alice/x",
-		Context: map[string][]string{"aws:username": {"alice"}},
-	}))
+	// AWS: "the resource that includes a policy variable with no value will
+	// not match any resource". For NotResource the element then matches no
+	// request, so the statement does not apply — neither an Allow (which
+	// would otherwise grant every other resource, issue 11 item 3) nor a
+	// Deny.
+	allow := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::b/home/${aws:username}/*"}}`)
+	deny := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`)
+	roleSession := policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/other/x"}
+	assert.Equal(t, policy.ImplicitDeny, allow.Evaluate(roleSession), "Allow NotResource with unresolved variable must not grant")
+	assert.Equal(t, policy.ImplicitDeny, deny.Evaluate(policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::other/x"}))
+
+	user := func(res string) policy.Request {
+		return policy.Request{Action: "s3:GetObject", Resource: res, Context: map[string][]string{"aws:username": {"alice"}}}
+	}
+	assert.Equal(t, policy.Allow, allow.Evaluate(user("arn:aws:s3:::b/other/x")), "resolved: applies outside the excluded path")
+	assert.Equal(t, policy.ImplicitDeny, allow.Evaluate(user("arn:aws:s3:::b/home/alice/x")), "resolved: excluded path")
+	assert.Equal(t, policy.ExplicitDeny, deny.Evaluate(user("arn:aws:s3:::other/x")))
+	assert.Equal(t, policy.ImplicitDeny, deny.Evaluate(user("arn:aws:s3:::home/alice/x")))
+
+	// A default makes the variable resolvable again.
+	withDefault := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::b/home/${aws:username, 'nobody'}/*"}}`)
+	assert.Equal(t, policy.Allow, withDefault.Evaluate(roleSession))
+
+	// In a Resource list, the unresolvable entry matches nothing but the
+	// other entries still count.
+	list := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:::b/home/${aws:username}/*","arn:aws:s3:::b/public/*"]}}`)
+	assert.Equal(t, policy.Allow, list.Evaluate(policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/public/x"}))
+	assert.Equal(t, policy.ImplicitDeny, list.Evaluate(policy.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/home/x/y"}))
 }
 
 // Match is the Resource glob without policy variables (S3 bucket-policy

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -24,23 +25,67 @@ type taskCase struct {
 	Want             string `json:"want"`
 	Sid              string `json:"sid"`
 	Note             string `json:"note"`
+	// Organizations rows (issue 8): SCP and RCP levels of document names,
+	// extra condition keys, and the policy type that denies when it is not
+	// the task policy.
+	SCP      [][]string          `json:"scp"`
+	RCP      [][]string          `json:"rcp"`
+	Context  map[string][]string `json:"context"`
+	DeniedBy string              `json:"deniedBy"`
+}
+
+type taskCaseFile struct {
+	Documents map[string]json.RawMessage `json:"documents"`
+	Cases     []taskCase                 `json:"cases"`
+}
+
+func loadTaskCaseFile(t *testing.T) taskCaseFile {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/policy/cases.json")
+	require.NoError(t, err)
+	var file taskCaseFile
+	require.NoError(t, json.Unmarshal(data, &file))
+	require.NotEmpty(t, file.Cases)
+	return file
 }
 
 func loadTaskCases(t *testing.T) []taskCase {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/policy/cases.json")
-	require.NoError(t, err)
-	var file struct {
-		Cases []taskCase `json:"cases"`
+	return loadTaskCaseFile(t).Cases
+}
+
+// orgLevels resolves the SCP or RCP levels of a task case.
+func orgLevels(t *testing.T, docs map[string]json.RawMessage, names [][]string, kind policy.Kind) [][]*policy.Document {
+	t.Helper()
+	var levels [][]*policy.Document
+	for _, level := range names {
+		docsAtLevel := []*policy.Document{}
+		for _, name := range level {
+			switch {
+			case kind == policy.ServiceControlPolicy && name == policy.FullAWSAccess.Name:
+				docsAtLevel = append(docsAtLevel, policy.FullAWSAccess.Document)
+			case kind == policy.ResourceControlPolicy && name == policy.RCPFullAWSAccess.Name:
+				docsAtLevel = append(docsAtLevel, policy.RCPFullAWSAccess.Document)
+			default:
+				raw, ok := docs[name]
+				require.True(t, ok, "unknown document %q", name)
+				d, err := policy.ParseAs(raw, kind)
+				require.NoError(t, err, "document %s as %s", name, kind)
+				docsAtLevel = append(docsAtLevel, d)
+			}
+		}
+		levels = append(levels, docsAtLevel)
 	}
-	require.NoError(t, json.Unmarshal(data, &file))
-	require.NotEmpty(t, file.Cases)
-	return file.Cases
+	return levels
 }
 
 func TestTaskPolicyDecisionTable(t *testing.T) {
-	for _, tc := range loadTaskCases(t) {
+	file := loadTaskCaseFile(t)
+	for i, tc := range file.Cases {
 		name := tc.Task + "/" + tc.Action + "/" + tc.Resource + "/" + tc.PrincipalArn + "/" + tc.ResourceAccount
+		if tc.SCP != nil || tc.RCP != nil {
+			name = fmt.Sprintf("%s/org-%d", name, i)
+		}
 		t.Run(name, func(t *testing.T) {
 			task, ok := policy.TaskPolicy(policy.ARN(tc.Task))
 			require.True(t, ok, "unknown task %s", tc.Task)
@@ -54,16 +99,31 @@ func TestTaskPolicyDecisionTable(t *testing.T) {
 			if tc.ResourceAccount != "" {
 				ctx["aws:ResourceAccount"] = []string{tc.ResourceAccount}
 			}
+			for k, v := range tc.Context {
+				ctx[k] = v
+			}
 			req := policy.Request{
 				Action:    tc.Action,
 				Resource:  tc.Resource,
 				Principal: policy.Principal{ARN: tc.PrincipalArn, Account: tc.PrincipalAccount},
 				Context:   ctx,
 			}
-			res := policy.Decide(req, policy.Policies{RootIdentity: true, Session: []*policy.Document{task.Document}})
+			res := policy.Decide(req, policy.Policies{
+				RootIdentity: true, Session: []*policy.Document{task.Document},
+				SCP: orgLevels(t, file.Documents, tc.SCP, policy.ServiceControlPolicy),
+				RCP: orgLevels(t, file.Documents, tc.RCP, policy.ResourceControlPolicy),
+			})
 			assert.Equal(t, tc.Want, res.Decision.String(), tc.Note)
 			if tc.Sid != "" {
 				assert.Equal(t, tc.Sid, res.Statement)
+			}
+			if tc.DeniedBy != "" {
+				require.NotEqual(t, policy.Allow, res.Decision)
+				assert.Equal(t, tc.DeniedBy, res.DeniedBy.String(), tc.Note)
+				return
+			}
+			if tc.SCP != nil || tc.RCP != nil {
+				return // the single-document comparison below is about the task policy alone
 			}
 			if res.Decision == policy.ExplicitDeny {
 				assert.Equal(t, policy.SessionPolicy, res.DeniedBy)

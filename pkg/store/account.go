@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -30,9 +31,23 @@ func (tx *Tx) Account(id string) (Account, error) {
 func (tx *Tx) AccountExists(id string) bool { return tx.exists(accountsBucket, id) }
 
 // PutAccount creates or replaces an account.
-func (tx *Tx) PutAccount(a Account) error { return tx.put(accountsBucket, a.ID, a) }
+func (tx *Tx) PutAccount(a Account) error {
+	return putIndexed(tx, accountsBucket, a.ID, a, accountIndexEntries)
+}
 
-// Accounts lists every account, ordered by id.
+// DeleteAccount removes an account record and its index entries;
+// ErrNotFound when absent. What lives in the account (principals, keys,
+// buckets, queues) is the caller's to remove first.
+func (tx *Tx) DeleteAccount(id string) error {
+	if err := deleteIndexed(tx, accountsBucket, id, accountIndexEntries); err != nil {
+		return fmt.Errorf("account %s: %w", id, err)
+	}
+	return nil
+}
+
+// Accounts lists every account, ordered by id. It reads the whole bucket:
+// for start-up and control listings, not for API calls (which page with
+// OrganizationAccountsPage).
 func (tx *Tx) Accounts() ([]Account, error) {
 	var out []Account
 	err := each(tx, accountsBucket, "", func(_ string, a *Account) error {
@@ -46,18 +61,35 @@ func (tx *Tx) Accounts() ([]Account, error) {
 // joined by now (accounts still being created are not members yet), ordered
 // by the time they joined and then by id.
 func (tx *Tx) OrganizationAccounts(orgID string) ([]Account, error) {
-	all, err := tx.Accounts()
-	if err != nil {
-		return nil, err
+	out, _, err := tx.OrganizationAccountsPage(orgID, "", 0)
+	return out, err
+}
+
+// OrganizationAccountsPage is one page of OrganizationAccounts: at most
+// limit accounts (limit <= 0: all) from where the cursor after ("" for the
+// start) left off, and the cursor of the next page ("" on the last page).
+// ErrInvalidCursor for a cursor it did not hand out.
+func (tx *Tx) OrganizationAccountsPage(orgID, after string, limit int) ([]Account, string, error) {
+	return tx.scopeAccountsPage(orgID, after, limit)
+}
+
+// scopeAccountsPage pages the accounts that have joined scope (an
+// organization; a parent once there are OUs) by now, by joining time.
+func (tx *Tx) scopeAccountsPage(scope, after string, limit int) ([]Account, string, error) {
+	if scope == "" {
+		return []Account{}, "", nil
 	}
-	var out []Account
-	for _, a := range all {
-		if a.OrganizationID == orgID && !a.JoinedAt.After(tx.now) {
-			out = append(out, a)
-		}
-	}
-	sortByTime(out, func(a Account) time.Time { return a.JoinedAt })
-	return out, nil
+	return pageIndex(tx, accountsByScope, scope+"\x00", "", after, limit,
+		func(rest []byte) (Account, bool, bool, error) {
+			if len(rest) <= timeKeyLen {
+				return Account{}, false, false, fmt.Errorf("index %s: malformed key under %s", accountsByScope, scope)
+			}
+			if timeOfKey(rest).After(tx.now) {
+				return Account{}, false, true, nil // joins later, and so do all that follow
+			}
+			a, err := tx.Account(string(rest[timeKeyLen:]))
+			return a, err == nil, false, err
+		})
 }
 
 // CreateMemberAccount creates a new account in an organization that joins
@@ -95,21 +127,19 @@ func (tx *Tx) JoinMemberAccount(a Account, roleName, roleTrust string) (Account,
 // AccountByEmail returns the account with the email address (compared
 // case-insensitively, as AWS does); ErrNotFound when none has it.
 func (tx *Tx) AccountByEmail(email string) (Account, error) {
-	var found *Account
-	err := each(tx, accountsBucket, "", func(_ string, a *Account) error {
-		if strings.EqualFold(a.Email, email) {
-			found = a
-			return errStop
+	prefix := []byte(foldKey(email) + "\x00")
+	c := tx.btx.Bucket(accountsByEmail).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		// Ids have no NUL; an email with one could share the prefix, hence the check.
+		a, err := tx.Account(string(k[bytes.LastIndexByte(k, 0)+1:]))
+		if err != nil {
+			return Account{}, err
 		}
-		return nil
-	})
-	if err != nil {
-		return Account{}, err
+		if strings.EqualFold(a.Email, email) {
+			return a, nil
+		}
 	}
-	if found == nil {
-		return Account{}, fmt.Errorf("account with email %s: %w", email, ErrNotFound)
-	}
-	return *found, nil
+	return Account{}, fmt.Errorf("account with email %s: %w", email, ErrNotFound)
 }
 
 // MemberOf reports whether the account belongs to organization orgID at

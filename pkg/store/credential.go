@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -60,28 +61,36 @@ func (tx *Tx) Credential(accessKeyID string) (Credential, error) {
 }
 
 // PutCredential creates or replaces a credential.
-func (tx *Tx) PutCredential(c Credential) error { return tx.put(credentialsBucket, c.AccessKeyID, c) }
+func (tx *Tx) PutCredential(c Credential) error {
+	return putIndexed(tx, credentialsBucket, c.AccessKeyID, c, credentialIndexEntries)
+}
 
 // DeleteCredential removes a credential; ErrNotFound when absent.
 func (tx *Tx) DeleteCredential(accessKeyID string) error {
-	if !tx.exists(credentialsBucket, accessKeyID) {
-		return fmt.Errorf("access key %s: %w", accessKeyID, ErrNotFound)
+	if err := deleteIndexed(tx, credentialsBucket, accessKeyID, credentialIndexEntries); err != nil {
+		return fmt.Errorf("access key %s: %w", accessKeyID, err)
 	}
-	return tx.delete(credentialsBucket, accessKeyID)
+	return nil
 }
 
 // CredentialsOf lists the long-term access keys whose principal is
-// principalARN, oldest first.
+// principalARN, oldest first (then by id).
 func (tx *Tx) CredentialsOf(principalARN string) ([]Credential, error) {
 	var out []Credential
-	err := each(tx, credentialsBucket, "", func(_ string, c *Credential) error {
-		if c.PrincipalARN == principalARN && !c.Temporary() {
-			out = append(out, *c)
+	prefix := []byte(principalARN + "\x00")
+	c := tx.btx.Bucket(credentialsByPrincipal).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		// Key ids have no NUL; an ARN with one could share the prefix, hence the check.
+		cred, err := tx.Credential(string(k[bytes.LastIndexByte(k, 0)+1:]))
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
+		if cred.PrincipalARN == principalARN {
+			out = append(out, cred)
+		}
+	}
 	sortByTime(out, func(c Credential) time.Time { return c.CreatedAt })
-	return out, err
+	return out, nil
 }
 
 // Credential returns the credential with the access key id, for callers
@@ -109,18 +118,14 @@ func viewOne[T any](ctx context.Context, s *Store, read func(*Tx) (T, error)) (T
 func (s *Store) PurgeExpiredCredentials(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
 	err := s.Update(ctx, func(tx *Tx) error {
+		// The expiry index is in expiry order: the doomed are its first keys.
 		var doomed []string
-		err := each(tx, credentialsBucket, "", func(k string, c *Credential) error {
-			if c.Temporary() && c.ExpiresAt.Before(cutoff) {
-				doomed = append(doomed, k)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+		c := tx.btx.Bucket(sessionsByExpiry).Cursor()
+		for k, _ := c.First(); k != nil && len(k) > timeKeyLen && timeOfKey(k).Before(cutoff); k, _ = c.Next() {
+			doomed = append(doomed, string(k[timeKeyLen:]))
 		}
-		for _, k := range doomed {
-			if err := tx.delete(credentialsBucket, k); err != nil {
+		for _, id := range doomed {
+			if err := tx.DeleteCredential(id); err != nil {
 				return err
 			}
 		}

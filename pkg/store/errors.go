@@ -11,4 +11,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrLimitExceeded: the change would pass a per-entity limit (e.g. two root access keys).
 	ErrLimitExceeded = errors.New("limit exceeded")
+	// ErrInvalidCursor: a paged listing was given a cursor it did not hand out.
+	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrClosed: the store has been closed.
+	ErrClosed = errors.New("store closed")
 )

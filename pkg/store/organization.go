@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -101,20 +102,33 @@ func (tx *Tx) CreateAccountStatus(id string) (CreateAccountStatus, error) {
 
 // PutCreateAccountStatus creates or replaces a create-account request.
 func (tx *Tx) PutCreateAccountStatus(c CreateAccountStatus) error {
-	return tx.put(createStatusesBucket, c.ID, c)
+	return putIndexed(tx, createStatusesBucket, c.ID, c, createStatusIndexEntries)
 }
 
-// CreateAccountStatuses lists an organization's create-account requests, oldest first.
+// CreateAccountStatuses lists an organization's create-account requests,
+// oldest first (then by id).
 func (tx *Tx) CreateAccountStatuses(orgID string) ([]CreateAccountStatus, error) {
-	var out []CreateAccountStatus
-	err := each(tx, createStatusesBucket, "", func(_ string, c *CreateAccountStatus) error {
-		if c.OrganizationID == orgID {
-			out = append(out, *c)
-		}
-		return nil
-	})
-	sortByTime(out, func(c CreateAccountStatus) time.Time { return c.RequestedAt })
+	out, _, err := tx.CreateAccountStatusesPage(orgID, nil, "", 0)
 	return out, err
+}
+
+// CreateAccountStatusesPage is one page of CreateAccountStatuses, of the
+// requests whose State at the transaction's time is one of states (all when
+// empty): at most limit (limit <= 0: all) from where the cursor after (""
+// for the start) left off, and the cursor of the next page ("" on the last
+// page). ErrInvalidCursor for a cursor it did not hand out.
+func (tx *Tx) CreateAccountStatusesPage(orgID string, states []string, after string, limit int) ([]CreateAccountStatus, string, error) {
+	return pageIndex(tx, createStatusesByOrg, orgID+"\x00", "", after, limit,
+		func(rest []byte) (CreateAccountStatus, bool, bool, error) {
+			if len(rest) <= timeKeyLen {
+				return CreateAccountStatus{}, false, false, fmt.Errorf("index %s: malformed key under %s", createStatusesByOrg, orgID)
+			}
+			c, err := tx.CreateAccountStatus(string(rest[timeKeyLen:]))
+			if err != nil {
+				return CreateAccountStatus{}, false, false, err
+			}
+			return c, len(states) == 0 || slices.Contains(states, c.State(tx.now)), false, nil
+		})
 }
 
 // CreateOrganization makes managementAccountID the management account of a

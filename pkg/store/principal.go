@@ -1,10 +1,9 @@
 package store
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -57,7 +56,9 @@ func (tx *Tx) Principal(arn string) (Principal, error) {
 }
 
 // PutPrincipal creates or replaces a user or role.
-func (tx *Tx) PutPrincipal(p Principal) error { return tx.put(principalsBucket, p.ARN, p) }
+func (tx *Tx) PutPrincipal(p Principal) error {
+	return putIndexed(tx, principalsBucket, p.ARN, p, principalIndexEntries)
+}
 
 // Principal returns the user or role with the ARN, in its own transaction.
 func (s *Store) Principal(ctx context.Context, arn string) (Principal, error) {
@@ -104,37 +105,49 @@ func (tx *Tx) AddPrincipal(p Principal) (Principal, error) {
 // any path, with the name compared case-insensitively as IAM does;
 // ErrNotFound when there is none.
 func (tx *Tx) PrincipalNamed(accountID, kind, name string) (Principal, error) {
-	var found *Principal
-	err := each(tx, principalsBucket, PrincipalARN(accountID, kind, "/", ""), func(_ string, p *Principal) error {
-		if p.Kind == kind && strings.EqualFold(p.Name, name) {
-			found = p
-			return errStop
+	prefix := []byte(principalNamePrefix(accountID, kind) + foldKey(name) + "\x00")
+	c := tx.btx.Bucket(principalsByName).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		// ARNs have no NUL; a name with one could share the prefix, hence the check.
+		p, err := tx.Principal(string(k[bytes.LastIndexByte(k, 0)+1:]))
+		if err != nil {
+			return Principal{}, err
 		}
-		return nil
-	})
-	if err != nil {
-		return Principal{}, err
+		if strings.EqualFold(p.Name, name) {
+			return p, nil
+		}
 	}
-	if found == nil {
-		return Principal{}, fmt.Errorf("%s %s in %s: %w", kind, name, accountID, ErrNotFound)
-	}
-	return *found, nil
+	return Principal{}, fmt.Errorf("%s %s in %s: %w", kind, name, accountID, ErrNotFound)
 }
 
 // Principals lists the account's users or roles (kind) whose path starts
-// with pathPrefix, ordered by name (case-insensitively, then exactly).
+// with pathPrefix, ordered by name (case-insensitively, then by ARN).
 func (tx *Tx) Principals(accountID, kind, pathPrefix string) ([]Principal, error) {
-	out := []Principal{}
-	err := each(tx, principalsBucket, PrincipalARN(accountID, kind, "/", ""), func(_ string, p *Principal) error {
-		if p.Kind == kind && strings.HasPrefix(p.Path, pathPrefix) {
-			out = append(out, *p)
-		}
-		return nil
-	})
-	slices.SortFunc(out, func(a, b Principal) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name))
-	})
+	out, _, err := tx.PrincipalsPage(accountID, kind, pathPrefix, "", 0)
 	return out, err
+}
+
+// PrincipalsPage is one page of Principals: at most limit (limit <= 0: all)
+// from where the cursor after ("" for the start) left off, and the cursor
+// of the next page ("" on the last page). ErrInvalidCursor for a cursor it
+// did not hand out.
+func (tx *Tx) PrincipalsPage(accountID, kind, pathPrefix, after string, limit int) ([]Principal, string, error) {
+	return pageIndex(tx, principalsByName, principalNamePrefix(accountID, kind), "", after, limit,
+		func(rest []byte) (Principal, bool, bool, error) {
+			p, err := tx.Principal(string(rest[bytes.LastIndexByte(rest, 0)+1:]))
+			return p, err == nil && strings.HasPrefix(p.Path, pathPrefix), false, err
+		})
+}
+
+// principalCount counts the account's users or roles (kind) from the index alone.
+func (tx *Tx) principalCount(accountID, kind string) int {
+	n := 0
+	prefix := []byte(principalNamePrefix(accountID, kind))
+	c := tx.btx.Bucket(principalsByName).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // DeletePrincipal removes a user or role; ErrNotFound when absent. What
@@ -143,10 +156,10 @@ func (tx *Tx) Principals(accountID, kind, pathPrefix string) ([]Principal, error
 // Sessions of a deleted role stay until they expire but are allowed
 // nothing, since their identity policies are gone with the role.
 func (tx *Tx) DeletePrincipal(arn string) error {
-	if !tx.exists(principalsBucket, arn) {
-		return fmt.Errorf("principal %s: %w", arn, ErrNotFound)
+	if err := deleteIndexed(tx, principalsBucket, arn, principalIndexEntries); err != nil {
+		return fmt.Errorf("principal %s: %w", arn, err)
 	}
-	return tx.delete(principalsBucket, arn)
+	return nil
 }
 
 // CreateAccessKey creates an active long-term access key for an IAM user

@@ -464,16 +464,7 @@ func (tx *Tx) AddRootCredentials(accountID string, spec RootCredentialsSpec) (Ro
 // IAMUsage counts an account's IAM users and roles (GetAccountSummary's
 // Users and Roles).
 func (tx *Tx) IAMUsage(accountID string) (users, roles int, err error) {
-	err = each(tx, principalsBucket, "arn:aws:iam::"+accountID+":", func(_ string, p *Principal) error {
-		switch p.Kind {
-		case PrincipalUser:
-			users++
-		case PrincipalRole:
-			roles++
-		}
-		return nil
-	})
-	return users, roles, err
+	return tx.principalCount(accountID, PrincipalUser), tx.principalCount(accountID, PrincipalRole), nil
 }
 
 // selfSignedPEM makes a throwaway self-signed certificate, so that a

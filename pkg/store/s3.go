@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -64,7 +65,7 @@ func (tx *Tx) CreateBucket(b Bucket) (Bucket, error) {
 		return Bucket{}, fmt.Errorf("bucket %s: %w", b.Name, ErrConflict)
 	}
 	b.CreatedAt = tx.now
-	return b, tx.put(bucketsBucket, b.Name, b)
+	return b, putIndexed(tx, bucketsBucket, b.Name, b, bucketIndexEntries)
 }
 
 // PutBucket replaces an existing bucket's record (its policy).
@@ -72,7 +73,7 @@ func (tx *Tx) PutBucket(b Bucket) error {
 	if !tx.exists(bucketsBucket, b.Name) {
 		return fmt.Errorf("bucket %s: %w", b.Name, ErrNotFound)
 	}
-	return tx.put(bucketsBucket, b.Name, b)
+	return putIndexed(tx, bucketsBucket, b.Name, b, bucketIndexEntries)
 }
 
 // DeleteBucket deletes an empty bucket: ErrNotFound when it does not
@@ -85,19 +86,33 @@ func (tx *Tx) DeleteBucket(name string) error {
 	if k, _ := tx.btx.Bucket(objectsBucket).Cursor().Seek(prefix); k != nil && hasPrefix(k, prefix) {
 		return fmt.Errorf("bucket %s is not empty: %w", name, ErrConflict)
 	}
-	return tx.delete(bucketsBucket, name)
+	return deleteIndexed(tx, bucketsBucket, name, bucketIndexEntries)
 }
 
 // Buckets lists the buckets owned by an account, ordered by name.
 func (tx *Tx) Buckets(owner string) ([]Bucket, error) {
-	var out []Bucket
-	err := each(tx, bucketsBucket, "", func(_ string, b *Bucket) error {
-		if b.Owner == owner {
-			out = append(out, *b)
-		}
-		return nil
-	})
+	out, _, err := tx.BucketsPage(owner, "", "", "", 0)
+	if len(out) == 0 {
+		out = nil // as before paging: no buckets is a nil list
+	}
 	return out, err
+}
+
+// BucketsPage is one page of an owner's buckets, ordered by name: those
+// whose name starts with prefix and, unless region is "", that are in
+// region; at most limit (limit <= 0: all) from where the cursor after (""
+// for the start) left off, and the cursor of the next page ("" on the last
+// page). ErrInvalidCursor for a cursor it did not hand out.
+func (tx *Tx) BucketsPage(owner, prefix, region, after string, limit int) ([]Bucket, string, error) {
+	return pageIndex(tx, bucketsByOwner, owner+"\x00", prefix, after, limit,
+		func(rest []byte) (Bucket, bool, bool, error) {
+			name := string(rest)
+			if !strings.HasPrefix(name, prefix) {
+				return Bucket{}, false, name > prefix, nil // past the prefix: nothing further matches
+			}
+			b, err := tx.Bucket(name)
+			return b, err == nil && (region == "" || b.Region == region), false, err
+		})
 }
 
 // Object returns the object at key in bucket.

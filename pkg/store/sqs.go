@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -109,14 +110,30 @@ func (tx *Tx) PutQueue(q Queue) error { return tx.put(queuesBucket, q.key(), q) 
 // Queues lists the live queues of an account in a region whose names start
 // with prefix, ordered by name.
 func (tx *Tx) Queues(accountID, region, prefix string) ([]Queue, error) {
-	var out []Queue
-	err := each(tx, queuesBucket, accountID+"/"+region+"/"+prefix, func(_ string, q *Queue) error {
-		if !q.Deleted() {
-			out = append(out, *q)
-		}
-		return nil
-	})
+	out, _, err := tx.QueuesPage(accountID, region, prefix, "", 0)
+	if len(out) == 0 {
+		out = nil // as before paging: no queues is a nil list
+	}
 	return out, err
+}
+
+// QueuesPage is one page of Queues: at most limit (limit <= 0: all) from
+// where the cursor after ("" for the start) left off, and the cursor of the
+// next page ("" on the last page). ErrInvalidCursor for a cursor it did not
+// hand out. Queues are keyed by account, region and name, so this is a
+// prefix seek of the queues bucket itself.
+func (tx *Tx) QueuesPage(accountID, region, prefix, after string, limit int) ([]Queue, string, error) {
+	ref := QueueRef{AccountID: accountID, Region: region}
+	return pageIndex(tx, queuesBucket, ref.key(), prefix, after, limit,
+		func(rest []byte) (Queue, bool, bool, error) {
+			name := string(rest)
+			if !strings.HasPrefix(name, prefix) {
+				return Queue{}, false, true, nil // keys are in name order: nothing further matches
+			}
+			ref.Name = name
+			q, err := tx.QueueRecord(ref)
+			return q, err == nil && !q.Deleted(), false, err
+		})
 }
 
 // DeleteQueue deletes a queue and its messages, leaving a tombstone.

@@ -4,6 +4,25 @@
 // (check preconditions, then write) runs inside Store.Update with the
 // exported methods of Tx, which all take the open transaction. Values are
 // JSON records; no bbolt byte slice ever leaves a transaction.
+//
+// # Indexes
+//
+// No lookup an API call makes scans a bucket: records are found by key or
+// through a secondary index (index.go) kept in the same transaction as the
+// record: long-term access keys by principal, sessions by expiry (the
+// purge), accounts by email and by organization (the same index takes a
+// parent id once there are OUs), create-account requests by organization,
+// IAM users and roles by account and name, S3 buckets by owner. S3 objects
+// and SQS messages are keyed under their bucket or queue, so they need none.
+// Listings page with a cursor (the …Page methods) that seeks where the last
+// page ended instead of loading everything. A data file of schema 1 (no
+// indexes) gets them built when it is opened.
+//
+// # Writes
+//
+// Concurrent Updates are group-committed: they share one transaction and
+// one fsync, a lone write is committed at once, and each returns only after
+// its own commit (commit.go). Reads (View) never wait for a write.
 package store
 
 import (
@@ -12,6 +31,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,7 +40,10 @@ import (
 
 // schemaVersion is written to the meta bucket of every data file; a file
 // written by a newer emulator is refused rather than misread.
-const schemaVersion = 1
+//
+// 1: records only. 2: the secondary indexes of index.go, built from the
+// records when a version-1 file is opened.
+const schemaVersion = 2
 
 var (
 	metaBucket           = []byte("meta")
@@ -34,15 +58,20 @@ var (
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
 
-	allBuckets = slices.Concat([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
+	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket}, cloudTrailBuckets)
+		queuesBucket, messagesBucket}, slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
 // Store is the emulator's persistent state.
 type Store struct {
 	db  *bolt.DB
 	now func() time.Time
+
+	requests   chan *writeRequest // the committer's queue (commit.go), closed by Close
+	closeMu    sync.RWMutex
+	closed     bool
+	committers sync.WaitGroup
 }
 
 // Option configures Open.
@@ -52,30 +81,43 @@ type Option func(*Store)
 // emulator passes its movable clock here. Defaults to the wall clock.
 func WithNow(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
-// Open opens (or creates) the data file at path and makes sure every bucket exists.
+// Open opens (or creates) the data file at path and makes sure every bucket
+// exists. A file that is not a sound data file is refused with
+// ErrBadDataFile, one held by another process with ErrDataFileLocked.
 func Open(path string, opts ...Option) (*Store, error) {
 	s := &Store{now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
-	// A held file lock fails fast instead of hanging: two emulators on one file is a user error.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
-		// bbolt's own word for it is just "timeout".
-		return nil, fmt.Errorf("open %s: the file is locked by another process (another emulator on the same data file?): %w", path, err)
-	}
+	db, err := openBolt(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	s.db = db
 	if err := s.initialize(); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	s.requests = make(chan *writeRequest, maxGroup)
+	s.committers.Add(1)
+	go s.commitLoop(nil)
 	return s, nil
 }
 
 func (s *Store) initialize() error {
+	// A file that has every bucket at the current schema is opened with a
+	// read only: no fsync at start (a world of 200 tenants opens 200 files).
+	current := false
+	err := s.db.View(func(btx *bolt.Tx) error {
+		current = btx.Bucket(metaBucket) != nil && string(btx.Bucket(metaBucket).Get([]byte("schema"))) == strconv.Itoa(schemaVersion)
+		for _, name := range allBuckets {
+			current = current && btx.Bucket(name) != nil
+		}
+		return nil
+	})
+	if err != nil || current {
+		return err
+	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := btx.CreateBucketIfNotExists(name); err != nil {
@@ -83,20 +125,36 @@ func (s *Store) initialize() error {
 			}
 		}
 		meta := btx.Bucket(metaBucket)
+		got := 0 // a file without a schema is new (or older than schemas): its indexes are built too
 		if v := meta.Get([]byte("schema")); v != nil {
-			var got int
 			if err := json.Unmarshal(v, &got); err != nil || got > schemaVersion {
 				return fmt.Errorf("data file schema %s is newer than this emulator's %d", v, schemaVersion)
 			}
+		}
+		if got == schemaVersion {
 			return nil
+		}
+		// Migrate in this one transaction: a failure leaves the file as it was.
+		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
+			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}
 		b, _ := json.Marshal(schemaVersion)
 		return meta.Put([]byte("schema"), b)
 	})
 }
 
-// Close closes the data file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close waits for the writes under way to commit and closes the data file;
+// later Updates fail with ErrClosed.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.requests)
+	}
+	s.closeMu.Unlock()
+	s.committers.Wait()
+	return s.db.Close()
+}
 
 // Path is the data file's path.
 func (s *Store) Path() string { return s.db.Path() }
@@ -119,19 +177,6 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return j.run(fn, false)
 	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
-}
-
-// Update runs fn in a read-write transaction and commits (with fsync)
-// before returning, so that whatever the caller acknowledges is on disk.
-// Any error from fn rolls everything back.
-func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if j := s.joined(ctx); j != nil {
-		return j.run(fn, true)
-	}
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }
 
 // Clear empties the world (every bucket but the schema and the clock

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -187,4 +188,56 @@ func TestCredential_Expiry(t *testing.T) {
 	assert.False(t, session.Expired(at.Add(-time.Nanosecond)))
 	assert.True(t, session.Expired(at), "a session is dead at its Expiration")
 	assert.False(t, store.Credential{}.Expired(at.Add(1000*time.Hour)), "long-term keys never expire")
+}
+
+func TestOrganizationAccountsPage_SeeksFromTheCursorEvenWhenItsAccountIsGone(t *testing.T) {
+	st, clock, _ := MustOpenStore(t)
+	var org store.Organization
+	var ids []string
+	require.NoError(t, st.Update(ctx, func(tx *store.Tx) error {
+		ids = nil // fn may run again: start over
+		require.NoError(t, tx.PutAccount(store.Account{ID: "111111111111", Email: "mgmt@example.com"}))
+		var err error
+		if org, err = tx.CreateOrganization("111111111111", "ALL"); err != nil {
+			return err
+		}
+		ids = append(ids, "111111111111")
+		for i := range 5 {
+			a, err := tx.CreateMemberAccount(org, "m", fmt.Sprintf("m%d@example.com", i), "Access", `{}`, tx.Now().Add(time.Duration(i)*time.Second))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, a.ID)
+		}
+		return nil
+	}))
+	clock.t = clock.t.Add(time.Minute)
+	page := func(after string, limit int) (got []string, next string) {
+		require.NoError(t, st.View(ctx, func(tx *store.Tx) error {
+			accts, n, err := tx.OrganizationAccountsPage(org.ID, after, limit)
+			for _, a := range accts {
+				got = append(got, a.ID)
+			}
+			next = n
+			return err
+		}))
+		return got, next
+	}
+	first, next := page("", 2)
+	assert.Equal(t, ids[:2], first)
+	require.NotEmpty(t, next)
+
+	// The page's last account leaves: the next page still starts after it.
+	require.NoError(t, st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteAccount(ids[1]) }))
+	second, next := page(next, 2)
+	assert.Equal(t, ids[2:4], second)
+	last, next := page(next, 2)
+	assert.Equal(t, ids[4:], last)
+	assert.Empty(t, next, "no cursor after the last page, even when it is full")
+
+	err := st.View(ctx, func(tx *store.Tx) error {
+		_, _, err := tx.OrganizationAccountsPage(org.ID, "not a cursor!", 2)
+		return err
+	})
+	assert.ErrorIs(t, err, store.ErrInvalidCursor)
 }

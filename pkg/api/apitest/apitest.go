@@ -65,11 +65,12 @@ func New(tb testing.TB, opts ...Option) *Server {
 		o(&cfg)
 	}
 	clock := api.NewClock()
-	st, err := store.Open(filepath.Join(tb.TempDir(), "emulator.db"), store.WithNow(clock.Now))
+	dir := tb.TempDir()
+	st, err := store.Open(filepath.Join(dir, "emulator.db"), store.WithNow(clock.Now))
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	srv := api.NewServer(st, append([]api.Option{api.WithClock(clock)}, cfg.options...)...)
+	srv := api.NewServer(st, append([]api.Option{api.WithClock(clock), api.WithTenantDir(filepath.Join(dir, "tenants"))}, cfg.options...)...)
 	if _, err := srv.Initialize(context.Background(), cfg.seed); err != nil {
 		st.Close()
 		tb.Fatalf("seed: %v", err)
@@ -77,7 +78,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 	hs := httptest.NewServer(srv.Handler())
 	tb.Cleanup(func() {
 		hs.Close()
-		srv.Close(context.Background())
+		srv.Close()
 		st.Close()
 	})
 	return &Server{Server: hs, API: srv, Store: st, Clock: clock, Seed: cfg.seed}
@@ -246,4 +247,21 @@ func (s *Server) Events(tb testing.TB, account string) []map[string]any {
 		}
 		q.Cursor = next
 	}
+}
+
+// NewTenant creates an isolated world in the server (see api.TenantSpec;
+// the zero spec generates everything) and returns what a trainee gets:
+// its id, management account, administrator key and control token.
+func (s *Server) NewTenant(tb testing.TB, spec api.TenantSpec) api.TenantInfo {
+	tb.Helper()
+	info, err := s.API.CreateTenant(context.Background(), spec)
+	if err != nil {
+		tb.Fatalf("create tenant: %v", err)
+	}
+	return info
+}
+
+// TenantCredentials are a tenant administrator's keys, for Config.
+func TenantCredentials(t api.TenantInfo) aws.Credentials {
+	return aws.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey}
 }
