@@ -110,6 +110,10 @@ type Config struct {
 	ControlToken       string
 	CreateAccountDelay time.Duration
 	SkewLimit          time.Duration
+	// TrailDeliveryInterval is how often logging CloudTrail trails get their log files.
+	TrailDeliveryInterval time.Duration
+	// EventHistoryLimit caps each account's CloudTrail event history.
+	EventHistoryLimit int
 	// Scenario is a scenario file applied to a fresh data file and on reset.
 	Scenario string
 	// PublicURL, when set, is the endpoint the banner tells clients to use:
@@ -153,7 +157,8 @@ type Main struct {
 func NewMain(out io.Writer) *Main {
 	return &Main{out: out, logOut: os.Stderr, log: slog.New(slog.DiscardHandler),
 		Config: Config{Addr: DefaultAddr, Data: DefaultData, Seed: api.DefaultSeed(),
-			LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute}}
+			LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute,
+			TrailDeliveryInterval: 5 * time.Second, EventHistoryLimit: 100_000}}
 }
 
 // usageIntro is what -h says before the flags.
@@ -212,6 +217,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "`token` that every /_emulator endpoint but health then requires (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
+	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
+	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON `file` applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the endpoint `URL` the banner gives clients, when it is not the listen address (a container's published port; env EMULATOR_PUBLIC_URL)")
 	fs.StringVar(&c.TenantDir, "tenant-dir", c.TenantDir, "`directory` of the tenants' data files (default: the data file's name + .tenants; env EMULATOR_TENANT_DIR)")
@@ -263,7 +270,8 @@ func (m *Main) Run(ctx context.Context) error {
 	c := m.Config
 	m.log = slog.New(slog.NewTextHandler(m.logOut, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts := []api.Option{api.WithLogger(m.log), api.WithSkewLimit(c.SkewLimit),
-		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken)}
+		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken),
+		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
 	var scenario *api.Scenario
 	if c.Scenario != "" {
 		data, err := os.ReadFile(c.Scenario)

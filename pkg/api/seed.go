@@ -62,6 +62,10 @@ func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
 // (seed, then start scenario), in one transaction. Emulated time is left
 // where it is: it never runs backwards.
 func (s *Server) Reset(ctx context.Context) error {
+	// The old world's batched CloudTrail records go with it, not into the new one.
+	if err := s.FlushRecords(ctx); err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.Clear(); err != nil {
 			return err

@@ -7,6 +7,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rootaccess/emulator/pkg/api/cloudtrail"
 	"github.com/rootaccess/emulator/pkg/api/iam"
 	"github.com/rootaccess/emulator/pkg/api/organizations"
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -52,6 +54,17 @@ type Server struct {
 	// seed and startScenario make the world of a fresh data file, and again on Reset.
 	seed          Seed
 	startScenario *Scenario
+
+	// CloudTrail: whether calls are recorded, how much event history an
+	// account keeps, and how often logging trails get their log files.
+	recording        bool
+	eventHistoryCap  int
+	deliveryInterval time.Duration
+	audit            *pipeline.Recorder
+	trails           *cloudtrail.Service
+	stopDelivery     chan struct{}
+	deliveryDone     chan struct{}
+	closeOnce        sync.Once
 	// lastScenario is what the start scenario created when it last ran.
 	lastScenario *ScenarioResult
 	// tenants are the other isolated worlds (WithTenantDir); nil keeps none.
@@ -122,6 +135,19 @@ func WithScenario(sc Scenario) Option { return func(s *Server) { s.startScenario
 // benchmarks switch it off to measure what the emulator runs.
 func WithSignatureConfirmation(on bool) Option { return func(s *Server) { s.confirmSignatures = on } }
 
+// WithRecording switches CloudTrail recording on (the default) or off.
+func WithRecording(on bool) Option { return func(s *Server) { s.recording = on } }
+
+// WithEventHistoryLimit caps the events an account's event history keeps
+// (oldest dropped first; default 100 000); history also ends 90 days back.
+func WithEventHistoryLimit(n int) Option { return func(s *Server) { s.eventHistoryCap = n } }
+
+// WithTrailDeliveryInterval sets how often logging trails get their log
+// files (default 5 s); 0 delivers only on Close and DeliverTrailLogs.
+func WithTrailDeliveryInterval(d time.Duration) Option {
+	return func(s *Server) { s.deliveryInterval = d }
+}
+
 // NewServer returns a server over st. The store should have been opened
 // with the same clock's Now (store.WithNow(clk.Now)).
 func NewServer(st *store.Store, opts ...Option) *Server {
@@ -134,6 +160,9 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		bodyIdleTimeout:    20 * time.Second,
 		confirmSignatures:  testing.Testing(),
 		bodyMinRate:        4 << 10,
+		recording:          true,
+		eventHistoryCap:    100_000,
+		deliveryInterval:   5 * time.Second,
 	}
 	for _, o := range opts {
 		o(s)
@@ -145,22 +174,85 @@ func NewServer(st *store.Store, opts ...Option) *Server {
 		s.stopping, s.stoppingOnce = make(chan struct{}), new(sync.Once)
 	}
 	d := pipeline.Deps{Store: s.store, Clock: s.clock, Log: s.log, Stopping: s.stopping}
+	if s.recording {
+		s.audit = pipeline.NewRecorder(s.store, s.log, pipeline.RecorderConfig{
+			Limits: store.EventLimits{MaxPerAccount: s.eventHistoryCap, Retention: cloudtrail.HistoryRetention}})
+		d.Audit = s.audit
+	}
+	s.trails = cloudtrail.New(d)
 	s.pipeline = pipeline.New(d, pipeline.Config{SkewLimit: s.skewLimit, BodyLimit: 1 << 20, BodyIdleTimeout: s.bodyIdleTimeout,
 		ConfirmSignatures: s.confirmSignatures, BodyMinRate: s.bodyMinRate},
-		operations(d, s.createAccountDelay))
+		operations(d, s.createAccountDelay, s.trails))
+	s.stopDelivery, s.deliveryDone = make(chan struct{}), make(chan struct{})
+	go s.deliverTrailLogs()
 	return s
+}
+
+// deliverTrailLogs writes logging trails' log files every delivery interval until Close.
+func (s *Server) deliverTrailLogs() {
+	defer close(s.deliveryDone)
+	if s.deliveryInterval <= 0 {
+		<-s.stopDelivery
+		return
+	}
+	tick := time.NewTicker(s.deliveryInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopDelivery:
+			return
+		case <-tick.C:
+			if _, err := s.DeliverTrailLogs(context.Background()); err != nil {
+				s.log.Warn("deliver CloudTrail log files", "error", err)
+			}
+		}
+	}
+}
+
+// DeliverTrailLogs commits the batched CloudTrail records and writes every
+// logging trail's waiting records into its bucket now; it returns how many
+// log files it wrote.
+func (s *Server) DeliverTrailLogs(ctx context.Context) (int, error) {
+	return s.trails.DeliverLogs(ctx)
+}
+
+// FlushRecords commits the batched CloudTrail records (reads' and refused
+// calls'), which are otherwise committed within a second.
+func (s *Server) FlushRecords(ctx context.Context) error {
+	if s.audit == nil {
+		return nil
+	}
+	return s.audit.Flush(ctx)
+}
+
+// closeCloudTrail stops trail delivery, then commits the batched records
+// and delivers what trails have waiting, before the store closes.
+func (s *Server) closeCloudTrail() error {
+	var err error
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		close(s.stopDelivery)
+		<-s.deliveryDone
+		_, err = s.DeliverTrailLogs(ctx)
+		if s.audit != nil {
+			err = errors.Join(err, s.audit.Close(ctx))
+		}
+	})
+	return err
 }
 
 // operations is the API: every service's rows of the one operation table
 // that routing, authorization, health and the model-coverage test read.
 // Each service lists its rows in its own operations (service.go).
-func operations(d pipeline.Deps, createAccountDelay time.Duration) []pipeline.Operation {
+func operations(d pipeline.Deps, createAccountDelay time.Duration, trails *cloudtrail.Service) []pipeline.Operation {
 	return slices.Concat(
 		sts.New(d).Operations(),
 		iam.New(d).Operations(),
 		organizations.New(d, createAccountDelay).Operations(),
 		s3.New(d).Operations(),
 		sqs.New(d).Operations(),
+		trails.Operations(),
 	)
 }
 
@@ -226,7 +318,7 @@ func withStoppingOf(parent *Server) Option {
 
 // Close closes the tenants' data files; the caller closes the default
 // world's store, which it opened.
-func (s *Server) Close() error { return s.closeTenants() }
+func (s *Server) Close() error { return errors.Join(s.closeCloudTrail(), s.closeTenants()) }
 
 // recoverPanic turns a panic into a 500 instead of a dropped connection.
 func (s *Server) recoverPanic(next http.Handler) http.Handler {

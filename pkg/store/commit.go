@@ -58,6 +58,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn, true)
+	}
 	r := &writeRequest{ctx: ctx, fn: fn, now: s.now().UTC(), done: make(chan writeResult, 1)}
 	// The read lock keeps Close from closing the queue under a send.
 	s.closeMu.RLock()

@@ -37,6 +37,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -77,7 +78,7 @@ var (
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
 		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket},
-		indexBuckets...)
+		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
 // Store is the emulator's persistent state.
@@ -198,6 +199,9 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn, false)
 	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }

@@ -447,6 +447,37 @@ func (s *Server) LegacyAccount(tb TB, name string) LegacyAccount {
 	return LegacyAccount{AccountID: acct.ID, RootKey: aws.Credentials{AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}}
 }
 
+// Events returns the CloudTrail event history of an account, newest first,
+// each record decoded from its JSON (eventName, userIdentity, errorCode…).
+// It commits the batched records of reads and refused calls first, so that
+// every call answered so far is there.
+func (s *Server) Events(tb TB, account string) []map[string]any {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.API.FlushRecords(ctx); err != nil {
+		tb.Fatalf("flush CloudTrail records: %v", err)
+	}
+	var out []map[string]any
+	q := store.EventQuery{Account: account, Max: 1000}
+	for {
+		events, next, err := s.Store.LookupEvents(ctx, q)
+		if err != nil {
+			tb.Fatalf("events of %s: %v", account, err)
+		}
+		for _, ev := range events {
+			var rec map[string]any
+			if err := json.Unmarshal(ev.Record, &rec); err != nil {
+				tb.Fatalf("decode event %s: %v", ev.ID, err)
+			}
+			out = append(out, rec)
+		}
+		if next == "" {
+			return out
+		}
+		q.Cursor = next
+	}
+}
+
 // NewTenant creates an isolated world in the server (see api.TenantSpec;
 // the zero spec generates everything) and returns what a trainee gets:
 // its id, management account, administrator key and control token.

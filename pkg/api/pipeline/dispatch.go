@@ -30,6 +30,8 @@ type Deps struct {
 	// requests that wait (SQS long polls) answer at once instead of
 	// holding the shutdown up. Nil never closes.
 	Stopping <-chan struct{}
+	// Audit records every call in CloudTrail; nil records nothing.
+	Audit *Recorder
 }
 
 // Config holds the pipeline's limits.
@@ -116,11 +118,27 @@ type Call struct {
 	// for the request's log line.
 	errCode  string
 	internal bool
+
+	// What the call's CloudTrail record is made of (audit.go).
+	pipeline    *Pipeline
+	op          *Operation
+	auditIn     any
+	auditOut    any
+	auditParams map[string]any
+	target      *Resource // what the operation was authorized on
+	recorded    bool      // the record was committed with the call's write
 }
 
 // Authorize decides whether the caller may perform action on res (see
 // Authorizer.Authorize); a refusal is AccessDenied in the call's protocol.
 func (c *Call) Authorize(ctx context.Context, action string, res Resource) error {
+	if c.target == nil {
+		t := res
+		if t.Account == "" {
+			t.Account = c.ID.AccountID
+		}
+		c.target = &t
+	}
 	return c.authz.Authorize(ctx, c, action, res)
 }
 
@@ -129,7 +147,7 @@ func (c *Call) Authorize(ctx context.Context, action string, res Resource) error
 func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // request duration for the log line only, not logic
 	sw := &statusWriter{ResponseWriter: w}
-	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz}
+	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz, pipeline: p}
 	p.handle(c)
 	// A client's mistake is not the emulator's error, whatever its status
 	// (S3's NotImplemented is a 501): only internal failures log as errors.
@@ -257,7 +275,12 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, UnknownOperation(c.Proto, c.Action))
 		return
 	}
-	if err := op.Invoke(c, op); err != nil {
+	c.op = &op
+	err = op.Invoke(c, op)
+	// Requests that failed authentication never get here: CloudTrail
+	// records calls of known principals, refused or not.
+	p.recordCall(c, err)
+	if err != nil {
 		p.fail(c, err)
 	}
 }
@@ -329,9 +352,9 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 		}
 	}
 	if svc == nil && target != "" {
-		prefix, _, _ := strings.Cut(target, ".")
+		prefix := targetPrefix(target)
 		for _, candidate := range p.services {
-			if candidate.TargetPrefix != "" && candidate.TargetPrefix == prefix {
+			if candidate.hasTargetPrefix(prefix) {
 				svc = candidate
 			}
 		}
@@ -363,6 +386,15 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 	}
 }
 
+// targetPrefix is X-Amz-Target without its operation: everything before the
+// last dot (CloudTrail's prefix has dots of its own).
+func targetPrefix(target string) string {
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		return target[:i]
+	}
+	return target
+}
+
 func isForm(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return mt == "application/x-www-form-urlencoded" || (r.Method == http.MethodGet && r.URL.Query().Has("Action"))
@@ -377,8 +409,9 @@ func (p *Pipeline) resolveAction(c *Call) error {
 	switch c.Proto {
 	case ProtoJSON10, ProtoJSON11:
 		target := c.R.Header.Get("X-Amz-Target")
-		prefix, action, ok := strings.Cut(target, ".")
-		if !ok || prefix != c.Svc.TargetPrefix || action == "" {
+		prefix := targetPrefix(target)
+		action, ok := strings.CutPrefix(target, prefix+".")
+		if !ok || !c.Svc.hasTargetPrefix(prefix) || action == "" {
 			return UnknownOperation(c.Proto, target)
 		}
 		c.Action = action
@@ -453,15 +486,7 @@ func (p *Pipeline) fail(c *Call, err error) {
 		e = InternalError(c.Proto)
 		c.internal = true
 	}
-	// The code as the client's SDK names it: SQS's legacy code over query,
-	// a JSON __type without its namespace.
-	c.errCode = e.Code
-	if c.Proto == ProtoQuery && e.QueryCode != "" {
-		c.errCode = e.QueryCode
-	}
-	if _, name, ok := strings.Cut(c.errCode, "#"); ok {
-		c.errCode = name
-	}
+	c.errCode = wireCode(c.Proto, e)
 	writeError(c.W, c.Proto, c.Svc, c.RequestID, e)
 }
 

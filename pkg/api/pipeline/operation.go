@@ -27,6 +27,10 @@ type Operation struct {
 	Public bool
 	// Invoke decodes, authorizes, runs and encodes one call of o.
 	Invoke func(c *Call, o Operation) error
+	// Data marks CloudTrail data events (see DataEvent).
+	Data bool
+	// readOnly overrides the name's verdict on CloudTrail's readOnly (see ReadOnlyOp).
+	readOnlySet, readOnly bool
 }
 
 // Resource is what an operation acts on, for authorization.
@@ -82,6 +86,7 @@ func Op[S, In, Out any](svc *Service, s S, name, action string, target TargetFun
 		if err := decodeInput(c, in); err != nil {
 			return err
 		}
+		c.auditIn = in
 		// Inputs check their own members after decoding, before authorization:
 		// AWS validates first.
 		if v, ok := any(in).(interface{ Validate() error }); ok {
@@ -102,7 +107,7 @@ func Op[S, In, Out any](svc *Service, s S, name, action string, target TargetFun
 				return err
 			}
 		}
-		out, err := h(s, ctx, c, in)
+		out, err := runRecorded(c, ctx, func(ctx context.Context) (*Out, error) { return h(s, ctx, c, in) })
 		if err != nil {
 			return err
 		}

@@ -43,7 +43,11 @@ type Service struct {
 	Version      string // query-protocol API version
 	XMLNamespace string // query-protocol response namespace
 	TargetPrefix string // JSON protocol X-Amz-Target prefix
-	JSONProtocol Protocol
+	// TargetAliases are other prefixes clients send: the Smithy SDKs name
+	// CloudTrail's operations CloudTrail_20131101.<Op>, botocore with the
+	// model's full prefix.
+	TargetAliases []string
+	JSONProtocol  Protocol
 	// RestXML marks the rest-xml service (S3) that also answers every
 	// request that names no other service, as AWS's S3 endpoint does.
 	RestXML bool
@@ -59,6 +63,11 @@ type Service struct {
 	// StoreError maps a store sentinel that a handler did not map itself to
 	// the service's own code for it (nil: the generic mapping).
 	StoreError func(err error) error
+}
+
+// hasTargetPrefix reports whether prefix is the service's X-Amz-Target prefix or an alias of it.
+func (s *Service) hasTargetPrefix(prefix string) bool {
+	return prefix != "" && (prefix == s.TargetPrefix || slices.Contains(s.TargetAliases, prefix))
 }
 
 // xmlTime formats a timestamp the way query and rest-xml responses carry it.

@@ -223,6 +223,7 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 		if err := checkBucketRegion(c, name, req); err != nil {
 			return err
 		}
+		c.RecordParameters(req.auditParameters(c.R))
 		res := pipeline.Anywhere
 		if target != nil {
 			res = target(c, req)
@@ -233,7 +234,7 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 		if want := c.R.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && req.bucketRec != nil && want != req.bucketRec.Owner {
 			return pipeline.NewError(http.StatusForbidden, "AccessDenied", "Access Denied")
 		}
-		return h(s, ctx, c, req)
+		return c.RunRecorded(ctx, func(ctx context.Context) error { return h(s, ctx, c, req) })
 	}}
 }
 
@@ -252,6 +253,25 @@ func checkBucketRegion(c *pipeline.Call, op string, req *s3Request) error {
 		"The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.Region, want)
 	e.Extra = map[string]string{"Region": want}
 	return e
+}
+
+// auditParameters are the request's CloudTrail requestParameters: the
+// bucket, the Host header, the key, and each query parameter (an empty
+// sub-resource such as "policy" as "").
+func (req *s3Request) auditParameters(r *http.Request) map[string]any {
+	params := map[string]any{"Host": r.Host}
+	if req.bucket != "" {
+		params["bucketName"] = req.bucket
+	}
+	if req.key != "" {
+		params["key"] = req.key
+	}
+	for name := range req.query {
+		if !strings.HasPrefix(strings.ToLower(name), "x-amz-") {
+			params[name] = req.query.Get(name)
+		}
+	}
+	return params
 }
 
 // s3Parse reads what every S3 operation needs from the request.

@@ -39,10 +39,10 @@ func (s *Service) Operations() []pipeline.Operation {
 		s.op("PutBucketPolicy", "s3:PutBucketPolicy", policyTarget, (*Service).putBucketPolicy),
 		s.op("DeleteBucketPolicy", "s3:DeleteBucketPolicy", policyTarget, (*Service).deleteBucketPolicy),
 		s.op("ListObjectsV2", "s3:ListBucket", listTarget, (*Service).listObjectsV2),
-		s.op("PutObject", "s3:PutObject", objectTarget, (*Service).putObject),
-		s.op("GetObject", "s3:GetObject", objectTarget, (*Service).getObject),
-		s.op("HeadObject", "s3:GetObject", objectTarget, (*Service).headObject),
-		s.op("DeleteObject", "s3:DeleteObject", objectTarget, (*Service).deleteObject),
+		pipeline.DataEvent(s.op("PutObject", "s3:PutObject", objectTarget, (*Service).putObject)),
+		pipeline.DataEvent(s.op("GetObject", "s3:GetObject", objectTarget, (*Service).getObject)),
+		pipeline.DataEvent(s.op("HeadObject", "s3:GetObject", objectTarget, (*Service).headObject)),
+		pipeline.DataEvent(s.op("DeleteObject", "s3:DeleteObject", objectTarget, (*Service).deleteObject)),
 	}
 }
 
