@@ -146,6 +146,8 @@ type Main struct {
 	logOut io.Writer
 	log    *slog.Logger
 	done   chan struct{}
+	// purged is closed when the expired-session purge has stopped.
+	purged chan struct{}
 	// seeded and scenarioNote are what Run did, for the banner.
 	seeded         bool
 	scenarioNote   string
@@ -348,7 +350,8 @@ func (m *Main) Run(ctx context.Context) error {
 			m.log.Error("serve", "error", err)
 		}
 	}()
-	go m.purgeExpiredSessions(clock)
+	m.purged = make(chan struct{})
+	go func() { defer close(m.purged); m.purgeExpiredSessions(clock) }()
 	m.printBanner(info)
 	return nil
 }
@@ -624,6 +627,9 @@ func (m *Main) Close() error {
 			m.log.Info("stopped serving: requests in flight finished")
 		}
 		<-m.done
+	}
+	if m.purged != nil {
+		<-m.purged // the purge uses the store: it ends before the store closes
 	}
 	if m.Server != nil {
 		errs = append(errs, m.Server.Close()) // the tenants' data files, if any
