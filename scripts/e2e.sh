@@ -43,7 +43,7 @@ ENDPOINT=http://127.0.0.1:$PORT
 DATA=$WORK/emulator.db
 
 start() {
-  "$WORK/emulator" -addr "127.0.0.1:$PORT" -data "$DATA" -create-account-delay 1s >"$WORK/emulator.log" 2>&1 &
+  "$WORK/emulator" -addr "127.0.0.1:$PORT" -data "$DATA" -create-account-delay 1s -trail-delivery-interval 1s >"$WORK/emulator.log" 2>&1 &
   PID=$!
   for _ in $(seq 100); do
     curl -fs "$ENDPOINT/_emulator/health" >/dev/null 2>&1 && return 0

@@ -75,6 +75,14 @@ func main() {
 	if m.Config.Healthcheck != "" {
 		os.Exit(healthcheck(m.Config.Healthcheck))
 	}
+	stopProfile := func() {}
+	if m.Config.CPUProfile != "" {
+		var err error
+		if stopProfile, err = startCPUProfile(m.Config.CPUProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "emulator:", err)
+			os.Exit(2)
+		}
+	}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -86,6 +94,7 @@ func main() {
 		m.log.Warn("second signal: exiting without waiting for requests in flight")
 		os.Exit(1)
 	}()
+	stopProfile()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		os.Exit(1)
@@ -101,6 +110,10 @@ type Config struct {
 	ControlToken       string
 	CreateAccountDelay time.Duration
 	SkewLimit          time.Duration
+	// TrailDeliveryInterval is how often logging CloudTrail trails get their log files.
+	TrailDeliveryInterval time.Duration
+	// EventHistoryLimit caps each account's CloudTrail event history.
+	EventHistoryLimit int
 	// Scenario is a scenario file applied to a fresh data file and on reset.
 	Scenario string
 	// PublicURL, when set, is the endpoint the banner tells clients to use:
@@ -116,6 +129,9 @@ type Config struct {
 	Healthcheck string
 	// ShowVersion makes the program print its version and exit.
 	ShowVersion bool
+	// CPUProfile, when set, is a file that gets a CPU profile of the run,
+	// written when the emulator stops (for the load harness, cmd/loadtest).
+	CPUProfile string
 }
 
 // Main is the running program: wiring that tests can run on ":0".
@@ -130,6 +146,8 @@ type Main struct {
 	logOut io.Writer
 	log    *slog.Logger
 	done   chan struct{}
+	// purged is closed when the expired-session purge has stopped.
+	purged chan struct{}
 	// seeded and scenarioNote are what Run did, for the banner.
 	seeded         bool
 	scenarioNote   string
@@ -141,7 +159,8 @@ type Main struct {
 func NewMain(out io.Writer) *Main {
 	return &Main{out: out, logOut: os.Stderr, log: slog.New(slog.DiscardHandler),
 		Config: Config{Addr: DefaultAddr, Data: DefaultData, Seed: api.DefaultSeed(),
-			LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute}}
+			LogLevel: slog.LevelInfo, CreateAccountDelay: time.Second, SkewLimit: 15 * time.Minute,
+			TrailDeliveryInterval: 5 * time.Second, EventHistoryLimit: 100_000}}
 }
 
 // usageIntro is what -h says before the flags.
@@ -200,12 +219,15 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&c.ControlToken, "control-token", c.ControlToken, "`token` that every /_emulator endpoint but health then requires (env EMULATOR_CONTROL_TOKEN)")
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
+	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
+	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON `file` applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the endpoint `URL` the banner gives clients, when it is not the listen address (a container's published port; env EMULATOR_PUBLIC_URL)")
 	fs.StringVar(&c.TenantDir, "tenant-dir", c.TenantDir, "`directory` of the tenants' data files (default: the data file's name + .tenants; env EMULATOR_TENANT_DIR)")
 	fs.StringVar(&c.Tenants, "tenants", c.Tenants, "tenants `file` whose missing tenants are created at start (docs/sandboxes.md; env EMULATOR_TENANTS)")
 	fs.StringVar(&c.Healthcheck, "healthcheck", "", "GET this health `URL`, exit 0 if it answers 200, and do not serve (for container health checks)")
 	fs.BoolVar(&c.ShowVersion, "version", false, "print the version and the commit it was built from, and exit")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this `file` when the emulator stops (for cmd/loadtest)")
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -250,7 +272,8 @@ func (m *Main) Run(ctx context.Context) error {
 	c := m.Config
 	m.log = slog.New(slog.NewTextHandler(m.logOut, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts := []api.Option{api.WithLogger(m.log), api.WithSkewLimit(c.SkewLimit),
-		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken)}
+		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken),
+		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
 	var scenario *api.Scenario
 	if c.Scenario != "" {
 		data, err := os.ReadFile(c.Scenario)
@@ -317,16 +340,18 @@ func (m *Main) Run(ctx context.Context) error {
 		m.scenarioNote = scenarioNote(*scenario, m.seeded, info)
 	}
 	m.listener = ln
-	m.http = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	m.http = &http.Server{Handler: m.Server.Handler(), ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
+	api.ConfigureHTTPServer(m.http, 0)
+	m.http.RegisterOnShutdown(m.Server.BeginShutdown) // long polls answer rather than hold Shutdown up
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)
-		if err := m.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := m.http.Serve(api.Listener(ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.log.Error("serve", "error", err)
 		}
 	}()
-	go m.purgeExpiredSessions(clock)
+	m.purged = make(chan struct{})
+	go func() { defer close(m.purged); m.purgeExpiredSessions(clock) }()
 	m.printBanner(info)
 	return nil
 }
@@ -602,6 +627,9 @@ func (m *Main) Close() error {
 			m.log.Info("stopped serving: requests in flight finished")
 		}
 		<-m.done
+	}
+	if m.purged != nil {
+		<-m.purged // the purge uses the store: it ends before the store closes
 	}
 	if m.Server != nil {
 		errs = append(errs, m.Server.Close()) // the tenants' data files, if any

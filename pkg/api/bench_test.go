@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/rootaccess/emulator/pkg/api"
 	"github.com/rootaccess/emulator/pkg/api/apitest"
 	"github.com/rootaccess/emulator/pkg/api/internal/testkit"
 	"github.com/rootaccess/emulator/pkg/policy"
@@ -20,7 +21,11 @@ import (
 // request through the server's handler in process (no network): reading the
 // body, authenticating (BenchmarkSigV4Verify alone), and the XML answer.
 func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
-	srv := apitest.New(b)
+	recordingModes(b, benchHandlerGetCallerIdentity)
+}
+
+func benchHandlerGetCallerIdentity(b *testing.B, opts ...apitest.Option) {
+	srv := apitest.New(b, opts...)
 	handler := srv.API.Handler()
 	signed := testkit.NewPost(b, srv, "/", testkit.FormContentType, "", testkit.CallerIdentityBody)
 	testkit.SignRequest(b, signed, srv.AdminCredentials(), "sts", testkit.CallerIdentityBody, time.Now())
@@ -37,9 +42,22 @@ func BenchmarkHandlerGetCallerIdentity(b *testing.B) {
 	}
 }
 
-// BenchmarkGetCallerIdentity is a full HTTP round trip through the SDK client.
-func BenchmarkGetCallerIdentity(b *testing.B) {
-	srv := apitest.New(b)
+// recordingModes runs a benchmark with CloudTrail recording on (the
+// default) and off: recording must not cost more than a quarter.
+func recordingModes(b *testing.B, run func(b *testing.B, opts ...apitest.Option)) {
+	// What the emulator runs: no SDK confirmation of each signature.
+	b.Run("recording=on", func(b *testing.B) { run(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false))) })
+	b.Run("recording=off", func(b *testing.B) {
+		run(b, apitest.WithServerOptions(api.WithSignatureConfirmation(false), api.WithRecording(false)))
+	})
+}
+
+// BenchmarkGetCallerIdentity is a full HTTP round trip through the SDK
+// client, with CloudTrail recording on and off.
+func BenchmarkGetCallerIdentity(b *testing.B) { recordingModes(b, benchGetCallerIdentity) }
+
+func benchGetCallerIdentity(b *testing.B, opts ...apitest.Option) {
+	srv := apitest.New(b, opts...)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -51,9 +69,12 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 }
 
 // BenchmarkAssumeRoot is a full round trip that authorizes the caller and
-// commits a new root session to disk.
-func BenchmarkAssumeRoot(b *testing.B) {
-	srv := apitest.New(b)
+// commits a new root session to disk (with its CloudTrail record, in the
+// same transaction, when recording is on).
+func BenchmarkAssumeRoot(b *testing.B) { recordingModes(b, benchAssumeRoot) }
+
+func benchAssumeRoot(b *testing.B, opts ...apitest.Option) {
+	srv := apitest.New(b, opts...)
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
@@ -70,7 +91,11 @@ func BenchmarkAssumeRoot(b *testing.B) {
 // BenchmarkGetCallerIdentityParallel is the same round trip from many
 // goroutines at once: throughput when reads share the two cores.
 func BenchmarkGetCallerIdentityParallel(b *testing.B) {
-	srv := apitest.New(b)
+	recordingModes(b, benchGetCallerIdentityParallel)
+}
+
+func benchGetCallerIdentityParallel(b *testing.B, opts ...apitest.Option) {
+	srv := apitest.New(b, opts...)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
 	b.ReportAllocs()
 	b.SetParallelism(16)
@@ -86,8 +111,10 @@ func BenchmarkGetCallerIdentityParallel(b *testing.B) {
 
 // BenchmarkAssumeRootParallel mints root sessions from many goroutines:
 // every one is an fsync'd bbolt commit, and bbolt has one writer.
-func BenchmarkAssumeRootParallel(b *testing.B) {
-	srv := apitest.New(b)
+func BenchmarkAssumeRootParallel(b *testing.B) { recordingModes(b, benchAssumeRootParallel) }
+
+func benchAssumeRootParallel(b *testing.B, opts ...apitest.Option) {
+	srv := apitest.New(b, opts...)
 	member := srv.MemberAccount(b, "workload")
 	srv.EnableRootAccess(b)
 	client := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))

@@ -23,6 +23,7 @@ var modelFiles = map[string]string{
 	"organizations": "organizations/2016-11-28/service-2.json",
 	"s3":            "s3/2006-03-01/service-2.json",
 	"sqs":           "sqs/2012-11-05/service-2.json",
+	"cloudtrail":    "cloudtrail/2013-11-01/service-2.json",
 }
 
 // TestOperationsExistInServiceModels checks every registered operation

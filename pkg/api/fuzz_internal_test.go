@@ -42,8 +42,11 @@ func seededServer(tb testing.TB, opts ...Option) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { st.Close() })
 	s := NewServer(st, append([]Option{WithClock(clock)}, opts...)...)
+	tb.Cleanup(func() {
+		s.Close()
+		st.Close()
+	})
 	if _, err := s.Initialize(context.Background(), DefaultSeed()); err != nil {
 		tb.Fatal(err)
 	}

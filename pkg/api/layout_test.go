@@ -16,7 +16,7 @@ import (
 const module = "github.com/rootaccess/emulator"
 
 // services are the packages of pkg/api that each serve one AWS service.
-var services = []string{"sts", "iam", "organizations", "s3", "sqs"}
+var services = []string{"sts", "iam", "organizations", "s3", "sqs", "cloudtrail"}
 
 // imports lists the packages of the module that pkg reaches, directly or not.
 func imports(t *testing.T, pkg string) []string {

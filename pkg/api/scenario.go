@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	emulator "github.com/rootaccess/emulator"
 	"github.com/rootaccess/emulator/pkg/api/iam"
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 	"github.com/rootaccess/emulator/pkg/api/s3"
@@ -23,14 +25,21 @@ import (
 // Scenario is a world to add in one go: member accounts that joined with
 // legacy root credentials, and buckets and queues with their policies in any
 // account. It is JSON; docs/scenarios.md describes it and
-// testdata/scenarios/ has examples. A scenario is applied in one
-// transaction: if any part of it is invalid, nothing of it is kept.
+// testdata/scenarios/ has examples (embedded: ScenarioNamed). A scenario is
+// applied in one transaction: if any part of it is invalid, nothing of it is
+// kept. A scenario with a Name is applied once: applying it again changes
+// nothing and answers the first result with AlreadyApplied set.
 type Scenario struct {
+	// Name makes applying the scenario idempotent (letters, digits, '.', '-'
+	// and '_', at most 64); the shipped scenarios are named after their files.
+	Name        string `json:"name,omitempty"`
 	Description string `json:"description,omitempty"`
 	// Features switches on, in the management account's organization, what
 	// centralized root access needs.
 	Features *ScenarioFeatures `json:"features,omitempty"`
-	Accounts []ScenarioAccount `json:"accounts"`
+	// Organization adds OUs, SCPs and RCPs to the management account's organization.
+	Organization *ScenarioOrganization `json:"organization,omitempty"`
+	Accounts     []ScenarioAccount     `json:"accounts"`
 }
 
 // ScenarioFeatures are organization settings a scenario can switch on.
@@ -48,6 +57,9 @@ type ScenarioAccount struct {
 	Name         string `json:"name,omitempty"`
 	Email        string `json:"email,omitempty"`         // default <name>@example.com
 	JoinedMethod string `json:"joined_method,omitempty"` // INVITED (default) or CREATED
+	// OU places a member account in one of the scenario's OUs, by path
+	// ("workloads/prod"); under the root when empty.
+	OU string `json:"ou,omitempty"`
 	// Root gives the account's root user legacy credentials.
 	Root    *ScenarioRoot    `json:"root,omitempty"`
 	Users   []ScenarioUser   `json:"users,omitempty"`
@@ -121,7 +133,12 @@ type ScenarioQueue struct {
 // ScenarioResult tells what a scenario created, with the ids and secrets
 // that the scenario left to the emulator to generate.
 type ScenarioResult struct {
-	Accounts []ScenarioAccountResult `json:"accounts"`
+	Name string `json:"name,omitempty"`
+	// AlreadyApplied says that the named scenario had been applied before:
+	// nothing changed, and the result is the one of the first time.
+	AlreadyApplied bool                        `json:"already_applied,omitempty"`
+	Accounts       []ScenarioAccountResult     `json:"accounts"`
+	Organization   *ScenarioOrganizationResult `json:"organization,omitempty"`
 }
 
 // ScenarioAccountResult is one account of a ScenarioResult.
@@ -174,8 +191,46 @@ func ParseScenario(data []byte) (Scenario, error) {
 	if dec.More() {
 		return Scenario{}, scenarioError("scenario has data after its JSON object")
 	}
+	if sc.Name != "" && !scenarioNamePattern.MatchString(sc.Name) {
+		return Scenario{}, scenarioError("name %q must be 1 to 64 letters, digits, '.', '-' and '_', starting with a letter or digit", sc.Name)
+	}
 	return sc, nil
 }
+
+var scenarioNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ScenarioNamed returns the shipped scenario called name (a file of
+// testdata/scenarios without .json, e.g. "locked-bucket"), embedded in the
+// program, so that it loads from anywhere without a path.
+func ScenarioNamed(name string) (Scenario, error) {
+	data, ok := emulator.ShippedScenario(name)
+	if !ok {
+		return Scenario{}, fmt.Errorf("no shipped scenario is called %q; the shipped ones are %s",
+			name, strings.Join(ScenarioNames(), ", "))
+	}
+	sc, err := ParseScenario(data)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("shipped scenario %s: %w", name, err)
+	}
+	if sc.Name == "" {
+		sc.Name = name
+	}
+	return sc, nil
+}
+
+// ScenarioNames lists the shipped scenarios, sorted.
+func ScenarioNames() []string { return emulator.ShippedScenarioNames() }
+
+// scenarioDigest identifies a scenario's content: the canonical JSON of
+// its parsed form, so that spacing and key order do not count.
+func scenarioDigest(sc Scenario) string {
+	data, _ := json.Marshal(sc)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// reapplyHint ends the messages of conflicts that a scenario applied twice runs into.
+const reapplyHint = " (applied twice? give the scenario a \"name\" and applying it again changes nothing, or reset the world first)"
 
 // placeholders in policies and names are replaced by the account's id and
 // the management account's id, which a scenario cannot know in advance.
@@ -190,8 +245,42 @@ func expand(s, accountID, managementID string) string {
 	})
 }
 
-// applyScenario adds sc to the world inside tx.
+// applyScenario adds sc to the world inside tx, once if it is named.
 func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
+	if sc.Name == "" {
+		return applyScenarioContent(tx, sc)
+	}
+	digest := scenarioDigest(sc)
+	prior, err := tx.AppliedScenario(sc.Name)
+	switch {
+	case err == nil && prior.Digest == digest:
+		var result ScenarioResult
+		if err := json.Unmarshal(prior.Result, &result); err != nil {
+			return result, fmt.Errorf("decode the result of scenario %s: %w", sc.Name, err)
+		}
+		result.AlreadyApplied = true
+		return result, nil
+	case err == nil:
+		return ScenarioResult{}, pipeline.NewError(http.StatusConflict, "ScenarioConflict",
+			"a different scenario called %q was applied at %s; reset the world (POST /_emulator/reset) or give this one another name",
+			sc.Name, prior.AppliedAt.Format(time.RFC3339))
+	case !errors.Is(err, store.ErrNotFound):
+		return ScenarioResult{}, err
+	}
+	result, err := applyScenarioContent(tx, sc)
+	if err != nil {
+		return result, err
+	}
+	result.Name = sc.Name
+	data, err := json.Marshal(result)
+	if err != nil {
+		return result, err
+	}
+	return result, tx.PutAppliedScenario(store.AppliedScenario{Name: sc.Name, Digest: digest, AppliedAt: tx.Now(), Result: data})
+}
+
+// applyScenarioContent adds what sc describes to the world inside tx.
+func applyScenarioContent(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 	var result ScenarioResult
 	world, err := tx.World()
 	if err != nil {
@@ -211,6 +300,15 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			return result, err
 		}
 	}
+	var tree *scenarioTree
+	if sc.Organization != nil {
+		if !hasOrg {
+			return result, scenarioError("organization needs an organization, and the management account has none")
+		}
+		if tree, err = applyScenarioTree(tx, &org, *sc.Organization); err != nil {
+			return result, err
+		}
+	}
 	for i, spec := range sc.Accounts {
 		where := fmt.Sprintf("accounts[%d]", i)
 		var acct store.Account
@@ -225,6 +323,17 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			if acct, err = scenarioMemberAccount(tx, org, spec, where); err != nil {
 				return result, err
 			}
+		}
+		if spec.OU != "" {
+			if tree == nil {
+				return result, scenarioError("%s: ou needs organization.organizational_units", where)
+			}
+			if err := tree.placeAccount(tx, acct, spec.OU, where); err != nil {
+				return result, err
+			}
+		}
+		if tree != nil && !spec.Management {
+			tree.accounts[acct.Name] = acct.ID
 		}
 		out := ScenarioAccountResult{Name: acct.Name, ID: acct.ID}
 		if spec.Root != nil {
@@ -254,6 +363,12 @@ func applyScenario(tx *store.Tx, sc Scenario) (ScenarioResult, error) {
 			return result, err
 		}
 		result.Accounts = append(result.Accounts, out)
+	}
+	if tree != nil {
+		if err := tree.applyPolicies(tx, sc.Organization.Policies, mgmtID); err != nil {
+			return result, err
+		}
+		result.Organization = &tree.result
 	}
 	return result, nil
 }
@@ -312,7 +427,7 @@ func scenarioMemberAccount(tx *store.Tx, org store.Organization, spec ScenarioAc
 		email = spec.Name + "@example.com"
 	}
 	if _, err := tx.AccountByEmail(email); err == nil {
-		return store.Account{}, scenarioError("%s: email %s is already used by another account", where, email)
+		return store.Account{}, scenarioError("%s: email %s is already used by another account"+reapplyHint, where, email)
 	}
 	method := spec.JoinedMethod
 	switch method {
@@ -326,7 +441,7 @@ func scenarioMemberAccount(tx *store.Tx, org store.Organization, spec ScenarioAc
 		return store.Account{}, scenarioError("%s: id must be 12 digits", where)
 	}
 	if spec.ID != "" && tx.AccountExists(spec.ID) {
-		return store.Account{}, scenarioError("%s: account %s already exists", where, spec.ID)
+		return store.Account{}, scenarioError("%s: account %s already exists"+reapplyHint, where, spec.ID)
 	}
 	return tx.JoinMemberAccount(store.Account{ID: spec.ID, Name: spec.Name, Email: email, OrganizationID: org.ID,
 		JoinedMethod: method, JoinedAt: tx.Now()}, "OrganizationAccountAccessRole", OrganizationAccessRoleTrust(org.ManagementAccountID))
@@ -392,7 +507,7 @@ func applyScenarioUser(tx *store.Tx, accountID, managementID string, u ScenarioU
 	}
 	p, err := tx.AddPrincipal(store.Principal{AccountID: accountID, Kind: store.PrincipalUser, Name: u.Name, Path: u.Path, Policies: policies})
 	if errors.Is(err, store.ErrConflict) {
-		return ScenarioEntityInfo{}, scenarioError("%s: user %s already exists", where, u.Name)
+		return ScenarioEntityInfo{}, scenarioError("%s: user %s already exists"+reapplyHint, where, u.Name)
 	} else if err != nil {
 		return ScenarioEntityInfo{}, err
 	}
@@ -440,7 +555,7 @@ func applyScenarioRole(tx *store.Tx, accountID, managementID string, r ScenarioR
 	p, err := tx.AddPrincipal(store.Principal{AccountID: accountID, Kind: store.PrincipalRole, Name: r.Name, Path: r.Path,
 		Policies: policies, TrustPolicy: trust, MaxSessionDuration: maxSession})
 	if errors.Is(err, store.ErrConflict) {
-		return ScenarioEntityInfo{}, scenarioError("%s: role %s already exists", where, r.Name)
+		return ScenarioEntityInfo{}, scenarioError("%s: role %s already exists"+reapplyHint, where, r.Name)
 	} else if err != nil {
 		return ScenarioEntityInfo{}, err
 	}
@@ -477,7 +592,7 @@ func applyScenarioBucket(tx *store.Tx, accountID, managementID string, b Scenari
 	}
 	if _, err := tx.CreateBucket(store.Bucket{Name: name, Owner: accountID, Region: region, Policy: policyText}); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return "", scenarioError("%s: bucket %s already exists", where, name)
+			return "", scenarioError("%s: bucket %s already exists"+reapplyHint, where, name)
 		}
 		return "", err
 	}
@@ -522,7 +637,7 @@ func applyScenarioQueue(tx *store.Tx, accountID, managementID string, q Scenario
 	all := sqs.DefaultQueueAttributes()
 	maps.Copy(all, attrs)
 	if _, err := tx.Queue(ref); err == nil {
-		return ref, scenarioError("%s: queue %s already exists", where, ref.Name)
+		return ref, scenarioError("%s: queue %s already exists"+reapplyHint, where, ref.Name)
 	}
 	if err := tx.PutQueue(store.Queue{QueueRef: ref, Attributes: all, CreatedAt: tx.Now(), ModifiedAt: tx.Now()}); err != nil {
 		return ref, err

@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,6 +221,7 @@ func TestControl_UnknownEndpoints(t *testing.T) {
 	status, out := scenarioControl(t, srv, http.MethodGet, "/_emulator/nope", "", "")
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Contains(t, out["error"], "/_emulator/nope")
+	assert.Contains(t, out["error"], "the control endpoints are GET /_emulator/health, GET /_emulator/clock, POST /_emulator/clock, POST /_emulator/scenario, POST /_emulator/reset, GET /_emulator/info")
 	status, out = scenarioControl(t, srv, http.MethodGet, "/_emulator/reset", "", "")
 	assert.Equal(t, http.StatusMethodNotAllowed, status)
 	assert.Contains(t, out["error"], "GET")
@@ -271,4 +276,200 @@ func TestScenario_BadUsersAndRoles(t *testing.T) {
 			assert.Equal(t, "NoSuchEntity", testkit.ErrorCode(err), "nothing was created")
 		})
 	}
+}
+
+// TestScenario_AppliedTwice: a named scenario applies once, and again
+// after a reset; the same name with other content, and an unnamed scenario
+// applied twice, fail with a message that says why and change nothing.
+func TestScenario_AppliedTwice(t *testing.T) {
+	srv := apitest.New(t)
+	first := srv.LoadScenario(t, "locked-bucket")
+	require.Equal(t, "locked-bucket", first.Name)
+	require.False(t, first.AlreadyApplied)
+
+	again := srv.LoadScenario(t, filepath.Join(scenariosDir, "locked-bucket.json"))
+	assert.True(t, again.AlreadyApplied, "the file holds the same scenario as the embedded one")
+	assert.Equal(t, first.Accounts, again.Accounts, "the answer is the first one's")
+
+	body, err := os.ReadFile(filepath.Join(scenariosDir, "locked-bucket.json"))
+	require.NoError(t, err)
+	status, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", string(body))
+	require.Equal(t, http.StatusOK, status, "%v", out)
+	assert.Equal(t, true, out["already_applied"])
+	_, info := scenarioControl(t, srv, http.MethodGet, "/_emulator/info", "", "")
+	assert.Len(t, info["accounts"], 2, "nothing was added")
+	assert.Equal(t, []any{"locked-bucket"}, info["scenarios"])
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=locked-bucket", "", "")
+	require.Equal(t, http.StatusOK, status, "%v", out)
+	assert.Equal(t, true, out["already_applied"], "?name= loads the shipped scenario, the same one")
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=nope", "", "")
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, out["error"], "the shipped ones are guardrails, legacy-fleet, locked-bucket")
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario?name=locked-queue", "", `{"accounts": []}`)
+	assert.Equal(t, http.StatusBadRequest, status, "a body and a name")
+
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "",
+		`{"name": "locked-bucket", "accounts": [{"name": "other"}]}`)
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Contains(t, out["error"], `a different scenario called "locked-bucket" was applied`)
+
+	unnamed := `{"accounts": [{"name": "twice", "email": "twice@example.com"}]}`
+	status, _ = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", unnamed)
+	require.Equal(t, http.StatusOK, status)
+	status, out = scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", unnamed)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, out["error"], "twice@example.com is already used by another account (applied twice?")
+	_, info = scenarioControl(t, srv, http.MethodGet, "/_emulator/info", "", "")
+	assert.Len(t, info["accounts"], 3)
+
+	require.NoError(t, srv.API.Reset(context.Background()))
+	applied, err := srv.API.ScenarioApplied(context.Background(), "locked-bucket")
+	require.NoError(t, err)
+	assert.False(t, applied, "reset forgets applied scenarios with the rest of the world")
+	after := srv.LoadScenario(t, "locked-bucket")
+	assert.False(t, after.AlreadyApplied)
+	assert.NotEqual(t, first.Accounts[0].ID, after.Accounts[0].ID)
+}
+
+// TestScenario_StartScenarioNamed: a named start scenario is recorded as
+// applied on a fresh world and after a reset.
+func TestScenario_StartScenarioNamed(t *testing.T) {
+	sc, err := api.ScenarioNamed("locked-queue")
+	require.NoError(t, err)
+	srv := apitest.New(t, apitest.WithServerOptions(api.WithScenario(sc)))
+	applied, err := srv.API.ScenarioApplied(context.Background(), "locked-queue")
+	require.NoError(t, err)
+	assert.True(t, applied)
+	again := srv.LoadScenario(t, "locked-queue")
+	assert.True(t, again.AlreadyApplied)
+	require.NoError(t, srv.API.Reset(context.Background()))
+	applied, err = srv.API.ScenarioApplied(context.Background(), "locked-queue")
+	require.NoError(t, err)
+	assert.True(t, applied, "reset applies the start scenario again")
+}
+
+func TestScenarioNamed(t *testing.T) {
+	names := api.ScenarioNames()
+	assert.Equal(t, []string{"guardrails", "legacy-fleet", "locked-bucket", "locked-queue", "root-auditor"}, names)
+	for _, name := range names {
+		sc, err := api.ScenarioNamed(name)
+		require.NoError(t, err, name)
+		assert.Equal(t, name, sc.Name, "a shipped scenario is named after its file")
+		srv := apitest.New(t)
+		result := srv.LoadScenario(t, name)
+		assert.NotEmpty(t, result.Accounts, name)
+	}
+	for _, bad := range []string{"nope", "", "../go.mod", "locked-bucket.json", "scenarios/locked-bucket"} {
+		_, err := api.ScenarioNamed(bad)
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "the shipped ones are guardrails, legacy-fleet, locked-bucket, locked-queue, root-auditor", bad)
+	}
+	_, err := api.ParseScenario([]byte(`{"name": "has space", "accounts": []}`))
+	assert.Error(t, err)
+}
+
+// TestControl_Logged: every control request is logged with its endpoint,
+// method, status and remote address; a refused token at warn, and never
+// the token itself.
+func TestControl_Logged(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := apitest.New(t, apitest.WithServerOptions(api.WithControlToken("s3cret-token"), api.WithLogger(logger)))
+
+	scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "wrong-guess", "")
+	scenarioControl(t, srv, http.MethodPost, "/_emulator/reset", "s3cret-token", "")
+	scenarioControl(t, srv, http.MethodGet, "/_emulator/nope", "", "")
+	scenarioControl(t, srv, http.MethodGet, "/_emulator/health", "", "")
+	tenant := srv.NewTenant(t, api.TenantSpec{ID: "alice"})
+	scenarioControl(t, srv, http.MethodPost, "/_emulator/tenants/alice/reset", tenant.ControlToken, "")
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	find := func(want ...string) string {
+		for _, l := range lines {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(l, w)
+			}
+			if ok {
+				return l
+			}
+		}
+		t.Errorf("no log line with %q in:\n%s", want, logs.String())
+		return ""
+	}
+	refused := find("level=WARN", "endpoint=/_emulator/reset", "method=POST", "status=401", "remote=127.0.0.1:")
+	assert.Contains(t, refused, "control token")
+	find("level=INFO", "control request", "endpoint=/_emulator/reset", "method=POST", "status=200", "remote=127.0.0.1:")
+	find("level=INFO", "endpoint=/_emulator/nope", "status=404")
+	find("level=DEBUG", "endpoint=/_emulator/health", "status=200")
+	find("level=INFO", "endpoint=/_emulator/reset", "tenant=alice", "status=200")
+	assert.Equal(t, 1, strings.Count(logs.String(), "/_emulator/tenants/alice/reset")+strings.Count(logs.String(), "tenant=alice endpoint=/_emulator/reset"),
+		"a tenant's control request is logged once, by the tenant's server")
+	assert.NotContains(t, logs.String(), "s3cret-token")
+	assert.NotContains(t, logs.String(), tenant.ControlToken)
+	assert.NotContains(t, logs.String(), "wrong-guess")
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write to
+// while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestScenario_Guardrails(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	result := srv.LoadScenario(t, filepath.Join(scenariosDir, "guardrails.json"))
+	require.Len(t, result.Accounts, 2)
+	payments, experiments := result.Accounts[0], result.Accounts[1]
+	require.NotNil(t, result.Organization)
+	ous := map[string]string{}
+	for _, ou := range result.Organization.OrganizationalUnits {
+		ous[ou.Name] = ou.ID
+	}
+	require.Len(t, ous, 3)
+	require.Len(t, result.Organization.Policies, 3)
+
+	orgs := srv.Organizations()
+	parents, err := orgs.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(payments.ID)})
+	require.NoError(t, err)
+	assert.Equal(t, ous["workloads/prod"], aws.ToString(parents.Parents[0].Id))
+	tags, err := orgs.ListTagsForResource(ctx, &organizations.ListTagsForResourceInput{ResourceId: aws.String(ous["workloads"])})
+	require.NoError(t, err)
+	assert.Len(t, tags.Tags, 1)
+
+	ledger := "payments-ledger-" + payments.ID
+	legacy := aws.Credentials{AccessKeyID: payments.RootAccessKeys[0].AccessKeyID, SecretAccessKey: payments.RootAccessKeys[0].SecretAccessKey}
+	_, err = testkit.S3Client(srv, legacy).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &ledger})
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err))
+	assert.Contains(t, err.Error(), "with an explicit deny in a service control policy")
+	_, err = testkit.S3Client(srv, srv.RootSession(t, payments.ID, policy.S3UnlockBucketPolicy)).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &ledger})
+	require.NoError(t, err, "root sessions pass the root-deny SCP")
+
+	data := "experiments-data-" + experiments.ID
+	_, err = testkit.S3Client(srv, srv.RootSession(t, experiments.ID, policy.S3UnlockBucketPolicy)).DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: &data})
+	require.Equal(t, "AccessDenied", testkit.ErrorCode(err), "the sandbox forbids unlocking")
+
+	// A bad policy in a scenario changes nothing.
+	code, out := scenarioControl(t, srv, http.MethodPost, "/_emulator/scenario", "", `{"organization":{"policy_types":["SERVICE_CONTROL_POLICY"],
+		"organizational_units":[{"name":"new"}],
+		"policies":[{"name":"bad","type":"SERVICE_CONTROL_POLICY","content":{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]},"targets":["ou:new"]}]},"accounts":[]}`)
+	assert.Equal(t, http.StatusBadRequest, code, out)
+	root := srv.RootID(t)
+	list, err := orgs.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(root)})
+	require.NoError(t, err)
+	assert.Len(t, list.OrganizationalUnits, 1, "the OU of the refused scenario was not kept")
 }

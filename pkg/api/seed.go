@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,6 +62,10 @@ func (s *Server) Initialize(ctx context.Context, seed Seed) (bool, error) {
 // (seed, then start scenario), in one transaction. Emulated time is left
 // where it is: it never runs backwards.
 func (s *Server) Reset(ctx context.Context) error {
+	// The old world's batched CloudTrail records go with it, not into the new one.
+	if err := s.FlushRecords(ctx); err != nil {
+		return err
+	}
 	return s.store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.Clear(); err != nil {
 			return err
@@ -142,6 +147,8 @@ type WorldInfo struct {
 	AccessKeyID         string        `json:"access_key_id"`
 	SecretAccessKey     string        `json:"secret_access_key"`
 	Accounts            []AccountInfo `json:"accounts"`
+	// Scenarios are the named scenarios applied to this world, in name order.
+	Scenarios []string `json:"scenarios,omitempty"`
 }
 
 // AccountInfo is one account of the world, for the info endpoint.
@@ -176,7 +183,29 @@ func (s *Server) Describe(ctx context.Context) (WorldInfo, error) {
 		for _, a := range accounts {
 			info.Accounts = append(info.Accounts, AccountInfo{ID: a.ID, Name: a.Name, Email: a.Email, JoinedMethod: a.JoinedMethod})
 		}
-		return nil
+		applied, err := tx.AppliedScenarios()
+		for _, a := range applied {
+			info.Scenarios = append(info.Scenarios, a.Name)
+		}
+		return err
 	})
 	return info, err
+}
+
+// ScenarioApplied reports whether the named scenario has been applied to the
+// world (and not reset away since): what a restart with a start scenario
+// can tell its user.
+func (s *Server) ScenarioApplied(ctx context.Context, name string) (bool, error) {
+	applied := false
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		_, err := tx.AppliedScenario(name)
+		switch {
+		case err == nil:
+			applied = true
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		return nil
+	})
+	return applied, err
 }

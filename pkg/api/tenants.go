@@ -171,7 +171,8 @@ func (s *Server) startTenant(ctx context.Context, rec tenantRecord) (*tenant, *S
 	clock.Advance(offset)
 	opts := []Option{WithClock(clock), WithLogger(s.log.With("tenant", rec.ID)), WithSkewLimit(s.skewLimit),
 		WithCreateAccountDelay(s.createAccountDelay), WithBodyIdleTimeout(s.bodyIdleTimeout),
-		WithControlToken(rec.ControlToken)}
+		WithControlToken(rec.ControlToken), withStoppingOf(s), WithRecording(s.recording), WithEventHistoryLimit(s.eventHistoryCap),
+		WithTrailDeliveryInterval(s.deliveryInterval)}
 	if len(rec.Scenario) > 0 {
 		sc, err := ParseScenario(rec.Scenario)
 		if err != nil {
@@ -183,6 +184,7 @@ func (s *Server) startTenant(ctx context.Context, rec tenantRecord) (*tenant, *S
 	srv := NewServer(st, opts...)
 	srv.operatorToken, srv.tenantID, srv.guardKeys = s.controlToken, rec.ID, s.guardKeys
 	if _, err := srv.Initialize(ctx, rec.Seed); err != nil {
+		srv.closeCloudTrail()
 		st.Close()
 		return nil, nil, err
 	}
@@ -229,6 +231,7 @@ func (s *Server) CreateTenant(ctx context.Context, spec TenantSpec) (TenantInfo,
 		return TenantInfo{}, err
 	}
 	if err := writeTenantRecord(ts.dir, rec); err != nil {
+		t.srv.closeCloudTrail()
 		t.store.Close()
 		os.Remove(filepath.Join(ts.dir, rec.ID+".db"))
 		return TenantInfo{}, err
@@ -314,7 +317,7 @@ func (s *Server) DeleteTenant(id string) error {
 			delete(ts.byKey, key)
 		}
 	}
-	return errors.Join(t.store.Close(), os.Remove(filepath.Join(ts.dir, id+".json")), os.Remove(filepath.Join(ts.dir, id+".db")))
+	return errors.Join(t.srv.closeCloudTrail(), t.store.Close(), os.Remove(filepath.Join(ts.dir, id+".json")), os.Remove(filepath.Join(ts.dir, id+".db")))
 }
 
 // Tenants lists every tenant, the default one first.
@@ -420,7 +423,7 @@ func (s *Server) closeTenants() error {
 	defer s.tenants.mu.Unlock()
 	var errs []error
 	for _, t := range s.tenants.byID {
-		errs = append(errs, t.store.Close())
+		errs = append(errs, t.srv.closeCloudTrail(), t.store.Close())
 	}
 	return errors.Join(errs...)
 }

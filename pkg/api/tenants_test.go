@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -89,6 +91,22 @@ func TestTenants_Isolation(t *testing.T) {
 		buckets, err := testkit.S3Client(srv, srv.AdminCredentials()).ListBuckets(ctx, &s3.ListBucketsInput{})
 		require.NoError(t, err)
 		assert.Empty(t, buckets.Buckets, "the default world has no bucket")
+	})
+
+	t.Run("Events", func(t *testing.T) {
+		// Each tenant's CloudTrail holds its own calls only: both made a
+		// CreateBucket above; each sees one, its own.
+		require.NoError(t, srv.API.FlushRecords(ctx))
+		for _, tn := range []struct {
+			cfg     aws.Config
+			account string
+		}{{aCfg, a.ManagementAccountID}, {bCfg, b.ManagementAccountID}} {
+			out, err := cloudtrail.NewFromConfig(tn.cfg).LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+				LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("CreateBucket")}}})
+			require.NoError(t, err)
+			require.Len(t, out.Events, 1)
+			assert.Contains(t, aws.ToString(out.Events[0].CloudTrailEvent), `"recipientAccountId":"`+tn.account+`"`)
+		}
 	})
 
 	t.Run("Queues", func(t *testing.T) {

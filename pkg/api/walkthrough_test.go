@@ -26,7 +26,12 @@ import (
 // features, open a root session on the member, use it, see what is
 // refused, and watch the session expire.
 func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
-	srv := apitest.New(t)
+	walkthrough(t, apitest.New(t))
+}
+
+// walkthrough runs the walkthrough on srv and returns the member account and
+// the root session's credentials.
+func walkthrough(t *testing.T, srv *apitest.Server) (string, aws.Credentials) {
 	ctx := context.Background()
 	admin := srv.AdminCredentials()
 	orgs := organizations.NewFromConfig(srv.Config(admin))
@@ -120,4 +125,5 @@ func TestWalkthrough_CentralizedRootAccess(t *testing.T) {
 	// The administrator's long-term key is unaffected.
 	_, err = stsc.GetCallerIdentity(ctx, nil)
 	require.NoError(t, err)
+	return member, root
 }

@@ -16,7 +16,48 @@ type Account struct {
 	JoinedMethod   string    `json:"joined_method,omitempty"` // CREATED or INVITED
 	JoinedAt       time.Time `json:"joined_at"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ParentID is the root or OU the account sits under while it is in an
+	// organization; empty outside one (and, in files written before OUs
+	// existed, for accounts directly under the root).
+	ParentID string            `json:"parent_id,omitempty"`
+	Tags     map[string]string `json:"tags,omitempty"`
+	// ClosureRequestedAt is when CloseAccount was called; ClosedAt is when the
+	// closure completes (PENDING_CLOSURE until then, SUSPENDED after).
+	ClosureRequestedAt time.Time `json:"closure_requested_at,omitempty"`
+	ClosedAt           time.Time `json:"closed_at,omitempty"`
 }
+
+// Account states, as Organizations reports them (Account.State).
+const (
+	AccountPendingActivation = "PENDING_ACTIVATION"
+	AccountActive            = "ACTIVE"
+	AccountPendingClosure    = "PENDING_CLOSURE"
+	AccountSuspended         = "SUSPENDED"
+	AccountClosed            = "CLOSED"
+)
+
+// PostClosurePeriod is how long a closed account stays SUSPENDED in its
+// organization (and can be reinstated) before AWS closes it for good and it
+// leaves the organization.
+const PostClosurePeriod = 90 * 24 * time.Hour
+
+// State is the account's lifecycle state at time now.
+func (a Account) State(now time.Time) string {
+	switch {
+	case !a.ClosureRequestedAt.IsZero() && now.Before(a.ClosedAt):
+		return AccountPendingClosure
+	case !a.ClosureRequestedAt.IsZero() && now.Before(a.ClosedAt.Add(PostClosurePeriod)):
+		return AccountSuspended
+	case !a.ClosureRequestedAt.IsZero():
+		return AccountClosed
+	case a.JoinedAt.After(now):
+		return AccountPendingActivation
+	}
+	return AccountActive
+}
+
+// Closing reports whether CloseAccount has been called on the account.
+func (a Account) Closing() bool { return !a.ClosureRequestedAt.IsZero() }
 
 // Account returns the account with id.
 func (tx *Tx) Account(id string) (Account, error) {
@@ -30,7 +71,8 @@ func (tx *Tx) Account(id string) (Account, error) {
 // AccountExists reports whether id names an account.
 func (tx *Tx) AccountExists(id string) bool { return tx.exists(accountsBucket, id) }
 
-// PutAccount creates or replaces an account.
+// PutAccount creates or replaces an account, with its index entries (the
+// parent's children among them).
 func (tx *Tx) PutAccount(a Account) error {
 	return putIndexed(tx, accountsBucket, a.ID, a, accountIndexEntries)
 }
@@ -88,7 +130,8 @@ func (tx *Tx) scopeAccountsPage(scope, after string, limit int) ([]Account, stri
 				return Account{}, false, true, nil // joins later, and so do all that follow
 			}
 			a, err := tx.Account(string(rest[timeKeyLen:]))
-			return a, err == nil, false, err
+			// A closed account leaves once its post-closure period is over.
+			return a, err == nil && a.State(tx.now) != AccountClosed, false, err
 		})
 }
 
@@ -114,7 +157,21 @@ func (tx *Tx) JoinMemberAccount(a Account, roleName, roleTrust string) (Account,
 		return Account{}, fmt.Errorf("account %s: %w", a.ID, ErrConflict)
 	}
 	a.CreatedAt = tx.now
-	if err := tx.PutAccount(a); err != nil {
+	if a.OrganizationID != "" {
+		org, err := tx.Organization(a.OrganizationID)
+		if err != nil {
+			return Account{}, err
+		}
+		if a.ParentID == "" {
+			a.ParentID = org.RootID
+		}
+		if err := tx.PutAccount(a); err != nil {
+			return Account{}, err
+		}
+		if err := tx.attachManagedPolicies(org, a.ID); err != nil {
+			return Account{}, err
+		}
+	} else if err := tx.PutAccount(a); err != nil {
 		return Account{}, err
 	}
 	if _, err := tx.CreateRole(a.ID, roleName, roleTrust,
@@ -144,6 +201,7 @@ func (tx *Tx) AccountByEmail(email string) (Account, error) {
 
 // MemberOf reports whether the account belongs to organization orgID at
 // time now: accounts still being created (JoinedAt in the future) do not yet.
+// A closed account leaves once its post-closure period is over.
 func (a Account) MemberOf(orgID string, now time.Time) bool {
-	return orgID != "" && a.OrganizationID == orgID && !a.JoinedAt.After(now)
+	return orgID != "" && a.OrganizationID == orgID && !a.JoinedAt.After(now) && a.State(now) != AccountClosed
 }

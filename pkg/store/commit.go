@@ -58,6 +58,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn, true)
+	}
 	r := &writeRequest{ctx: ctx, fn: fn, now: s.now().UTC(), done: make(chan writeResult, 1)}
 	// The read lock keeps Close from closing the queue under a send.
 	s.closeMu.RLock()
@@ -116,19 +119,28 @@ func (s *Store) commitLoop(carried []*writeRequest) {
 // commitGroup runs the group's functions in order in one transaction and
 // commits it. When one fails, the transaction is rolled back, that write is
 // answered with its failure, and the others run again in a new transaction.
+//
+// The credentials any attempt touched are evicted from the credential
+// cache before a write is answered (credcache.go): evicting a key that a
+// rolled-back attempt touched costs one miss, keeping it could serve a
+// stale record.
 func (s *Store) commitGroup(group []*writeRequest) {
+	changes := &credentialChanges{}
 	for len(group) > 0 {
 		btx, err := s.db.Begin(true)
 		if err != nil {
 			answer(group, writeResult{err: err})
 			return
 		}
-		failed, res := s.runGroup(btx, group)
+		failed, res := s.runGroup(btx, group, changes)
 		if failed < 0 {
-			answer(group, writeResult{err: btx.Commit()})
+			err := btx.Commit()
+			s.credentials.evict(changes)
+			answer(group, writeResult{err: err})
 			return
 		}
 		_ = btx.Rollback()
+		s.credentials.evict(changes)
 		group[failed].done <- res
 		group = slices.Delete(group, failed, failed+1)
 	}
@@ -142,12 +154,12 @@ func answer(group []*writeRequest, res writeResult) {
 
 // runGroup runs each write's fn in btx, stopping at the first that fails:
 // its index and result, or -1 when all succeeded.
-func (s *Store) runGroup(btx *bolt.Tx, group []*writeRequest) (int, writeResult) {
+func (s *Store) runGroup(btx *bolt.Tx, group []*writeRequest, changes *credentialChanges) (int, writeResult) {
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			return i, writeResult{err: err} // given up before it ran: nothing of it is kept
 		}
-		if res := s.runOne(btx, group, i); res.failed() {
+		if res := s.runOne(btx, group, i, changes); res.failed() {
 			return i, res
 		}
 	}
@@ -158,7 +170,7 @@ func (s *Store) runGroup(btx *bolt.Tx, group []*writeRequest) (int, writeResult)
 // ends the goroutine instead (runtime.Goexit cannot be stopped), the write
 // fails, the transaction is rolled back and a new committer takes over the
 // rest of the group, so that no other write is lost or left waiting.
-func (s *Store) runOne(btx *bolt.Tx, group []*writeRequest, i int) (res writeResult) {
+func (s *Store) runOne(btx *bolt.Tx, group []*writeRequest, i int, changes *credentialChanges) (res writeResult) {
 	r := group[i]
 	returned := false
 	defer func() {
@@ -170,11 +182,12 @@ func (s *Store) runOne(btx *bolt.Tx, group []*writeRequest, i int) (res writeRes
 			return
 		}
 		_ = btx.Rollback()
+		s.credentials.evict(changes)
 		r.done <- writeResult{err: errGoexit}
 		s.committers.Add(1)
 		go s.commitLoop(slices.Delete(slices.Clone(group), i, i+1))
 	}()
-	err := r.fn(&Tx{btx: btx, now: r.now})
+	err := r.fn(&Tx{btx: btx, now: r.now, credentialChanges: changes})
 	returned = true
 	return writeResult{err: err}
 }

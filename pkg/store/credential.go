@@ -34,6 +34,9 @@ type Credential struct {
 	SessionName    string `json:"session_name,omitempty"`
 	TaskPolicyARN  string `json:"task_policy_arn,omitempty"`
 	SourceIdentity string `json:"source_identity,omitempty"`
+	// SessionTags are a role session's tags (AssumeRole Tags): its
+	// aws:PrincipalTag condition keys.
+	SessionTags map[string]string `json:"session_tags,omitempty"`
 	// IssuedBy is the access key id whose holder minted this temporary credential.
 	IssuedBy  string    `json:"issued_by,omitempty"`
 	Status    string    `json:"status,omitempty"` // Active or Inactive (long-term keys)
@@ -62,11 +65,13 @@ func (tx *Tx) Credential(accessKeyID string) (Credential, error) {
 
 // PutCredential creates or replaces a credential.
 func (tx *Tx) PutCredential(c Credential) error {
+	tx.credentialChanges.touch(c.AccessKeyID)
 	return putIndexed(tx, credentialsBucket, c.AccessKeyID, c, credentialIndexEntries)
 }
 
 // DeleteCredential removes a credential; ErrNotFound when absent.
 func (tx *Tx) DeleteCredential(accessKeyID string) error {
+	tx.credentialChanges.touch(accessKeyID)
 	if err := deleteIndexed(tx, credentialsBucket, accessKeyID, credentialIndexEntries); err != nil {
 		return fmt.Errorf("access key %s: %w", accessKeyID, err)
 	}
@@ -91,12 +96,6 @@ func (tx *Tx) CredentialsOf(principalARN string) ([]Credential, error) {
 	}
 	sortByTime(out, func(c Credential) time.Time { return c.CreatedAt })
 	return out, nil
-}
-
-// Credential returns the credential with the access key id, for callers
-// outside a transaction (authentication on every request).
-func (s *Store) Credential(ctx context.Context, accessKeyID string) (Credential, error) {
-	return viewOne(ctx, s, func(tx *Tx) (Credential, error) { return tx.Credential(accessKeyID) })
 }
 
 // viewOne is what read returns, read in a transaction of its own: the

@@ -34,9 +34,21 @@ var (
 	principalsByName = []byte("idx_principals_by_name")
 	// bucketsByOwner: owner account id \0 bucket name.
 	bucketsByOwner = []byte("idx_buckets_by_owner")
+	// childrenByParent: parent (root or OU id) \0 child type \0 child id,
+	// for accounts and OUs (orgtree.go).
+	childrenByParent = []byte("idx_org_children")
+	// ouNames: parent id \0 OU name \0 OU id, for names unique among siblings.
+	ouNames = []byte("idx_org_unit_names")
+
+	// queuesByDeadLetterTarget: dead-letter queue key \0 source queue key.
+	// Built from the queues when a file of an older schema is opened.
+	queuesByDeadLetterTarget = []byte("idx_queues_by_dead_letter_target")
+	// groupMembers: group ARN \0 user ARN, from the users' Groups. Built from the users like the others.
+	groupMembers = []byte("idx_group_members")
 
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
-		createStatusesByOrg, principalsByName, bucketsByOwner}
+		createStatusesByOrg, principalsByName, bucketsByOwner, childrenByParent, ouNames,
+		queuesByDeadLetterTarget, groupMembers}
 )
 
 // indexEntry is one key of one index.
@@ -57,21 +69,46 @@ func accountIndexEntries(a Account) []indexEntry {
 	if a.OrganizationID != "" {
 		out = append(out, indexEntry{accountsByScope, a.OrganizationID + "\x00" + timeKey(a.JoinedAt) + a.ID})
 	}
+	if a.ParentID != "" {
+		out = append(out, indexEntry{childrenByParent, childKey(a.ParentID, ChildAccount, a.ID)})
+	}
 	return out
 }
+
+func ouIndexEntries(ou OrganizationalUnit) []indexEntry {
+	return []indexEntry{{childrenByParent, childKey(ou.ParentID, ChildOrganizationalUnit, ou.ID)},
+		{ouNames, ouNamePrefix(ou.ParentID, ou.Name) + ou.ID}}
+}
+
+func childKey(parentID, childType, id string) string {
+	return parentID + "\x00" + childType + "\x00" + id
+}
+
+func ouNamePrefix(parentID, name string) string { return parentID + "\x00" + name + "\x00" }
 
 func createStatusIndexEntries(c CreateAccountStatus) []indexEntry {
 	return []indexEntry{{createStatusesByOrg, c.OrganizationID + "\x00" + timeKey(c.RequestedAt) + c.ID}}
 }
 
 func principalIndexEntries(p Principal) []indexEntry {
-	return []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	out := []indexEntry{{principalsByName, principalNamePrefix(p.AccountID, p.Kind) + foldKey(p.Name) + "\x00" + p.ARN}}
+	for _, g := range p.Groups {
+		out = append(out, indexEntry{groupMembers, g + "\x00" + p.ARN})
+	}
+	return out
 }
 
 func principalNamePrefix(accountID, kind string) string { return accountID + "\x00" + kind + "\x00" }
 
 func bucketIndexEntries(b Bucket) []indexEntry {
 	return []indexEntry{{bucketsByOwner, b.Owner + "\x00" + b.Name}}
+}
+
+func queueIndexEntries(q Queue) []indexEntry {
+	if q.DeadLetterTarget == nil || q.Deleted() {
+		return nil
+	}
+	return []indexEntry{{queuesByDeadLetterTarget, q.DeadLetterTarget.key() + "\x00" + q.key()}}
 }
 
 // indexedRecords says, for each bucket of indexed records, how to compute a
@@ -83,6 +120,8 @@ var indexedRecords = map[string]func(data []byte) ([]indexEntry, error){
 	string(createStatusesBucket): entriesOf(createStatusIndexEntries),
 	string(principalsBucket):     entriesOf(principalIndexEntries),
 	string(bucketsBucket):        entriesOf(bucketIndexEntries),
+	string(queuesBucket):         entriesOf(queueIndexEntries),
+	string(ousBucket):            entriesOf(ouIndexEntries),
 }
 
 func entriesOf[T any](entries func(T) []indexEntry) func([]byte) ([]indexEntry, error) {

@@ -585,7 +585,7 @@ func TestOpen_MigratesAVersion1FileByBuildingItsIndexes(t *testing.T) {
 	st, err := Open(path, WithNow(func() time.Time { return at.Add(2 * time.Hour) }))
 	require.NoError(t, err)
 	require.NoError(t, st.View(context.Background(), func(tx *Tx) error {
-		assert.Equal(t, "2", string(tx.btx.Bucket(metaBucket).Get([]byte("schema"))))
+		assert.Equal(t, "3", string(tx.btx.Bucket(metaBucket).Get([]byte("schema"))))
 		require.NoError(t, checkIndexes(tx))
 		a, err := tx.AccountByEmail("member@example.com")
 		require.NoError(t, err)
@@ -611,6 +611,8 @@ func TestOpen_MigratesAVersion1FileByBuildingItsIndexes(t *testing.T) {
 		statuses, err := tx.CreateAccountStatuses("o-abcdefghij")
 		require.NoError(t, err)
 		assert.Len(t, statuses, 1)
+		// Schema 3: members of a file without OUs sit under the root.
+		assert.Equal(t, []Child{{ID: "111111111111", Type: ChildAccount}, {ID: "222222222222", Type: ChildAccount}}, tx.Children("r-abcd", ""))
 		return nil
 	}))
 	n, err := st.PurgeExpiredCredentials(context.Background(), at.Add(time.Hour))
@@ -618,7 +620,7 @@ func TestOpen_MigratesAVersion1FileByBuildingItsIndexes(t *testing.T) {
 	assert.Equal(t, 1, n, "the migrated session is found by its expiry")
 	require.NoError(t, st.Close())
 
-	// Opening again finds schema 2 and keeps the indexes as they are.
+	// Opening again finds schema 3 and keeps the indexes as they are.
 	st, err = Open(path)
 	require.NoError(t, err)
 	require.NoError(t, st.View(context.Background(), func(tx *Tx) error { return checkIndexes(tx) }))
@@ -631,7 +633,7 @@ func TestOpen_MigrationOfACorruptRecordFailsAndChangesNothing(t *testing.T) {
 	_, err := Open(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
-	assert.Contains(t, err.Error(), "migrate data file from schema 1 to 2")
+	assert.Contains(t, err.Error(), "migrate data file from schema 1 to 3")
 
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
@@ -643,15 +645,15 @@ func TestOpen_MigrationOfACorruptRecordFailsAndChangesNothing(t *testing.T) {
 }
 
 func TestOpen_RefusesANewerSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v3.db")
+	path := filepath.Join(t.TempDir(), "v4.db")
 	writeV1File(t, path, nil)
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
-	require.NoError(t, db.Update(func(btx *bolt.Tx) error { return btx.Bucket(metaBucket).Put([]byte("schema"), []byte("3")) }))
+	require.NoError(t, db.Update(func(btx *bolt.Tx) error { return btx.Bucket(metaBucket).Put([]byte("schema"), []byte("4")) }))
 	require.NoError(t, db.Close())
 	_, err = Open(path)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "newer than this emulator's 2")
+	assert.Contains(t, err.Error(), "newer than this emulator's 3")
 }
 
 func TestFoldKey_EqualExactlyWhenEqualFold(t *testing.T) {

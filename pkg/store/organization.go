@@ -22,7 +22,20 @@ type Organization struct {
 	// RootCredentialsManagement and RootSessions are IAM's two organization features.
 	RootCredentialsManagement bool `json:"root_credentials_management,omitempty"`
 	RootSessions              bool `json:"root_sessions,omitempty"`
+
+	// PolicyTypes are the policy types enabled in the root (SERVICE_CONTROL_POLICY…).
+	PolicyTypes []string `json:"policy_types,omitempty"`
+	// RootTags are the root's tags.
+	RootTags map[string]string `json:"root_tags,omitempty"`
+	// OrganizationalUnits counts the OUs, for AWS's limit of 1,000 OUs.
+	OrganizationalUnits int `json:"organizational_units,omitempty"`
+	// AccountClosures are when CloseAccount closed accounts, for AWS's quota
+	// of closures in a rolling 30 days (older ones are dropped).
+	AccountClosures []time.Time `json:"account_closures,omitempty"`
 }
+
+// PolicyTypeEnabled reports whether the policy type is enabled in the root.
+func (o Organization) PolicyTypeEnabled(t string) bool { return slices.Contains(o.PolicyTypes, t) }
 
 // Delegation records that an account is a delegated administrator for a service.
 type Delegation struct {
@@ -144,7 +157,7 @@ func (tx *Tx) CreateOrganization(managementAccountID, featureSet string) (Organi
 	}
 	org := Organization{ID: NewOrganizationID(), RootID: NewRootID(), FeatureSet: featureSet,
 		ManagementAccountID: acct.ID, CreatedAt: tx.now}
-	acct.OrganizationID, acct.JoinedMethod, acct.JoinedAt = org.ID, "CREATED", tx.now
+	acct.OrganizationID, acct.JoinedMethod, acct.JoinedAt, acct.ParentID = org.ID, "CREATED", tx.now, org.RootID
 	if err := tx.PutAccount(acct); err != nil {
 		return Organization{}, err
 	}

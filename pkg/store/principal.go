@@ -10,11 +10,12 @@ import (
 
 // Principal kinds stored as IAM entities.
 const (
-	PrincipalUser = "user"
-	PrincipalRole = "role"
+	PrincipalUser  = "user"
+	PrincipalRole  = "role"
+	PrincipalGroup = "group"
 )
 
-// Principal is an IAM user or role with its identity policies.
+// Principal is an IAM user, role or group with its identity policies.
 type Principal struct {
 	ARN       string `json:"arn"`
 	AccountID string `json:"account_id"`
@@ -32,6 +33,9 @@ type Principal struct {
 	CreatedAt          time.Time `json:"created_at"`
 	// LoginProfile is a user's console password (its existence only); nil when none.
 	LoginProfile *LoginProfile `json:"login_profile,omitempty"`
+	// Groups are the ARNs of a user's groups, in the order it joined them;
+	// the groupMembers index holds the reverse relation.
+	Groups []string `json:"groups,omitempty"`
 }
 
 // Tag is an IAM tag of a user or role.
@@ -93,10 +97,7 @@ func (tx *Tx) AddPrincipal(p Principal) (Principal, error) {
 	if _, err := tx.PrincipalNamed(p.AccountID, p.Kind, p.Name); err == nil {
 		return Principal{}, fmt.Errorf("%s %s in %s: %w", p.Kind, p.Name, p.AccountID, ErrConflict)
 	}
-	prefix := "AIDA"
-	if p.Kind == PrincipalRole {
-		prefix = "AROA"
-	}
+	prefix := map[string]string{PrincipalUser: "AIDA", PrincipalRole: "AROA", PrincipalGroup: "AGPA"}[p.Kind]
 	p.ARN, p.ID, p.CreatedAt = PrincipalARN(p.AccountID, p.Kind, p.Path, p.Name), NewUniqueID(prefix), tx.now
 	return p, tx.PutPrincipal(p)
 }
@@ -160,6 +161,29 @@ func (tx *Tx) DeletePrincipal(arn string) error {
 		return fmt.Errorf("principal %s: %w", arn, err)
 	}
 	return nil
+}
+
+// GroupMembers lists the users of a group, in the order of their ARNs: a
+// prefix seek of the group-members index.
+func (tx *Tx) GroupMembers(groupARN string) ([]Principal, error) {
+	var out []Principal
+	prefix := []byte(groupARN + "\x00")
+	c := tx.btx.Bucket(groupMembers).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		p, err := tx.Principal(string(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// HasGroupMembers reports whether a group has users, from the index alone.
+func (tx *Tx) HasGroupMembers(groupARN string) bool {
+	prefix := []byte(groupARN + "\x00")
+	k, _ := tx.btx.Bucket(groupMembers).Cursor().Seek(prefix)
+	return k != nil && hasPrefix(k, prefix)
 }
 
 // CreateAccessKey creates an active long-term access key for an IAM user

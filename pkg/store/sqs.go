@@ -42,6 +42,12 @@ type Queue struct {
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
 	// NextSeq numbers the next message sent, so messages list in send order.
 	NextSeq uint64 `json:"next_seq"`
+	// PurgedAt is the last PurgeQueue (SQS refuses another for 60 seconds).
+	PurgedAt time.Time `json:"purged_at,omitzero"`
+	// DeadLetterTarget is the queue of the RedrivePolicy, if there is one:
+	// the API layer parses the policy, the store indexes the reverse
+	// relation (ListDeadLetterSourceQueues) from it.
+	DeadLetterTarget *QueueRef `json:"dead_letter_target,omitempty"`
 }
 
 // Deleted reports whether the record is the tombstone of a deleted queue.
@@ -65,6 +71,11 @@ type Message struct {
 	// Receipt identifies the latest receive; only a receipt handle carrying
 	// it deletes the message.
 	Receipt string `json:"receipt,omitempty"`
+	// ReceivedAt is when the latest receive happened.
+	ReceivedAt time.Time `json:"received_at,omitzero"`
+	// DeduplicationID is a FIFO message's deduplication id (given or
+	// derived from its body).
+	DeduplicationID string `json:"deduplication_id,omitempty"`
 }
 
 // MessageAttribute is one message attribute: a String, Number or Binary
@@ -104,8 +115,26 @@ func (s *Store) Queue(ctx context.Context, ref QueueRef) (Queue, error) {
 	return viewOne(ctx, s, func(tx *Tx) (Queue, error) { return tx.Queue(ref) })
 }
 
-// PutQueue creates or replaces a queue record.
-func (tx *Tx) PutQueue(q Queue) error { return tx.put(queuesBucket, q.key(), q) }
+// PutQueue creates or replaces a queue record, with its dead-letter index entry.
+func (tx *Tx) PutQueue(q Queue) error {
+	return putIndexed(tx, queuesBucket, q.key(), q, queueIndexEntries)
+}
+
+// DeadLetterSourceQueues lists the live queues whose redrive policy names
+// dlq, ordered by account, region and name: a prefix seek of the index.
+func (tx *Tx) DeadLetterSourceQueues(dlq QueueRef) ([]QueueRef, error) {
+	var out []QueueRef
+	c := tx.btx.Bucket(queuesByDeadLetterTarget).Cursor()
+	prefix := []byte(dlq.key() + "\x00")
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		parts := strings.Split(string(k[len(prefix):]), "/")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("dead-letter index entry %q: malformed", k)
+		}
+		out = append(out, QueueRef{AccountID: parts[0], Region: parts[1], Name: parts[2]})
+	}
+	return out, nil
+}
 
 // Queues lists the live queues of an account in a region whose names start
 // with prefix, ordered by name.
@@ -136,26 +165,42 @@ func (tx *Tx) QueuesPage(accountID, region, prefix, after string, limit int) ([]
 		})
 }
 
-// DeleteQueue deletes a queue and its messages, leaving a tombstone.
+// DeleteQueue deletes a queue, its messages and its deduplication
+// records, leaving a tombstone.
 func (tx *Tx) DeleteQueue(q Queue) error {
-	if err := tx.deleteMessages(q.QueueRef); err != nil {
+	if err := tx.deletePrefix(messagesBucket, q.key()+"/"); err != nil {
+		return err
+	}
+	if err := tx.deletePrefix(dedupBucket, q.key()+"/"); err != nil {
 		return err
 	}
 	q.DeletedAt = tx.now
-	q.Attributes, q.Tags = nil, nil
+	q.Attributes, q.Tags, q.DeadLetterTarget = nil, nil, nil
 	return tx.PutQueue(q)
 }
 
-func (tx *Tx) deleteMessages(ref QueueRef) error {
-	c := tx.btx.Bucket(messagesBucket).Cursor()
-	prefix := []byte(ref.key() + "/")
+// PurgeQueue deletes every message of a queue and records when. Its
+// deduplication records stay: a purge empties a queue, it does not make
+// it forget what it was sent.
+func (tx *Tx) PurgeQueue(q Queue) error {
+	if err := tx.deletePrefix(messagesBucket, q.key()+"/"); err != nil {
+		return err
+	}
+	q.PurgedAt = tx.now
+	return tx.PutQueue(q)
+}
+
+// deletePrefix deletes every key of bucket that starts with prefix.
+func (tx *Tx) deletePrefix(bucket []byte, p string) error {
+	c := tx.btx.Bucket(bucket).Cursor()
+	prefix := []byte(p)
 	// Collect first: deleting under a cursor skips keys in bbolt.
 	var keys [][]byte
 	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
 		keys = append(keys, append([]byte(nil), k...))
 	}
 	for _, k := range keys {
-		if err := tx.btx.Bucket(messagesBucket).Delete(k); err != nil {
+		if err := tx.btx.Bucket(bucket).Delete(k); err != nil {
 			return err
 		}
 	}
@@ -202,41 +247,183 @@ func (tx *Tx) QueueMessageCounts(ref QueueRef, retention time.Duration) (Message
 	return n, err
 }
 
-// ReceiveMessages takes up to max visible messages of the queue in send
-// order and hides each for visibility, giving it a new receipt. Messages
-// older than retention are deleted on the way, as SQS drops them.
-func (tx *Tx) ReceiveMessages(ref QueueRef, max int, visibility, retention time.Duration) ([]Message, error) {
-	var got, expired []Message
+// ReceiveOptions say how ReceiveMessages takes messages.
+type ReceiveOptions struct {
+	Max        int           // at most this many messages
+	Visibility time.Duration // hidden for this long once received
+	Retention  time.Duration // messages older than this are dropped
+	// FIFO keeps order per message group: while a message of a group is in
+	// flight (or delayed), no later message of that group is received.
+	FIFO bool
+	// DeadLetter, when set with MaxReceiveCount, is where a message goes
+	// instead of being received once more after MaxReceiveCount receives.
+	DeadLetter      *QueueRef
+	MaxReceiveCount int
+}
+
+// ReceiveResult is what one ReceiveMessages took.
+type ReceiveResult struct {
+	Messages []Message
+	// NextVisibleAt is the earliest time after now at which a message of
+	// the queue that is hidden now becomes visible (zero: none is hidden),
+	// for a long poll to wake at.
+	NextVisibleAt time.Time
+	// MovedToDeadLetter counts the messages moved to the dead-letter queue.
+	MovedToDeadLetter int
+}
+
+// ReceiveMessages takes up to opt.Max visible messages of the queue in send
+// order and hides each for opt.Visibility, giving it a new receipt.
+// Messages older than the retention period are deleted on the way, as SQS
+// drops them, and messages received opt.MaxReceiveCount times already move
+// to the dead-letter queue (if it exists) keeping their id, body,
+// attributes and send time. It reads only this queue's messages.
+func (tx *Tx) ReceiveMessages(ref QueueRef, opt ReceiveOptions) (ReceiveResult, error) {
+	var res ReceiveResult
+	var expired, moved []Message
+	redrive := opt.DeadLetter != nil && opt.MaxReceiveCount > 0
+	if redrive {
+		if _, err := tx.Queue(*opt.DeadLetter); errors.Is(err, ErrNotFound) {
+			redrive = false // the dead-letter queue is gone: messages stay where they are
+		} else if err != nil {
+			return res, err
+		}
+	}
+	blocked := map[string]bool{} // FIFO groups with a hidden message
 	err := each(tx, messagesBucket, ref.key()+"/", func(_ string, m *Message) error {
 		switch {
-		case !tx.now.Before(m.SentAt.Add(retention)):
+		case !tx.now.Before(m.SentAt.Add(opt.Retention)):
 			expired = append(expired, *m)
-		case !m.VisibleAt.After(tx.now) && len(got) < max:
-			got = append(got, *m)
+		case m.VisibleAt.After(tx.now):
+			if res.NextVisibleAt.IsZero() || m.VisibleAt.Before(res.NextVisibleAt) {
+				res.NextVisibleAt = m.VisibleAt
+			}
+			if opt.FIFO {
+				blocked[m.GroupID] = true
+			}
+		case opt.FIFO && blocked[m.GroupID]:
+		case redrive && m.ReceiveCount >= opt.MaxReceiveCount:
+			moved = append(moved, *m)
+		case len(res.Messages) < opt.Max:
+			res.Messages = append(res.Messages, *m)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	for _, m := range expired {
+	for _, m := range append(expired, moved...) {
 		if err := tx.delete(messagesBucket, messageKey(ref, m.Seq)); err != nil {
-			return nil, err
+			return res, err
 		}
 	}
-	for i := range got {
-		m := &got[i]
+	for _, m := range moved {
+		m.VisibleAt, m.ReceiveCount, m.FirstReceivedAt, m.ReceivedAt, m.Receipt = tx.now, 0, time.Time{}, time.Time{}, ""
+		if _, err := tx.SendMessage(*opt.DeadLetter, m); err != nil {
+			return res, err
+		}
+	}
+	res.MovedToDeadLetter = len(moved)
+	for i := range res.Messages {
+		m := &res.Messages[i]
 		m.ReceiveCount++
 		if m.FirstReceivedAt.IsZero() {
 			m.FirstReceivedAt = tx.now
 		}
-		m.VisibleAt = tx.now.Add(visibility)
+		m.ReceivedAt = tx.now
+		m.VisibleAt = tx.now.Add(opt.Visibility)
 		m.Receipt = newReceipt()
-		if err := tx.put(messagesBucket, messageKey(ref, m.Seq), m); err != nil {
-			return nil, err
+		if err := tx.PutMessage(ref, *m); err != nil {
+			return res, err
 		}
 	}
-	return got, nil
+	return res, nil
+}
+
+// Message returns message seq of a queue; ErrNotFound when it is gone.
+func (tx *Tx) Message(ref QueueRef, seq uint64) (Message, error) {
+	var m Message
+	if err := tx.get(messagesBucket, messageKey(ref, seq), &m); err != nil {
+		return Message{}, fmt.Errorf("message %s/%d: %w", ref, seq, err)
+	}
+	return m, nil
+}
+
+// PutMessage replaces a stored message (its visibility, say).
+func (tx *Tx) PutMessage(ref QueueRef, m Message) error {
+	return tx.put(messagesBucket, messageKey(ref, m.Seq), m)
+}
+
+// Deduplication is what a FIFO queue remembers of a message it accepted:
+// a message sent again with the same deduplication key within the
+// window is accepted without being enqueued, and answered with these.
+type Deduplication struct {
+	MessageID string    `json:"message_id"`
+	Seq       uint64    `json:"seq"`
+	At        time.Time `json:"at"`
+}
+
+// Deduplication records live in dedupBucket under the queue's key: by
+// deduplication key ("<queue>/k/<key>") and, to forget them when the
+// window has passed without scanning, by time ("<queue>/t/<timeKey><key>").
+func dedupKey(ref QueueRef, key string) string { return ref.key() + "/k/" + key }
+func dedupTimeKey(ref QueueRef, at time.Time, key string) string {
+	return ref.key() + "/t/" + timeKey(at) + key
+}
+
+// Deduplicated returns the record of key if the queue accepted a message
+// with it less than window ago. Records older than the window are deleted
+// on the way, oldest first, so the bucket holds one window's worth.
+func (tx *Tx) Deduplicated(ref QueueRef, key string, window time.Duration) (Deduplication, bool, error) {
+	if err := tx.forgetDeduplications(ref, tx.now.Add(-window)); err != nil {
+		return Deduplication{}, false, err
+	}
+	var d Deduplication
+	err := tx.get(dedupBucket, dedupKey(ref, key), &d)
+	if errors.Is(err, ErrNotFound) {
+		return Deduplication{}, false, nil
+	} else if err != nil {
+		return Deduplication{}, false, err
+	}
+	return d, true, nil
+}
+
+// PutDeduplication remembers that the queue accepted a message under key.
+func (tx *Tx) PutDeduplication(ref QueueRef, key string, d Deduplication) error {
+	var old Deduplication
+	if err := tx.get(dedupBucket, dedupKey(ref, key), &old); err == nil {
+		if err := tx.delete(dedupBucket, dedupTimeKey(ref, old.At, key)); err != nil {
+			return err
+		}
+	}
+	if err := tx.put(dedupBucket, dedupKey(ref, key), d); err != nil {
+		return err
+	}
+	return tx.btx.Bucket(dedupBucket).Put([]byte(dedupTimeKey(ref, d.At, key)), nil)
+}
+
+// forgetDeduplications deletes the queue's records made before cutoff.
+func (tx *Tx) forgetDeduplications(ref QueueRef, cutoff time.Time) error {
+	prefix := []byte(ref.key() + "/t/")
+	var stale [][]byte
+	c := tx.btx.Bucket(dedupBucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		rest := k[len(prefix):]
+		if len(rest) < timeKeyLen || !timeOfKey(rest).Before(cutoff) {
+			break
+		}
+		stale = append(stale, append([]byte(nil), k...))
+	}
+	b := tx.btx.Bucket(dedupBucket)
+	for _, k := range stale {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		if err := b.Delete([]byte(ref.key() + "/k/" + string(k[len(prefix)+timeKeyLen:]))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteMessage deletes the message seq of a queue if receipt is its latest

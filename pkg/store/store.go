@@ -23,6 +23,13 @@
 // Concurrent Updates are group-committed: they share one transaction and
 // one fsync, a lone write is committed at once, and each returns only after
 // its own commit (commit.go). Reads (View) never wait for a write.
+//
+// # Credentials in memory
+//
+// Store.Credential, which authenticates every signed request, answers from
+// a cache (credcache.go) that the committer keeps in step with the data:
+// every access key a write transaction puts or deletes (all of them for
+// Clear) is evicted after its commit and before the write is answered.
 package store
 
 import (
@@ -30,6 +37,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -41,8 +49,9 @@ import (
 // written by a newer emulator is refused rather than misread.
 //
 // 1: records only. 2: the secondary indexes of index.go, built from the
-// records when a version-1 file is opened.
-const schemaVersion = 2
+// records when a version-1 file is opened. 3: the organization tree
+// (accounts get a parent, OUs, the children and OU-name indexes).
+const schemaVersion = 3
 
 var (
 	metaBucket           = []byte("meta")
@@ -56,10 +65,21 @@ var (
 	objectsBucket        = []byte("s3_objects")
 	queuesBucket         = []byte("sqs_queues")
 	messagesBucket       = []byte("sqs_messages")
+	dedupBucket          = []byte("sqs_deduplication")
+	scenariosBucket      = []byte("scenarios")
+	// The organization tree and its policies (orgtree.go, orgpolicy.go).
+	// Attachments are data, not derived from records: two keyings of the
+	// same facts, written together (see AttachPolicy), never rebuilt.
+	ousBucket           = []byte("org_units")
+	orgPoliciesBucket   = []byte("org_policies") // organization \0 policy id
+	attachmentsByTarget = []byte("org_attachments_by_target")
+	attachmentsByPolicy = []byte("org_attachments_by_policy")
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, chunksBucket, pendingDataBucket, uploadsBucket, partsBucket}, indexBuckets...)
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket,
+		chunksBucket, pendingDataBucket, uploadsBucket, partsBucket},
+		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
 // Store is the emulator's persistent state.
@@ -71,6 +91,8 @@ type Store struct {
 	closeMu    sync.RWMutex
 	closed     bool
 	committers sync.WaitGroup
+
+	credentials credentialCache // credcache.go
 }
 
 // Option configures Open.
@@ -139,6 +161,10 @@ func (s *Store) initialize() error {
 			return sweepPendingData(btx)
 		}
 		// Migrate in this one transaction: a failure leaves the file as it was.
+		// Files older than schema 3 have no OUs: their members go under the root.
+		if err := (&Tx{btx: btx}).placeAccountsUnderRoots(); err != nil {
+			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}
@@ -167,6 +193,9 @@ func (s *Store) Path() string { return s.db.Path() }
 type Tx struct {
 	btx *bolt.Tx
 	now time.Time
+	// credentialChanges records the access keys this write transaction
+	// touched, for the credential cache (nil in read transactions).
+	credentialChanges *credentialChanges
 }
 
 // Now is the emulated time at which the transaction started.
@@ -177,12 +206,16 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if j := s.joined(ctx); j != nil {
+		return j.run(fn, false)
+	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, now: s.now().UTC()}) })
 }
 
 // Clear empties the world (every bucket but the schema and the clock
 // offset), so that the caller can seed it again in the same transaction.
 func (tx *Tx) Clear() error {
+	tx.credentialChanges.touchAll()
 	for _, name := range allBuckets {
 		if string(name) == string(metaBucket) {
 			continue

@@ -11,7 +11,7 @@ expect_eq "trainee-01 is its own management account" "$(as "$T1_KEY" "$T1_SECRET
 as "$T1_KEY" "$T1_SECRET" "" s3api create-bucket --bucket trainee-bucket >/dev/null
 as "$T2_KEY" "$T2_SECRET" "" s3api create-bucket --bucket trainee-bucket >/dev/null
 expect_eq "both trainees own a bucket of the same name" "$(as "$T2_KEY" "$T2_SECRET" "" s3api list-buckets --query 'Buckets[].Name' --output text)" "trainee-bucket"
-expect_eq "the default world sees neither" "$(aws_ s3api list-buckets --query 'length(Buckets)' --output text)" "0"
+expect_eq "the default world sees neither" "$(aws_ s3api list-buckets --query "length(Buckets[?Name=='trainee-bucket'])" --output text)" "0"
 expect_eq "trainee-02 sees one account, its own" "$(as "$T2_KEY" "$T2_SECRET" "" organizations list-accounts --query 'Accounts[].Id' --output text)" "$T2_ACCOUNT"
 curl -fs -X POST "$ENDPOINT/_emulator/tenants/trainee-01/clock" -H "Authorization: Bearer $T1_TOKEN" -d '{"advance":"1h"}' >/dev/null
 expect_eq "trainee-02's clock did not move" "$(curl -fs "$ENDPOINT/_emulator/tenants/trainee-02/clock" -H "Authorization: Bearer $T2_TOKEN" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["offset_seconds"]))')" "0"

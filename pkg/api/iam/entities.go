@@ -159,23 +159,47 @@ func policyDocument(v *pipeline.Validator, member, doc string) {
 	}
 }
 
-// optionalBoundary checks a PermissionsBoundary member. The emulator has no
-// customer managed policies and does not evaluate boundaries, so a
-// boundary is refused rather than silently ignored.
+// optionalBoundary checks a PermissionsBoundary member's length.
 func optionalBoundary(v *pipeline.Validator, arn string) error {
 	if arn != "" {
 		v.Length("PermissionsBoundary", arn, 20, 2048)
 	}
-	if err := v.Err(); err != nil {
-		return err
+	return v.Err()
+}
+
+// refuseBoundary refuses a PermissionsBoundary: the emulator has no
+// customer managed policies and does not evaluate boundaries, so a boundary
+// is refused rather than silently ignored. It runs in the handler, after
+// authorization, so that a caller without iam:Put…PermissionsBoundary is
+// told AccessDenied first, as AWS would.
+func refuseBoundary(arn string) error {
+	if arn == "" {
+		return nil
 	}
-	if arn != "" {
-		// InvalidInput (a modeled error of both operations), not a 5xx: the
-		// request is well formed, but the emulator has nothing to attach.
-		return pipeline.NewError(http.StatusBadRequest, "InvalidInput",
-			"The emulator does not support permissions boundaries: create the user or role without PermissionsBoundary %s", arn)
+	// InvalidInput (a modeled error of both operations), not a 5xx: the
+	// request is well formed, but the emulator has nothing to attach.
+	return pipeline.NewError(http.StatusBadRequest, "InvalidInput",
+		"The emulator does not support permissions boundaries: create the user or role without PermissionsBoundary %s", arn)
+}
+
+// creationTarget is the resource of CreateUser and CreateRole: the new
+// entity's ARN, with the actions its tags and boundary also need (AWS:
+// iam:TagUser/TagRole, iam:PutUserPermissionsBoundary/PutRolePermissionsBoundary)
+// and their condition keys.
+func creationTarget(arn string, tags map[string]string, boundary, tagAction, boundaryAction string) pipeline.Resource {
+	res := pipeline.Resource{ARN: arn}
+	if len(tags) > 0 {
+		res.Also = append(res.Also, tagAction)
+		res.Context = pipeline.RequestTagContext(tags)
 	}
-	return nil
+	if boundary != "" {
+		res.Also = append(res.Also, boundaryAction)
+		if res.Context == nil {
+			res.Context = map[string][]string{}
+		}
+		res.Context["iam:PermissionsBoundary"] = []string{boundary}
+	}
+	return res
 }
 
 // tagList checks Tags (tagListType): at most 50, each key and value as the
@@ -352,17 +376,20 @@ func (s *Service) listEntities(ctx context.Context, c *pipeline.Call, kind entit
 	if pathPrefix == "" {
 		pathPrefix = "/"
 	}
-	var all []store.Principal
+	var page []store.Principal
+	var next string
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		all, err = tx.Principals(c.ID.AccountID, kind, pathPrefix)
+		// A marker is valid only for the listing (kind and prefix) it came from.
+		page, next, err = iamCursorPage(kind+"|"+pathPrefix, marker, maxItems, func(after string, limit int) ([]store.Principal, string, error) {
+			return tx.PrincipalsPage(c.ID.AccountID, kind, pathPrefix, after, limit)
+		})
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	// A marker is valid only for the listing (kind and prefix) it came from.
-	return iamPage(all, kind+"|"+pathPrefix, marker, maxItems)
+	return page, next, nil
 }
 
 // --- CreateUser, DeleteUser, ListUsers ---
@@ -386,7 +413,8 @@ func (in *createUserInput) Validate() error {
 
 // createUserTarget authorizes on the ARN the new user will have.
 func createUserTarget(_ *Service, _ context.Context, c *pipeline.Call, in *createUserInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: store.PrincipalARN(c.ID.AccountID, store.PrincipalUser, cmp.Or(in.Path, "/"), in.UserName)}, nil
+	arn := store.PrincipalARN(c.ID.AccountID, store.PrincipalUser, cmp.Or(in.Path, "/"), in.UserName)
+	return creationTarget(arn, in.Tags, in.PermissionsBoundary, "iam:TagUser", "iam:PutUserPermissionsBoundary"), nil
 }
 
 type createUserResult struct {
@@ -395,6 +423,9 @@ type createUserResult struct {
 
 // createUser creates a user with no credentials and no policies.
 func (s *Service) createUser(ctx context.Context, c *pipeline.Call, in *createUserInput) (*createUserResult, error) {
+	if err := refuseBoundary(in.PermissionsBoundary); err != nil {
+		return nil, err
+	}
 	var p store.Principal
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -426,7 +457,8 @@ func (in *userNameInput) Validate() error {
 
 // deleteUser deletes a user that has nothing left attached: IAM refuses
 // (DeleteConflict) while it has access keys, inline policies or a login
-// profile. (The emulator keeps no certificates or MFA devices for IAM users.)
+// profile, or is in groups. (The emulator keeps no certificates or MFA
+// devices for IAM users.)
 func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := namedEntity(tx, c, store.PrincipalUser, in.UserName)
@@ -445,6 +477,9 @@ func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userName
 		}
 		if p.LoginProfile != nil {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
+		}
+		if len(p.Groups) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})
@@ -520,7 +555,8 @@ func (in *createRoleInput) Validate() error {
 
 // createRoleTarget authorizes on the ARN the new role will have.
 func createRoleTarget(_ *Service, _ context.Context, c *pipeline.Call, in *createRoleInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: store.PrincipalARN(c.ID.AccountID, store.PrincipalRole, cmp.Or(in.Path, "/"), in.RoleName)}, nil
+	arn := store.PrincipalARN(c.ID.AccountID, store.PrincipalRole, cmp.Or(in.Path, "/"), in.RoleName)
+	return creationTarget(arn, in.Tags, in.PermissionsBoundary, "iam:TagRole", "iam:PutRolePermissionsBoundary"), nil
 }
 
 type createRoleResult struct {
@@ -529,6 +565,9 @@ type createRoleResult struct {
 
 // createRole creates a role with a trust policy and no permissions.
 func (s *Service) createRole(ctx context.Context, c *pipeline.Call, in *createRoleInput) (*createRoleResult, error) {
+	if err := refuseBoundary(in.PermissionsBoundary); err != nil {
+		return nil, err
+	}
 	maxSession := DefaultRoleSessionSeconds
 	if in.MaxSessionDuration != nil {
 		maxSession = int(*in.MaxSessionDuration)
@@ -598,6 +637,9 @@ func (s *Service) deleteRole(ctx context.Context, c *pipeline.Call, in *roleName
 		}
 		if p.LoginProfile != nil {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete login profile first.")
+		}
+		if len(p.Groups) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 		}
 		return tx.DeletePrincipal(p.ARN)
 	})

@@ -50,10 +50,26 @@ func iamPage[T any, N int | int32](items []T, scope, marker string, maxItems *N)
 		max = int(*maxItems)
 	}
 	page, next, err := pipeline.PaginateScoped(items, scope, marker, max)
-	if errors.Is(err, pipeline.ErrInvalidToken) {
-		return nil, "", pipeline.NewError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
+	return page, next, iamMarkerError(err)
+}
+
+// iamCursorPage is iamPage for a listing the store pages with a cursor
+// (pipeline.PageByCursor).
+func iamCursorPage[T any, N int | int32](scope, marker string, maxItems *N, page func(after string, limit int) ([]T, string, error)) ([]T, string, error) {
+	max := defaultMaxItems
+	if maxItems != nil {
+		max = int(*maxItems)
 	}
-	return page, next, err
+	items, next, err := pipeline.PageByCursor(scope, marker, max, page)
+	return items, next, iamMarkerError(err)
+}
+
+// iamMarkerError maps a bad Marker to IAM's error.
+func iamMarkerError(err error) error {
+	if errors.Is(err, pipeline.ErrInvalidToken) {
+		return pipeline.NewError(http.StatusBadRequest, "ValidationError", "Invalid Marker.")
+	}
+	return err
 }
 
 // The feature operations' errors have no error trait in the IAM model, so

@@ -14,7 +14,7 @@ import (
 )
 
 // Info is IAM's wire identity, from its service model.
-var Info = &pipeline.Service{Name: "iam", Version: "2010-05-08", XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
+var Info = &pipeline.Service{Name: "iam", SigningRegion: "us-east-1", Version: "2010-05-08", XMLNamespace: "https://iam.amazonaws.com/doc/2010-05-08/",
 	StoreError: storeError}
 
 // Service holds what the handlers use.
@@ -69,6 +69,17 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "GetRolePolicy", "iam:GetRolePolicy", roleTarget[rolePolicyInput], (*Service).getRolePolicy),
 		pipeline.Op(Info, s, "DeleteRolePolicy", "iam:DeleteRolePolicy", roleTarget[rolePolicyInput], (*Service).deleteRolePolicy),
 		pipeline.Op(Info, s, "ListRolePolicies", "iam:ListRolePolicies", roleTarget[listRolePoliciesInput], (*Service).listRolePolicies),
+		pipeline.Op(Info, s, "CreateGroup", "iam:CreateGroup", createGroupTarget, (*Service).createGroup),
+		pipeline.Op(Info, s, "GetGroup", "iam:GetGroup", groupTarget[getGroupInput], (*Service).getGroup),
+		pipeline.Op(Info, s, "DeleteGroup", "iam:DeleteGroup", groupTarget[groupNameInput], (*Service).deleteGroup),
+		pipeline.Op(Info, s, "ListGroups", "iam:ListGroups", nil, (*Service).listGroups),
+		pipeline.Op(Info, s, "AddUserToGroup", "iam:AddUserToGroup", groupTarget[groupMembershipInput], (*Service).addUserToGroup),
+		pipeline.Op(Info, s, "RemoveUserFromGroup", "iam:RemoveUserFromGroup", groupTarget[groupMembershipInput], (*Service).removeUserFromGroup),
+		pipeline.Op(Info, s, "ListGroupsForUser", "iam:ListGroupsForUser", userTarget[listGroupsForUserInput], (*Service).listGroupsForUser),
+		pipeline.Op(Info, s, "PutGroupPolicy", "iam:PutGroupPolicy", groupTarget[putGroupPolicyInput], (*Service).putGroupPolicy),
+		pipeline.Op(Info, s, "GetGroupPolicy", "iam:GetGroupPolicy", groupTarget[groupPolicyInput], (*Service).getGroupPolicy),
+		pipeline.Op(Info, s, "DeleteGroupPolicy", "iam:DeleteGroupPolicy", groupTarget[groupPolicyInput], (*Service).deleteGroupPolicy),
+		pipeline.Op(Info, s, "ListGroupPolicies", "iam:ListGroupPolicies", groupTarget[listGroupPoliciesInput], (*Service).listGroupPolicies),
 	}
 }
 

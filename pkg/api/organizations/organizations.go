@@ -109,6 +109,17 @@ func (v *input) text(member, s string, min, max int, re *regexp.Regexp) {
 	}
 }
 
+// id checks an identifier member whose pattern violation Organizations
+// reports with its own reason (INVALID_SYNTAX_POLICY_ID,
+// INVALID_PATTERN_TARGET_ID).
+func (v *input) id(member, s string, max int, re *regexp.Regexp, reason string) {
+	if utf8.RuneCountInString(s) <= max && !re.MatchString(s) {
+		v.fail(reason, "You provided a value that does not match the required pattern.", member)
+		return
+	}
+	v.text(member, s, 1, max, re)
+}
+
 // enum checks an enumerated value.
 func (v *input) enum(member, s string, allowed ...string) {
 	if !slices.Contains(allowed, s) {
@@ -162,11 +173,27 @@ func orgPage[T any](items []T, scope, token string, maxResults *int32) ([]T, str
 		n = int(*maxResults)
 	}
 	page, next, err := pipeline.PaginateScoped(items, scope, token, n)
+	return page, next, orgTokenError(err)
+}
+
+// orgCursorPage is orgPage for a listing the store pages with a cursor
+// (pipeline.PageByCursor).
+func orgCursorPage[T any](scope, token string, maxResults *int32, page func(after string, limit int) ([]T, string, error)) ([]T, string, error) {
+	n := defaultMaxResults
+	if maxResults != nil {
+		n = int(*maxResults)
+	}
+	items, next, err := pipeline.PageByCursor(scope, token, n, page)
+	return items, next, orgTokenError(err)
+}
+
+// orgTokenError maps a bad NextToken to Organizations' error.
+func orgTokenError(err error) error {
 	if errors.Is(err, pipeline.ErrInvalidToken) {
-		return nil, "", invalidInput("INVALID_NEXT_TOKEN",
+		return invalidInput("INVALID_NEXT_TOKEN",
 			"You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.")
 	}
-	return page, next, err
+	return err
 }
 
 // --- who may call ---
@@ -276,6 +303,7 @@ type orgAccount struct {
 	State           string
 	JoinedMethod    string
 	JoinedTimestamp pipeline.EpochTime
+	Paths           []string `json:",omitempty"`
 }
 
 type root struct {
@@ -322,21 +350,37 @@ func organizationOf(tx *store.Tx, org store.Organization) (organization, error) 
 	if err != nil {
 		return organization{}, err
 	}
-	// The emulator has no organization policies: none are available.
+	// AvailablePolicyTypes is deprecated; AWS still fills it with the
+	// root's policy types, and so does the emulator.
 	return organization{ID: org.ID, Arn: aRN(org), FeatureSet: org.FeatureSet,
 		MasterAccountArn: accountARN(org, mgmt.ID), MasterAccountID: mgmt.ID, MasterAccountEmail: mgmt.Email,
-		AvailablePolicyTypes: []policyTypeSummary{}}, nil
+		AvailablePolicyTypes: policyTypesOf(org)}, nil
 }
 
-func accountOf(org store.Organization, a store.Account) orgAccount {
-	return orgAccount{ID: a.ID, Arn: accountARN(org, a.ID), Email: a.Email, Name: a.Name,
-		Status: "ACTIVE", State: "ACTIVE", JoinedMethod: a.JoinedMethod, JoinedTimestamp: pipeline.EpochTime(a.JoinedAt)}
+// accountOf is an account as Organizations shows it: its state on the
+// emulated clock (Status is the legacy field, which has no CLOSED) and its
+// path in the tree.
+func accountOf(tx *store.Tx, org store.Organization, a store.Account) orgAccount {
+	state := a.State(tx.Now())
+	status := state
+	switch state {
+	case store.AccountClosed:
+		status = store.AccountSuspended
+	case store.AccountPendingActivation:
+		status = store.AccountActive
+	}
+	out := orgAccount{ID: a.ID, Arn: accountARN(org, a.ID), Email: a.Email, Name: a.Name,
+		Status: status, State: state, JoinedMethod: a.JoinedMethod, JoinedTimestamp: pipeline.EpochTime(a.JoinedAt)}
+	if ous, err := tx.OUPath(org, a.AccountParent(org)); err == nil {
+		out.Paths = []string{treePath(org, ous, a.ID)}
+	}
+	return out
 }
 
-func accountsOf(org store.Organization, accts []store.Account) []orgAccount {
+func accountsOf(tx *store.Tx, org store.Organization, accts []store.Account) []orgAccount {
 	out := make([]orgAccount, 0, len(accts))
 	for _, a := range accts {
-		out = append(out, accountOf(org, a))
+		out = append(out, accountOf(tx, org, a))
 	}
 	return out
 }
@@ -419,7 +463,7 @@ type listRootsResult struct {
 
 func (s *Service) listRoots(ctx context.Context, c *pipeline.Call, in *pageInput) (*listRootsResult, error) {
 	return call(ctx, s.store.View, c, reader, func(_ *store.Tx, org store.Organization, out *listRootsResult) error {
-		roots := []root{{ID: org.RootID, Arn: rootARN(org), Name: rootName, PolicyTypes: []policyTypeSummary{}}}
+		roots := []root{rootOf(org)}
 		var err error
 		out.Roots, out.NextToken, err = orgPage(roots, "", in.NextToken, in.MaxResults)
 		return err
@@ -427,11 +471,6 @@ func (s *Service) listRoots(ctx context.Context, c *pipeline.Call, in *pageInput
 }
 
 // --- CreateAccount ---
-
-type tag struct {
-	Key   *string
-	Value *string
-}
 
 type createAccountInput struct {
 	Email                  string
@@ -458,20 +497,7 @@ func (in *createAccountInput) Validate() error {
 	if in.IamUserAccessToBilling != "" {
 		v.enum("IamUserAccessToBilling", in.IamUserAccessToBilling, "ALLOW", "DENY")
 	}
-	keys := map[string]bool{}
-	for i, t := range in.Tags {
-		member := fmt.Sprintf("Tags.%d", i+1)
-		if v.required(member+".Key", t.Key != nil) {
-			v.text(member+".Key", *t.Key, 1, 128, tagPattern)
-			if keys[*t.Key] {
-				v.fail("DUPLICATE_TAG_KEY", "Tag keys must be unique among the tags attached to the same entity.", member+".Key")
-			}
-			keys[*t.Key] = true
-		}
-		if v.required(member+".Value", t.Value != nil) {
-			v.text(member+".Value", *t.Value, 0, 256, tagPattern)
-		}
-	}
+	v.tags(in.Tags)
 	return v.result()
 }
 
@@ -491,6 +517,9 @@ func (s *Service) createAccount(ctx context.Context, c *pipeline.Call, in *creat
 	if roleName == "" {
 		roleName = defaultRoleName
 	}
+	if err := s.authorizeTagging(ctx, c, in.Tags); err != nil {
+		return nil, err
+	}
 	return call(ctx, s.store.Update, c, manager, func(tx *store.Tx, org store.Organization, out *createAccountStatusResult) error {
 		now := tx.Now()
 		st := store.CreateAccountStatus{ID: store.NewCreateAccountRequestID(), OrganizationID: org.ID,
@@ -504,6 +533,11 @@ func (s *Service) createAccount(ctx context.Context, c *pipeline.Call, in *creat
 				store.OrganizationAccessRoleTrust(org.ManagementAccountID), st.CompletesAt)
 			if err != nil {
 				return err
+			}
+			if acct.Tags = tagMap(in.Tags); acct.Tags != nil {
+				if err := tx.PutAccount(acct); err != nil {
+					return err
+				}
 			}
 			st.AccountID = acct.ID
 		default:
@@ -569,22 +603,20 @@ type listCreateAccountStatusResult struct {
 
 func (s *Service) listCreateAccountStatus(ctx context.Context, c *pipeline.Call, in *listCreateAccountStatusInput) (*listCreateAccountStatusResult, error) {
 	return call(ctx, s.store.View, c, reader, func(tx *store.Tx, org store.Organization, out *listCreateAccountStatusResult) error {
-		all, err := tx.CreateAccountStatuses(org.ID)
-		if err != nil {
-			return err
-		}
-		var matching []createAccountStatus
-		for _, st := range all {
-			w := statusOf(st, tx.Now())
-			if len(in.States) == 0 || slices.Contains(in.States, w.State) {
-				matching = append(matching, w)
-			}
-		}
 		// The filter is part of the token's scope: a token is only good for
 		// the listing it came from.
 		states := slices.Clone(in.States)
 		sort.Strings(states)
-		out.CreateAccountStatuses, out.NextToken, err = orgPage(matching, strings.Join(states, ","), in.NextToken, in.MaxResults)
+		var err error
+		out.CreateAccountStatuses, out.NextToken, err = orgCursorPage(strings.Join(states, ","), in.NextToken, in.MaxResults,
+			func(after string, limit int) ([]createAccountStatus, string, error) {
+				page, next, err := tx.CreateAccountStatusesPage(org.ID, in.States, after, limit)
+				out := make([]createAccountStatus, len(page))
+				for i, st := range page {
+					out[i] = statusOf(st, tx.Now())
+				}
+				return out, next, err
+			})
 		return err
 	})
 }
@@ -606,11 +638,10 @@ func (s *Service) listAccounts(ctx context.Context, c *pipeline.Call, in *pageIn
 
 // accountsPage is a page of the organization's accounts (scope as orgPage's).
 func accountsPage(tx *store.Tx, org store.Organization, scope, token string, maxResults *int32) ([]orgAccount, string, error) {
-	accts, err := tx.OrganizationAccounts(org.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	return orgPage(accountsOf(org, accts), scope, token, maxResults)
+	return orgCursorPage(scope, token, maxResults, func(after string, limit int) ([]orgAccount, string, error) {
+		accts, next, err := tx.OrganizationAccountsPage(org.ID, after, limit)
+		return accountsOf(tx, org, accts), next, err
+	})
 }
 
 // --- ListAccountsForParent ---
@@ -630,16 +661,26 @@ func (in *listAccountsForParentInput) Validate() error {
 	return v.result()
 }
 
-// listAccountsForParent lists the root's accounts: the emulator has no
-// OUs, so every account is directly under the root. Its output has the
-// members of ListAccounts' (listAccountsResult).
+// listAccountsForParent lists the accounts directly under a root or OU,
+// by id, from the children index. Its output has the members of
+// ListAccounts' (listAccountsResult).
 func (s *Service) listAccountsForParent(ctx context.Context, c *pipeline.Call, in *listAccountsForParentInput) (*listAccountsResult, error) {
 	return call(ctx, s.store.View, c, reader, func(tx *store.Tx, org store.Organization, out *listAccountsResult) error {
-		if in.ParentID != org.RootID {
-			return orgError("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
+		if !parentExists(tx, org, in.ParentID) {
+			return parentNotFound()
+		}
+		var accts []store.Account
+		for _, ch := range tx.Children(in.ParentID, store.ChildAccount) {
+			a, err := tx.Account(ch.ID)
+			if err != nil {
+				return err
+			}
+			if a.MemberOf(org.ID, tx.Now()) {
+				accts = append(accts, a)
+			}
 		}
 		var err error
-		out.Accounts, out.NextToken, err = accountsPage(tx, org, in.ParentID, in.NextToken, in.MaxResults)
+		out.Accounts, out.NextToken, err = orgPage(accountsOf(tx, org, accts), in.ParentID, in.NextToken, in.MaxResults)
 		return err
 	})
 }
@@ -668,7 +709,7 @@ func (s *Service) describeAccount(ctx context.Context, c *pipeline.Call, in *des
 		if err != nil {
 			return err
 		}
-		out.Account = accountOf(org, acct)
+		out.Account = accountOf(tx, org, acct)
 		return nil
 	})
 }
@@ -855,7 +896,7 @@ func (s *Service) listDelegatedAdministrators(ctx context.Context, c *pipeline.C
 			} else if err != nil {
 				return err
 			}
-			all = append(all, delegatedAdministrator{orgAccount: accountOf(org, acct), DelegationEnabledDate: pipeline.EpochTime(at)})
+			all = append(all, delegatedAdministrator{orgAccount: accountOf(tx, org, acct), DelegationEnabledDate: pipeline.EpochTime(at)})
 		}
 		sort.Slice(all, func(i, j int) bool {
 			ti, tj := time.Time(all[i].DelegationEnabledDate), time.Time(all[j].DelegationEnabledDate)

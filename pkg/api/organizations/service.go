@@ -1,6 +1,7 @@
 // Package organizations serves AWS Organizations (JSON 1.1): the
-// organization, its accounts and their asynchronous creation, trusted access
-// and delegated administrators.
+// organization, its tree of OUs and accounts, account creation and closing,
+// trusted access and delegated administrators, tags, and the SCPs and RCPs
+// that the pipeline's authorizer enforces.
 package organizations
 
 import (
@@ -14,7 +15,7 @@ import (
 )
 
 // Info is Organizations' wire identity, from its service model.
-var Info = &pipeline.Service{Name: "organizations", TargetPrefix: "AWSOrganizationsV20161128", JSONProtocol: pipeline.ProtoJSON11,
+var Info = &pipeline.Service{Name: "organizations", SigningRegion: "us-east-1", TargetPrefix: "AWSOrganizationsV20161128", JSONProtocol: pipeline.ProtoJSON11,
 	StoreError: storeError}
 
 // Service holds what the handlers use.
@@ -41,14 +42,44 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "DescribeCreateAccountStatus", "organizations:DescribeCreateAccountStatus", nil, (*Service).describeCreateAccountStatus),
 		pipeline.Op(Info, s, "ListCreateAccountStatus", "organizations:ListCreateAccountStatus", nil, (*Service).listCreateAccountStatus),
 		pipeline.Op(Info, s, "ListAccounts", "organizations:ListAccounts", nil, (*Service).listAccounts),
-		pipeline.Op(Info, s, "ListAccountsForParent", "organizations:ListAccountsForParent", nil, (*Service).listAccountsForParent),
-		pipeline.Op(Info, s, "DescribeAccount", "organizations:DescribeAccount", nil, (*Service).describeAccount),
+		pipeline.Op(Info, s, "ListAccountsForParent", "organizations:ListAccountsForParent", parentTarget, (*Service).listAccountsForParent),
+		pipeline.Op(Info, s, "DescribeAccount", "organizations:DescribeAccount", accountTarget[*describeAccountInput], (*Service).describeAccount),
 		pipeline.Op(Info, s, "EnableAWSServiceAccess", "organizations:EnableAWSServiceAccess", nil, (*Service).enableAWSServiceAccess),
 		pipeline.Op(Info, s, "DisableAWSServiceAccess", "organizations:DisableAWSServiceAccess", nil, (*Service).disableAWSServiceAccess),
 		pipeline.Op(Info, s, "ListAWSServiceAccessForOrganization", "organizations:ListAWSServiceAccessForOrganization", nil, (*Service).listAWSServiceAccessForOrganization),
-		pipeline.Op(Info, s, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", nil, (*Service).registerDelegatedAdministrator),
-		pipeline.Op(Info, s, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", nil, (*Service).deregisterDelegatedAdministrator),
+		pipeline.Op(Info, s, "RegisterDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator", accountTarget[*delegatedAdministratorInput], (*Service).registerDelegatedAdministrator),
+		pipeline.Op(Info, s, "DeregisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", accountTarget[*delegatedAdministratorInput], (*Service).deregisterDelegatedAdministrator),
 		pipeline.Op(Info, s, "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators", nil, (*Service).listDelegatedAdministrators),
+		pipeline.Op(Info, s, "ListDelegatedServicesForAccount", "organizations:ListDelegatedServicesForAccount", nil, (*Service).listDelegatedServicesForAccount),
+		// The tree: OUs, children and parents.
+		pipeline.Op(Info, s, "CreateOrganizationalUnit", "organizations:CreateOrganizationalUnit", nil, (*Service).createOrganizationalUnit),
+		pipeline.Op(Info, s, "DescribeOrganizationalUnit", "organizations:DescribeOrganizationalUnit", nil, (*Service).describeOrganizationalUnit),
+		pipeline.Op(Info, s, "UpdateOrganizationalUnit", "organizations:UpdateOrganizationalUnit", nil, (*Service).updateOrganizationalUnit),
+		pipeline.Op(Info, s, "DeleteOrganizationalUnit", "organizations:DeleteOrganizationalUnit", nil, (*Service).deleteOrganizationalUnit),
+		pipeline.Op(Info, s, "ListOrganizationalUnitsForParent", "organizations:ListOrganizationalUnitsForParent", nil, (*Service).listOrganizationalUnitsForParent),
+		pipeline.Op(Info, s, "ListChildren", "organizations:ListChildren", nil, (*Service).listChildren),
+		pipeline.Op(Info, s, "ListParents", "organizations:ListParents", nil, (*Service).listParents),
+		pipeline.Op(Info, s, "MoveAccount", "organizations:MoveAccount", nil, (*Service).moveAccount),
+		// Policies and their attachments.
+		pipeline.Op(Info, s, "EnablePolicyType", "organizations:EnablePolicyType", nil, (*Service).enablePolicyType),
+		pipeline.Op(Info, s, "DisablePolicyType", "organizations:DisablePolicyType", nil, (*Service).disablePolicyType),
+		pipeline.Op(Info, s, "CreatePolicy", "organizations:CreatePolicy", nil, (*Service).createPolicy),
+		pipeline.Op(Info, s, "DescribePolicy", "organizations:DescribePolicy", nil, (*Service).describePolicy),
+		pipeline.Op(Info, s, "UpdatePolicy", "organizations:UpdatePolicy", nil, (*Service).updatePolicy),
+		pipeline.Op(Info, s, "DeletePolicy", "organizations:DeletePolicy", nil, (*Service).deletePolicy),
+		pipeline.Op(Info, s, "ListPolicies", "organizations:ListPolicies", nil, (*Service).listPolicies),
+		pipeline.Op(Info, s, "AttachPolicy", "organizations:AttachPolicy", nil, (*Service).attachPolicy),
+		pipeline.Op(Info, s, "DetachPolicy", "organizations:DetachPolicy", nil, (*Service).detachPolicy),
+		pipeline.Op(Info, s, "ListPoliciesForTarget", "organizations:ListPoliciesForTarget", nil, (*Service).listPoliciesForTarget),
+		pipeline.Op(Info, s, "ListTargetsForPolicy", "organizations:ListTargetsForPolicy", nil, (*Service).listTargetsForPolicy),
+		// Tags.
+		pipeline.Op(Info, s, "TagResource", "organizations:TagResource", nil, (*Service).tagResource),
+		pipeline.Op(Info, s, "UntagResource", "organizations:UntagResource", nil, (*Service).untagResource),
+		pipeline.Op(Info, s, "ListTagsForResource", "organizations:ListTagsForResource", nil, (*Service).listTagsForResource),
+		// Account lifecycle.
+		pipeline.Op(Info, s, "CloseAccount", "organizations:CloseAccount", nil, (*Service).closeAccount),
+		pipeline.Op(Info, s, "RemoveAccountFromOrganization", "organizations:RemoveAccountFromOrganization", nil, (*Service).removeAccountFromOrganization),
+		pipeline.Op(Info, s, "DeleteOrganization", "organizations:DeleteOrganization", nil, (*Service).deleteOrganization),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,8 +29,10 @@ func NewAuthorizer(d Deps) *Authorizer {
 
 // Authorize decides whether the caller may perform action on res, with the
 // IAM policy evaluator over every policy that applies: the caller's identity
-// policies (or a root's implicit allow), the session's task policy, and the
-// resource's own policy. A refusal is AccessDenied in the service's protocol.
+// policies (or a root's implicit allow), the session's task policy, the
+// resource's own policy, and the organizations' SCPs and RCPs
+// (orgpolicy.go); then, with the same policies, every action in res.Also.
+// A refusal is AccessDenied in the service's protocol.
 func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res Resource) error {
 	id := c.ID
 	if res.Account == "" {
@@ -42,17 +45,36 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 		Context:   s.conditionContext(c, res),
 	}
 	var p policy.Policies
-	if id.IsRoot() {
-		// The root user may do anything in its own account; elsewhere it is
-		// a principal like any other.
-		p.RootIdentity = id.AccountID == res.Account
-	} else {
-		docs, err := s.identityPolicies(ctx, id)
-		if err != nil {
-			return err
+	// One read transaction for everything stored that the decision needs.
+	var org organizationInputs
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		if !id.IsRoot() {
+			docs, err := s.identityPolicies(tx, id)
+			if err != nil {
+				return err
+			}
+			p.Identity = docs
 		}
-		p.Identity = docs
+		var err error
+		org, err = s.organizationInputsOf(tx, id, action, res)
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	if id.IsRoot() {
+		// The root user's identity side allows everything, in its own
+		// account and outside it: a resource of another account is then
+		// decided, as every cross-account request, by that resource's
+		// policy (AWS's cross-account evaluation: both sides must allow).
+		p.RootIdentity = true
+	}
+	for k, v := range org.context {
+		if _, set := req.Context[k]; !set {
+			req.Context[k] = v
+		}
+	}
+	p.SCP, p.RCP = org.scp, org.rcp
 	if id.Kind == store.KindRootSession {
 		task, ok := policy.TaskPolicy(id.TaskPolicyARN)
 		if !ok {
@@ -75,12 +97,18 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 	}
 	p.CrossAccount = res.Account != id.AccountID
 	p.ResourceRequired = res.ResourceRequired
-	result := policy.Decide(req, p)
-	if result.Decision == policy.Allow {
-		return nil
+	// The operation's action, then the actions its request also needs
+	// (tags, a boundary, a source identity), each decided by the same
+	// policies: the first refused names itself in the denial.
+	for _, a := range append([]string{action}, res.Also...) {
+		req.Action = a
+		result := policy.Decide(req, p)
+		if result.Decision != policy.Allow {
+			return AccessDenied(c.Proto, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
+				id.ARN, a, res.ARN, result.Reason(a)))
+		}
 	}
-	return AccessDenied(c.Proto, fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
-		id.ARN, action, res.ARN, result.Reason(action)))
+	return nil
 }
 
 // principalOf is the caller as Principal elements of resource policies match it.
@@ -116,6 +144,9 @@ func (s *Authorizer) conditionContext(c *Call, res Resource) map[string][]string
 	if id.SourceIdentity != "" {
 		ctx["aws:SourceIdentity"] = []string{id.SourceIdentity}
 	}
+	for k, v := range id.SessionTags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
+	}
 	for k, v := range res.Context {
 		ctx[k] = v
 	}
@@ -133,11 +164,12 @@ func principalType(id Identity) string {
 }
 
 // identityPolicies parses the identity-based policies of the caller's user or
-// role. A role deleted under a live session (or deleted and created again
-// with the same name, hence another unique id) gives that session none, as
-// in AWS, where sessions are tied to the role's unique id.
-func (s *Authorizer) identityPolicies(ctx context.Context, id Identity) ([]*policy.Document, error) {
-	p, err := s.store.Principal(ctx, id.PrincipalARN)
+// role (see gatherIdentityPolicies). A role deleted under a live session (or
+// deleted and created again with the same name, hence another unique id)
+// gives that session none, as in AWS, where sessions are tied to the role's
+// unique id.
+func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Document, error) {
+	p, err := tx.Principal(id.PrincipalARN)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -146,16 +178,47 @@ func (s *Authorizer) identityPolicies(ctx context.Context, id Identity) ([]*poli
 	if id.UserID != p.ID && !strings.HasPrefix(id.UserID, p.ID+":") {
 		return nil, nil
 	}
-	docs := make([]*policy.Document, 0, len(p.Policies))
-	for name, raw := range p.Policies {
-		doc, err := policy.Parse([]byte(raw))
+	gathered, err := gatherIdentityPolicies(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]*policy.Document, 0, len(gathered))
+	for _, ip := range gathered {
+		doc, err := policy.Parse([]byte(ip.document))
 		if err != nil {
-			s.log.Warn("unparsable identity policy", "principal", p.ARN, "policy", name, "error", err)
+			s.log.Warn("unparsable identity policy", "principal", id.PrincipalARN, "from", ip.source, "policy", ip.name, "error", err)
 			continue
 		}
 		docs = append(docs, doc)
 	}
 	return docs, nil
+}
+
+// identityPolicy is one identity-based policy that applies to a principal,
+// and where it comes from (the principal itself or one of its groups).
+type identityPolicy struct{ source, name, document string }
+
+// gatherIdentityPolicies collects every identity-based policy that applies
+// to a user or role: its inline policies and, for a user, the inline
+// policies of each of its groups.
+func gatherIdentityPolicies(tx *store.Tx, p store.Principal) ([]identityPolicy, error) {
+	var out []identityPolicy
+	add := func(source string, policies map[string]string) {
+		for name, doc := range policies {
+			out = append(out, identityPolicy{source: source, name: name, document: doc})
+		}
+	}
+	add(p.ARN, p.Policies)
+	for _, groupARN := range p.Groups {
+		g, err := tx.Principal(groupARN)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		add(g.ARN, g.Policies)
+	}
+	return out, nil
 }
 
 // accessDenied is AccessDenied in protocol p.
@@ -168,4 +231,18 @@ func AccessDenied(p Protocol, msg string) *Error {
 	default:
 		return &Error{Code: "AccessDenied", Message: msg, Status: http.StatusForbidden}
 	}
+}
+
+// RequestTagContext is the condition keys of tags a request attaches:
+// aws:RequestTag/<key> for each tag and aws:TagKeys listing the keys.
+func RequestTagContext(tags map[string]string) map[string][]string {
+	ctx := map[string][]string{}
+	keys := make([]string, 0, len(tags))
+	for k, v := range tags {
+		ctx["aws:RequestTag/"+k] = []string{v}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	ctx["aws:TagKeys"] = keys
+	return ctx
 }

@@ -13,6 +13,9 @@ type Clock struct {
 	mu     sync.RWMutex
 	offset time.Duration
 	wall   func() time.Time
+	// moved is closed (and replaced) whenever the clock is moved, for
+	// waiters whose deadline is in emulated time (SQS long polls).
+	moved chan struct{}
 }
 
 // NewClock returns a clock that follows the wall clock until moved.
@@ -28,6 +31,25 @@ func (c *Clock) Now() time.Time {
 // Wall is the real time, used only to check a signature's X-Amz-Date.
 func (c *Clock) Wall() time.Time { return c.wall().UTC() }
 
+// Moved returns a channel that is closed when the clock is next moved
+// forward (Advance or Set).
+func (c *Clock) Moved() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.moved == nil {
+		c.moved = make(chan struct{})
+	}
+	return c.moved
+}
+
+// announceMove wakes the waiters of Moved; c.mu is held.
+func (c *Clock) announceMove() {
+	if c.moved != nil {
+		close(c.moved)
+		c.moved = nil
+	}
+}
+
 // Advance moves emulated time forward by d (never backward: a negative d is ignored).
 func (c *Clock) Advance(d time.Duration) {
 	if d <= 0 {
@@ -36,6 +58,7 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+	c.announceMove()
 }
 
 // Set moves emulated time to t, if t is not before the current emulated
@@ -49,6 +72,7 @@ func (c *Clock) Set(t time.Time) bool {
 		return false
 	}
 	c.offset = t.Sub(now)
+	c.announceMove()
 	return true
 }
 

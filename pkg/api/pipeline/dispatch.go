@@ -26,6 +26,12 @@ type Deps struct {
 	Store *store.Store
 	Clock *Clock
 	Log   *slog.Logger
+	// Stopping is closed when the server begins to shut down, so that
+	// requests that wait (SQS long polls) answer at once instead of
+	// holding the shutdown up. Nil never closes.
+	Stopping <-chan struct{}
+	// Audit records every call in CloudTrail; nil records nothing.
+	Audit *Recorder
 }
 
 // Config holds the pipeline's limits.
@@ -38,6 +44,16 @@ type Config struct {
 	// BodyIdleTimeout is how long a request body may pause before the
 	// request fails with RequestTimeout.
 	BodyIdleTimeout time.Duration
+	// ConfirmSignatures makes every request that passes the fast SigV4
+	// check be re-signed with the SDK's signer too, and refused (with an
+	// error logged) when the two disagree: tests run with it, so that the
+	// SDK judges the fast check on every request of the suite.
+	ConfirmSignatures bool
+	// BodyMinRate is the slowest average a body may arrive at, in bytes
+	// per second, once BodyIdleTimeout has passed since its first byte was
+	// asked for: a client trickling a byte at a time is cut off with
+	// RequestTimeout. 0 switches the check off.
+	BodyMinRate int64
 }
 
 // Pipeline serves AWS requests: it finds the service and operation of a
@@ -50,22 +66,25 @@ type Pipeline struct {
 	services []*Service
 	// fallback is the rest-xml service (S3) that answers requests naming no other.
 	fallback *Service
-	// maxBody is the largest BodyLimit of any service: what is read before
-	// the service is known.
-	maxBody          int64
+	// formBody is the largest BodyLimit of the services that take forms
+	// (query protocol): what is read of a form whose service only its
+	// body names.
+	formBody         int64
 	signer, s3Signer *v4.Signer
+	signingKeys      signingKeys
 }
 
 // New builds a pipeline over the operations of every service.
 func New(d Deps, cfg Config, ops []Operation) *Pipeline {
-	p := &Pipeline{Deps: d, cfg: cfg, authz: NewAuthorizer(d), ops: Table(ops), maxBody: cfg.BodyLimit}
+	p := &Pipeline{Deps: d, cfg: cfg, authz: NewAuthorizer(d), ops: Table(ops), formBody: cfg.BodyLimit}
 	for _, o := range ops {
 		if !slices.Contains(p.services, o.Service) {
 			p.services = append(p.services, o.Service)
 			if o.Service.RestXML {
 				p.fallback = o.Service
+			} else if o.Service.Version != "" {
+				p.formBody = max(p.formBody, o.Service.BodyLimit)
 			}
-			p.maxBody = max(p.maxBody, o.Service.BodyLimit)
 		}
 	}
 	p.signer, p.s3Signer = newSigners()
@@ -103,11 +122,27 @@ type Call struct {
 	// Streamed says that Body is nil and R.Body is the payload, for the
 	// operation to read and check against its signed hash (stream.go).
 	Streamed bool
+
+	// What the call's CloudTrail record is made of (audit.go).
+	pipeline    *Pipeline
+	op          *Operation
+	auditIn     any
+	auditOut    any
+	auditParams map[string]any
+	target      *Resource // what the operation was authorized on
+	recorded    bool      // the record was committed with the call's write
 }
 
 // Authorize decides whether the caller may perform action on res (see
 // Authorizer.Authorize); a refusal is AccessDenied in the call's protocol.
 func (c *Call) Authorize(ctx context.Context, action string, res Resource) error {
+	if c.target == nil {
+		t := res
+		if t.Account == "" {
+			t.Account = c.ID.AccountID
+		}
+		c.target = &t
+	}
 	return c.authz.Authorize(ctx, c, action, res)
 }
 
@@ -116,13 +151,16 @@ func (c *Call) Authorize(ctx context.Context, action string, res Resource) error
 func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // request duration for the log line only, not logic
 	sw := &statusWriter{ResponseWriter: w}
-	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz}
+	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz, pipeline: p}
 	p.handle(c)
 	// A client's mistake is not the emulator's error, whatever its status
 	// (S3's NotImplemented is a 501): only internal failures log as errors.
 	level := slog.LevelInfo
 	if c.internal {
 		level = slog.LevelError
+	}
+	if !p.Log.Enabled(r.Context(), level) {
+		return // the line's attributes cost more than the check
 	}
 	svcName := "unknown"
 	if c.Svc != nil {
@@ -145,21 +183,71 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Pipeline) handle(c *Call) {
 	r := c.R
 	c.W.Header().Set("x-amzn-RequestId", c.RequestID)
-	// The body is read once, up to the largest limit (S3 objects), because
-	// both the service resolution and the signature need it.
-	var body []byte
-	var tooLarge bool
-	var err error
-	if c.Svc = p.streamingService(r); c.Svc != nil {
-		c.Proto, c.Streamed = ProtoRestXML, true
-		r.Body = streamBody(c.W, r, p.cfg.BodyIdleTimeout)
-	} else {
-		body, tooLarge, err = readBody(c.W, r, p.maxBody, p.cfg.BodyIdleTimeout)
-		c.Svc, c.Proto = p.resolveService(r, body)
+	// Who the request is for comes from its headers first (credential
+	// scope, X-Amz-Target, Content-Type): an unsigned request is refused
+	// before its body is read, and a signed one is read up to the limit of
+	// the service it names, never more.
+	c.Svc, c.Proto = p.resolveService(r, nil)
+	formVersionInBody := p.versionInBody(r)
+	if formVersionInBody {
+		// A form naming its service only in its body (Version): the query
+		// envelope, without a service namespace, until the body is read.
+		c.Svc, c.Proto = unresolved, ProtoQuery
 	}
 	if c.Svc.RestXML {
 		c.W.Header().Set("x-amz-request-id", c.RequestID)
 		c.W.Header().Set("x-amz-id-2", c.RequestID)
+	}
+	if failure := authPrecheck(r); failure != 0 {
+		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, failure))
+		return
+	}
+	if !formVersionInBody && signingServiceOf(r) != c.Svc.Name {
+		// Signed for another service than the headers name (ec2 sent to
+		// S3's endpoint): no body can make that signature good.
+		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, AuthWrongService))
+		return
+	}
+	presigned := isPresignedAny(r)
+	if c.Svc.RestXML && !presigned && r.Header.Get("X-Amz-Content-Sha256") == "" {
+		// S3 requires it of every SigV4 request; with it, the signature is
+		// verified before the body, which may be large, is read.
+		p.refuseUnread(c, NewError(http.StatusBadRequest, "InvalidRequest",
+			"Missing required header for this request: x-amz-content-sha256"))
+		return
+	}
+	// A request that declares its payload's hash (every S3 client does) is
+	// authenticated before its body is read: its signature covers the
+	// declared hash, which the body is checked against once read. So is a
+	// presigned S3 URL, which never signs its body.
+	early := !formVersionInBody &&
+		(r.Header.Get("X-Amz-Content-Sha256") != "" || (presigned && c.Svc.RestXML))
+	// An operation that takes its body as a stream (S3's PutObject,
+	// UploadPart: up to 5 GiB) reads and checks it itself (stream.go).
+	c.Streamed = early && c.Svc.StreamBody != nil && c.Svc.StreamBody(r)
+	limit := p.bodyLimit(c.Svc)
+	if formVersionInBody {
+		limit = p.formBody
+	}
+	if !c.Streamed && r.ContentLength > limit {
+		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
+		return
+	}
+	var cred store.Credential
+	if early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, nil, c.Svc); failure != 0 {
+			p.refuseUnread(c, p.authError(c, failure))
+			return
+		}
+	}
+	var body []byte
+	var tooLarge bool
+	var err error
+	if c.Streamed {
+		r.Body = streamBody(c.W, r, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
+	} else {
+		body, tooLarge, err = readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.fail(c, RequestTimeout(c.Proto))
@@ -169,22 +257,31 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, NewError(http.StatusBadRequest, "IncompleteBody", "The request body could not be read."))
 		return
 	}
-	limit := p.cfg.BodyLimit
-	if c.Svc.BodyLimit > 0 {
-		limit = c.Svc.BodyLimit
-	}
-	if tooLarge || int64(len(body)) > limit {
-		p.fail(c, BodyTooLarge(c.Proto, limit))
+	if tooLarge {
+		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
 		return
+	}
+	if formVersionInBody {
+		c.Svc, c.Proto = p.resolveService(r, body)
+		if limit = p.bodyLimit(c.Svc); int64(len(body)) > limit {
+			p.fail(c, BodyTooLarge(c.Proto, limit))
+			return
+		}
 	}
 	c.Body = body
 	if err := p.resolveAction(c); err != nil {
 		p.fail(c, err)
 		return
 	}
-	cred, failure := p.authenticate(r, body, c.Svc.Name, c.Streamed)
-	if failure != 0 {
-		p.fail(c, AuthError(c.Proto, c.Svc.Name, failure))
+	if !early {
+		var failure AuthFailure
+		if cred, failure = p.verifySignature(r, body, c.Svc); failure != 0 {
+			p.fail(c, p.authError(c, failure))
+			return
+		}
+	}
+	if !c.Streamed && !contentMatches(r, body) {
+		p.fail(c, p.authError(c, AuthContentSHAMismatch))
 		return
 	}
 	c.ID = IdentityOf(cred)
@@ -195,9 +292,67 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, UnknownOperation(c.Proto, c.Action))
 		return
 	}
-	if err := op.Invoke(c, op); err != nil {
+	c.op = &op
+	err = op.Invoke(c, op)
+	// Requests that failed authentication never get here: CloudTrail
+	// records calls of known principals, refused or not.
+	p.recordCall(c, err)
+	if err != nil {
 		p.fail(c, err)
 	}
+}
+
+// refuseUnread answers a request whose body is left unread and closes
+// its connection: net/http would otherwise read up to 256 KiB of the body
+// to keep the connection alive, waiting on a client that may never send it.
+func (p *Pipeline) refuseUnread(c *Call, err error) {
+	if c.R.ContentLength != 0 {
+		c.W.Header().Set("Connection", "close")
+	}
+	p.fail(c, err)
+}
+
+// verifySignature authenticates r for svc over the body's payload hash
+// (nil body: the declared one), and checks that a global service's
+// request is signed for its region.
+func (p *Pipeline) verifySignature(r *http.Request, body []byte, svc *Service) (store.Credential, AuthFailure) {
+	cred, failure := p.authenticate(r, payloadHash(r, body), svc.Name)
+	if failure == 0 && svc.SigningRegion != "" && regionOf(r) != svc.SigningRegion {
+		failure = AuthWrongRegion
+	}
+	return cred, failure
+}
+
+// authError is failure in the call's protocol.
+func (p *Pipeline) authError(c *Call, failure AuthFailure) *Error {
+	e := AuthError(c.Proto, c.Svc.Name, failure)
+	if failure == AuthWrongRegion {
+		e.Message = fmt.Sprintf("Credential should be scoped to a valid region, not '%s'.", regionOf(c.R))
+	}
+	return e
+}
+
+// unresolved stands for the service of a form request while its body,
+// which names the service, is not read yet.
+var unresolved = &Service{Name: "unknown"}
+
+// bodyLimit is the largest body svc takes.
+func (p *Pipeline) bodyLimit(svc *Service) int64 {
+	if svc.BodyLimit > 0 {
+		return svc.BodyLimit
+	}
+	return p.cfg.BodyLimit
+}
+
+// versionInBody reports whether only a form body's Version can name the
+// request's service: no credential scope of a known service, no
+// X-Amz-Target, no Version in the URL.
+func (p *Pipeline) versionInBody(r *http.Request) bool {
+	if !isForm(r) || r.Header.Get("X-Amz-Target") != "" || r.URL.Query().Has("Version") {
+		return false
+	}
+	name := signingServiceOf(r)
+	return !slices.ContainsFunc(p.services, func(s *Service) bool { return s.Name == name })
 }
 
 // resolveService finds the service a request is for, in LocalStack's order:
@@ -214,9 +369,9 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 		}
 	}
 	if svc == nil && target != "" {
-		prefix, _, _ := strings.Cut(target, ".")
+		prefix := targetPrefix(target)
 		for _, candidate := range p.services {
-			if candidate.TargetPrefix != "" && candidate.TargetPrefix == prefix {
+			if candidate.hasTargetPrefix(prefix) {
 				svc = candidate
 			}
 		}
@@ -248,6 +403,15 @@ func (p *Pipeline) resolveService(r *http.Request, body []byte) (*Service, Proto
 	}
 }
 
+// targetPrefix is X-Amz-Target without its operation: everything before the
+// last dot (CloudTrail's prefix has dots of its own).
+func targetPrefix(target string) string {
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		return target[:i]
+	}
+	return target
+}
+
 func isForm(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return mt == "application/x-www-form-urlencoded" || (r.Method == http.MethodGet && r.URL.Query().Has("Action"))
@@ -262,8 +426,9 @@ func (p *Pipeline) resolveAction(c *Call) error {
 	switch c.Proto {
 	case ProtoJSON10, ProtoJSON11:
 		target := c.R.Header.Get("X-Amz-Target")
-		prefix, action, ok := strings.Cut(target, ".")
-		if !ok || prefix != c.Svc.TargetPrefix || action == "" {
+		prefix := targetPrefix(target)
+		action, ok := strings.CutPrefix(target, prefix+".")
+		if !ok || !c.Svc.hasTargetPrefix(prefix) || action == "" {
 			return UnknownOperation(c.Proto, target)
 		}
 		c.Action = action
@@ -341,15 +506,7 @@ func (p *Pipeline) fail(c *Call, err error) {
 		e = InternalError(c.Proto)
 		c.internal = true
 	}
-	// The code as the client's SDK names it: SQS's legacy code over query,
-	// a JSON __type without its namespace.
-	c.errCode = e.Code
-	if c.Proto == ProtoQuery && e.QueryCode != "" {
-		c.errCode = e.QueryCode
-	}
-	if _, name, ok := strings.Cut(c.errCode, "#"); ok {
-		c.errCode = name
-	}
+	c.errCode = wireCode(c.Proto, e)
 	writeError(c.W, c.Proto, c.Svc, c.RequestID, e)
 }
 

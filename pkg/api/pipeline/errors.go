@@ -112,6 +112,13 @@ func AuthError(p Protocol, svc string, f AuthFailure) *Error {
 		status = http.StatusBadRequest
 	case AuthRequestExpired:
 		c, msg = codes{"AccessDenied", "AccessDeniedException", "AccessDenied"}, "Request has expired"
+	case AuthDuplicate:
+		c, msg = codes{"IncompleteSignature", "IncompleteSignatureException", "InvalidArgument"},
+			"Only one Authorization header may be sent."
+		status = http.StatusBadRequest
+	case AuthWrongRegion:
+		c, msg = codes{"SignatureDoesNotMatch", "InvalidSignatureException", "AuthorizationHeaderMalformed"},
+			"Credential should be scoped to a valid region."
 	case AuthWrongService:
 		c, msg = codes{"SignatureDoesNotMatch", "InvalidSignatureException", "AuthorizationHeaderMalformed"},
 			fmt.Sprintf("Credential should be scoped to correct service: '%s'.", svc)

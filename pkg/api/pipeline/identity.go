@@ -23,6 +23,7 @@ type Identity struct {
 	PrincipalARN   string
 	TaskPolicyARN  string // root sessions only
 	SourceIdentity string
+	SessionTags    map[string]string // role sessions: aws:PrincipalTag/<key>
 	ExpiresAt      time.Time
 	SessionIssued  time.Time
 }
@@ -37,7 +38,7 @@ func (id Identity) IsRoot() bool {
 func IdentityOf(c store.Credential) Identity {
 	id := Identity{Kind: c.Kind, AccountID: c.AccountID, AccessKeyID: c.AccessKeyID,
 		PrincipalARN: c.PrincipalARN, TaskPolicyARN: c.TaskPolicyARN, SourceIdentity: c.SourceIdentity,
-		ExpiresAt: c.ExpiresAt, SessionIssued: c.CreatedAt}
+		SessionTags: c.SessionTags, ExpiresAt: c.ExpiresAt, SessionIssued: c.CreatedAt}
 	switch c.Kind {
 	case store.KindRoot, store.KindRootSession:
 		id.ARN, id.UserID, id.PrincipalARN = store.RootUserARN(c.AccountID), c.AccountID, store.RootUserARN(c.AccountID)

@@ -27,6 +27,13 @@ type Operation struct {
 	Public bool
 	// Invoke decodes, authorizes, runs and encodes one call of o.
 	Invoke func(c *Call, o Operation) error
+	// Data marks CloudTrail data events (see DataEvent).
+	Data bool
+	// OwnCommits marks a handler that commits in several transactions of
+	// its own (see OwnCommitsOp).
+	OwnCommits bool
+	// readOnly overrides the name's verdict on CloudTrail's readOnly (see ReadOnlyOp).
+	readOnlySet, readOnly bool
 }
 
 // Resource is what an operation acts on, for authorization.
@@ -42,6 +49,11 @@ type Resource struct {
 	ResourceRequired bool
 	// Context adds request-specific condition keys (e.g. sts:TaskPolicyArn).
 	Context map[string][]string
+	// Also are further actions the request needs on the same resource,
+	// beside the row's own: AWS's documented dependent actions, such as
+	// iam:TagUser for a CreateUser that carries tags. A target adds them
+	// from its input; they are authorized like the row's action.
+	Also []string
 	// OwnerRootBypass lets the owning account's root pass the resource
 	// policy (S3 bucket-policy and SQS queue-policy management): the
 	// resource policy is then not evaluated for that caller.
@@ -77,6 +89,7 @@ func Op[S, In, Out any](svc *Service, s S, name, action string, target TargetFun
 		if err := decodeInput(c, in); err != nil {
 			return err
 		}
+		c.auditIn = in
 		// Inputs check their own members after decoding, before authorization:
 		// AWS validates first.
 		if v, ok := any(in).(interface{ Validate() error }); ok {
@@ -97,7 +110,7 @@ func Op[S, In, Out any](svc *Service, s S, name, action string, target TargetFun
 				return err
 			}
 		}
-		out, err := h(s, ctx, c, in)
+		out, err := runRecorded(c, ctx, func(ctx context.Context) (*Out, error) { return h(s, ctx, c, in) })
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // errInvalidToken is returned by paginateScoped for a token it did not issue (or
@@ -72,4 +74,46 @@ func decodePageToken(token, tag string) (int, error) {
 		return 0, ErrInvalidToken
 	}
 	return offset, nil
+}
+
+// cursorTokenPrefix versions the tokens of cursor-paged listings (a store
+// cursor inside), distinct from the offset tokens above, so that neither
+// kind of listing accepts the other's.
+const cursorTokenPrefix = "c1"
+
+// PageByCursor returns one page of a listing that the store pages with a
+// cursor: page is called with the store cursor the token carries ("" for
+// the first page) and the page size (max <= 0: everything left), and
+// returns the items and the store's cursor of the next page. The token
+// wraps that cursor with a tag of the element type and the scope, as
+// PaginateScoped's does, so that a token is good only for the listing it
+// came from; a token it did not issue, or a cursor the store refuses
+// (store.ErrInvalidCursor), is ErrInvalidToken.
+func PageByCursor[T any](scope, token string, max int, page func(after string, limit int) ([]T, string, error)) ([]T, string, error) {
+	tag := reflect.TypeFor[T]().String()
+	if scope != "" {
+		tag += "/" + scope
+	}
+	after := ""
+	if token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil {
+			return nil, "", ErrInvalidToken
+		}
+		parts := strings.SplitN(string(raw), "\x00", 3)
+		if len(parts) != 3 || parts[0] != cursorTokenPrefix || parts[1] != tag || parts[2] == "" {
+			return nil, "", ErrInvalidToken
+		}
+		after = parts[2]
+	}
+	items, next, err := page(after, max)
+	if errors.Is(err, store.ErrInvalidCursor) {
+		return nil, "", ErrInvalidToken
+	} else if err != nil {
+		return nil, "", err
+	}
+	if next != "" {
+		next = base64.RawURLEncoding.EncodeToString([]byte(cursorTokenPrefix + "\x00" + tag + "\x00" + next))
+	}
+	return items, next, nil
 }

@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -36,8 +34,15 @@ type presignedAuth struct {
 	expires     time.Duration
 }
 
-// isPresigned reports whether r carries its signature in the query.
+// isPresigned reports whether r carries a SigV4 signature in the query.
 func isPresigned(r *http.Request) bool { return r.URL.Query().Has("X-Amz-Algorithm") }
+
+// isPresignedAny reports whether r is authenticated by its query string:
+// SigV4, or S3's SigV2 (AWSAccessKeyId, Signature, Expires) when there is no
+// Authorization header.
+func isPresignedAny(r *http.Request) bool {
+	return isPresigned(r) || (r.Header.Get("Authorization") == "" && isPresignedV2(r))
+}
 
 // parsePresigned reads the query's SigV4 parameters.
 func parsePresigned(q url.Values) (presignedAuth, AuthFailure) {
@@ -94,7 +99,7 @@ func presignedCredential(r *http.Request) (AuthHeader, bool) {
 // from its X-Amz-Date in wall time, as the clients that signed it count
 // (the skew check does the same); the session behind it expires on the
 // emulated clock, as every session does.
-func (p *Pipeline) authenticatePresigned(r *http.Request, body []byte, svcName string) (store.Credential, AuthFailure) {
+func (p *Pipeline) authenticatePresigned(r *http.Request, payloadHash string, svcName string) (store.Credential, AuthFailure) {
 	q := r.URL.Query()
 	a, failure := parsePresigned(q)
 	if failure != 0 {
@@ -115,10 +120,8 @@ func (p *Pipeline) authenticatePresigned(r *http.Request, body []byte, svcName s
 		subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken)) != 1 {
 		return store.Credential{}, AuthUnknownKey
 	}
-	payloadHash := UnsignedPayload // S3's presigned URLs never sign the body
-	if svcName != "s3" {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
+	if svcName == "s3" {
+		payloadHash = UnsignedPayload // S3's presigned URLs never sign the body
 	}
 	want, ok := p.represign(r, a, cred, payloadHash)
 	if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {

@@ -43,13 +43,20 @@ type Service struct {
 	Version      string // query-protocol API version
 	XMLNamespace string // query-protocol response namespace
 	TargetPrefix string // JSON protocol X-Amz-Target prefix
-	JSONProtocol Protocol
+	// TargetAliases are other prefixes clients send: the Smithy SDKs name
+	// CloudTrail's operations CloudTrail_20131101.<Op>, botocore with the
+	// model's full prefix.
+	TargetAliases []string
+	JSONProtocol  Protocol
 	// RestXML marks the rest-xml service (S3) that also answers every
 	// request that names no other service, as AWS's S3 endpoint does.
 	RestXML bool
 	// BodyLimit is the largest request body the service takes (0: the
 	// pipeline's default for RPC services).
 	BodyLimit int64
+	// SigningRegion is the one region a global service's requests must be
+	// signed for (IAM, Organizations: us-east-1); "" for regional services.
+	SigningRegion string
 	// ResolveAction names the operation of a rest-xml request from its
 	// method, path and query; "" with a nil error means none matched.
 	ResolveAction func(r *http.Request) (string, error)
@@ -59,6 +66,11 @@ type Service struct {
 	// StoreError maps a store sentinel that a handler did not map itself to
 	// the service's own code for it (nil: the generic mapping).
 	StoreError func(err error) error
+}
+
+// hasTargetPrefix reports whether prefix is the service's X-Amz-Target prefix or an alias of it.
+func (s *Service) hasTargetPrefix(prefix string) bool {
+	return prefix != "" && (prefix == s.TargetPrefix || slices.Contains(s.TargetAliases, prefix))
 }
 
 // xmlTime formats a timestamp the way query and rest-xml responses carry it.
@@ -182,18 +194,24 @@ func writeJSONError(w http.ResponseWriter, p Protocol, e *Error) {
 
 func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error) {
 	var buf bytes.Buffer
-	buf.WriteString(xml.Header + "<Error><Code>")
-	xml.EscapeText(&buf, []byte(e.Code))
-	buf.WriteString("</Code><Message>")
-	xml.EscapeText(&buf, []byte(e.Message))
-	buf.WriteString("</Message>")
-	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
-		buf.WriteString("<" + k + ">")
-		xml.EscapeText(&buf, []byte(e.Extra[k]))
-		buf.WriteString("</" + k + ">")
-	}
-	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
+	WriteRestXMLErrorBody(&buf, requestID, e)
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(e.Status)
 	w.Write(buf.Bytes())
+}
+
+// WriteRestXMLErrorBody writes e as S3's <Error> document, for answers
+// written outside a handler (net/http's refusals of unparsable requests).
+func WriteRestXMLErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
+	buf.WriteString(xml.Header + "<Error><Code>")
+	xml.EscapeText(buf, []byte(e.Code))
+	buf.WriteString("</Code><Message>")
+	xml.EscapeText(buf, []byte(e.Message))
+	buf.WriteString("</Message>")
+	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
+		buf.WriteString("<" + k + ">")
+		xml.EscapeText(buf, []byte(e.Extra[k]))
+		buf.WriteString("</" + k + ">")
+	}
+	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
 }

@@ -16,7 +16,10 @@ import (
 // string, *string, bool, *bool, int/int32/int64 and their pointers;
 // []string as "Name.member.N" (or "Name.N" with the `flat` option);
 // map[string]string as "Name.N.<key>"/"Name.N.<value>" with the option
-// `map=<key>/<value>` (e.g. `query:"Attribute,flat,map=Name/Value"`).
+// `map=<key>/<value>` (e.g. `query:"Attribute,flat,map=Name/Value"`);
+// a slice of structs as "Name.member.N.<Field>" (or "Name.N.<Field>" with
+// `flat`), each element decoded by its own query tags, N counting from 1
+// without gaps (SQS's SendMessageBatchRequestEntry.N.Id).
 // A malformed number or boolean is a client error in the query envelope.
 func DecodeQuery(values url.Values, dst any) error {
 	v := reflect.ValueOf(dst).Elem()
@@ -42,6 +45,9 @@ func decodeQueryField(values url.Values, name, opts string, field reflect.Value)
 		prefix := name + ".member."
 		if flat {
 			prefix = name + "."
+		}
+		if field.Type().Elem().Kind() == reflect.Struct {
+			return decodeQueryStructs(values, prefix, field)
 		}
 		for n := 1; ; n++ {
 			key := prefix + strconv.Itoa(n)
@@ -104,6 +110,28 @@ func decodeQueryField(values url.Values, name, opts string, field reflect.Value)
 		field.Set(target.Addr())
 	}
 	return nil
+}
+
+// decodeQueryStructs appends to field (a slice of structs) one element for
+// each "<prefix>N." group of parameters, N = 1, 2, … until one is missing.
+func decodeQueryStructs(values url.Values, prefix string, field reflect.Value) error {
+	for n := 1; ; n++ {
+		elemPrefix := prefix + strconv.Itoa(n) + "."
+		sub := url.Values{}
+		for k, vs := range values {
+			if rest, ok := strings.CutPrefix(k, elemPrefix); ok {
+				sub[rest] = vs
+			}
+		}
+		if len(sub) == 0 {
+			return nil
+		}
+		elem := reflect.New(field.Type().Elem())
+		if err := DecodeQuery(sub, elem.Interface()); err != nil {
+			return err
+		}
+		field.Set(reflect.Append(field, elem.Elem()))
+	}
 }
 
 func MalformedQueryValue(name, raw, kind string) *Error {

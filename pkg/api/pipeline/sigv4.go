@@ -101,16 +101,71 @@ const (
 	// authWrongService: the credential scope names another service than
 	// the one the request is for (a request signed for ec2 sent as STS).
 	AuthWrongService
+	// AuthWrongRegion: a global service (IAM, Organizations) signed for
+	// another region than its signing region, us-east-1.
+	AuthWrongRegion
+	// AuthDuplicate: more than one Authorization header.
+	AuthDuplicate
 )
 
-// authenticate verifies r's SigV4 signature against the stored secret and
-// returns the credential that signed it. The signature is recomputed with
-// aws-sdk-go-v2's own signer over exactly the headers the client signed.
-// A streamed body is not here to hash: the service checks it against
-// X-Amz-Content-Sha256 as it reads it.
-func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string, streamed bool) (store.Credential, AuthFailure) {
+// authPrecheck refuses, from the headers alone, a request that cannot be
+// authenticated whatever its body: presigned, without an Authorization
+// header, with two, or with one that is not SigV4. A presigned request
+// (SigV4 or S3's SigV2 in the query) is judged by its signature.
+func authPrecheck(r *http.Request) AuthFailure {
 	if isPresigned(r) {
-		return p.authenticatePresigned(r, body, svcName)
+		if _, ok := presignedCredential(r); !ok {
+			return AuthQueryMalformed // no credential scope to tell its service by
+		}
+		return 0 // its other parameters are checked with its signature
+	}
+	if isPresignedAny(r) {
+		return 0
+	}
+	switch hs := r.Header.Values("Authorization"); {
+	case len(hs) == 0 || hs[0] == "":
+		return AuthMissing
+	case len(hs) > 1:
+		return AuthDuplicate
+	}
+	if _, ok := ParseAuthorization(r.Header.Get("Authorization")); !ok {
+		return AuthIncomplete
+	}
+	return 0
+}
+
+// payloadHash is the payload hash a request's signature covers: the one
+// its X-Amz-Content-Sha256 declares (S3's clients always send it), else the
+// body's own.
+func payloadHash(r *http.Request, body []byte) string {
+	if declared := r.Header.Get("X-Amz-Content-Sha256"); declared != "" {
+		return declared
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// contentMatches reports whether the body has the hash its
+// X-Amz-Content-Sha256 declares, when it declares one (not for
+// UNSIGNED-PAYLOAD or the streaming modes, whose chunks carry their own
+// signatures).
+func contentMatches(r *http.Request, body []byte) bool {
+	declared := r.Header.Get("X-Amz-Content-Sha256")
+	if declared == "" || declared == UnsignedPayload || strings.HasPrefix(declared, "STREAMING-") {
+		return true
+	}
+	sum := sha256.Sum256(body)
+	return declared == hex.EncodeToString(sum[:])
+}
+
+// authenticate verifies r's SigV4 signature, over payloadHash, against the
+// stored secret and returns the credential that signed it. The signature is
+// recomputed with aws-sdk-go-v2's own signer over exactly the headers the
+// client signed. Whether the body has the declared hash is contentMatches'
+// question.
+func (p *Pipeline) authenticate(r *http.Request, payloadHash string, svcName string) (store.Credential, AuthFailure) {
+	if isPresigned(r) {
+		return p.authenticatePresigned(r, payloadHash, svcName)
 	}
 	if r.Header.Get("Authorization") == "" && isPresignedV2(r) {
 		return p.authenticatePresignedV2(r, svcName)
@@ -151,24 +206,32 @@ func (p *Pipeline) authenticate(r *http.Request, body []byte, svcName string, st
 			return store.Credential{}, AuthSkewed
 		}
 	}
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	bodyHash := sha256.Sum256(body)
-	switch {
-	case payloadHash == "":
-		payloadHash = hex.EncodeToString(bodyHash[:])
-	case payloadHash == UnsignedPayload || strings.HasPrefix(payloadHash, "STREAMING-") || streamed:
-		// The body is not covered by the seed signature.
-	case payloadHash != hex.EncodeToString(bodyHash[:]):
-		return store.Credential{}, AuthContentSHAMismatch
-	}
-	want, ok := p.resign(r, a, cred, payloadHash, signingTime)
-	if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
+	if !p.signatureMatches(r, a, cred, payloadHash, signingTime) {
 		return store.Credential{}, AuthBadSignature
 	}
 	if cred.Expired(p.Clock.Now()) {
 		return store.Credential{}, AuthExpired
 	}
 	return cred, 0
+}
+
+// signatureMatches checks a.Signature: by the fast check (sigv4_verify.go),
+// and by re-signing with the SDK's signer when the fast check does not
+// match or cannot judge, and always with Config.ConfirmSignatures.
+func (p *Pipeline) signatureMatches(r *http.Request, a AuthHeader, cred store.Credential, payloadHash string, signingTime time.Time) bool {
+	fast, judged := p.fastSignature(r, a, cred.SecretAccessKey, payloadHash, signingTime)
+	match := judged && subtle.ConstantTimeCompare([]byte(fast), []byte(a.Signature)) == 1
+	if match && !p.cfg.ConfirmSignatures {
+		return true
+	}
+	sdk, ok := p.resign(r, a, cred, payloadHash, signingTime)
+	sdkMatch := ok && subtle.ConstantTimeCompare([]byte(sdk), []byte(a.Signature)) == 1
+	if p.cfg.ConfirmSignatures && judged && match != sdkMatch {
+		p.Log.Error("the fast SigV4 check disagrees with the SDK's signer", "fast", match, "sdk", sdkMatch,
+			"method", r.Method, "path", r.URL.EscapedPath(), "signed_headers", strings.Join(a.SignedHeaders, ";"))
+		return false // fails the test that sent it
+	}
+	return sdkMatch
 }
 
 // resign signs a copy of r reduced to the client's signed headers and
@@ -225,13 +288,15 @@ func newSigners() (*v4.Signer, *v4.Signer) {
 // readBody reads at most limit bytes of the body and reports whether it was
 // larger. A client that stops sending before the end of its body (a
 // Content-Length larger than what it sends) fails the read once idle passes
-// without a byte, instead of holding the request open for ever.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Duration) ([]byte, bool, error) {
+// without a byte, and one that sends too slowly (below minRate bytes per
+// second on average, after a grace of idle) fails it too, instead of
+// holding the request open for ever.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Duration, minRate int64) ([]byte, bool, error) {
 	if r.Body == nil {
 		return nil, false, nil
 	}
 	rc := http.NewResponseController(w)
-	data, err := io.ReadAll(io.LimitReader(idleReader{r.Body, rc, idle}, limit+1))
+	data, err := io.ReadAll(io.LimitReader(&deadlineReader{r: r.Body, rc: rc, idle: idle, minRate: minRate}, limit+1))
 	// On failure the deadline stays, so that net/http's attempt to discard
 	// the unread rest before answering fails too and closes the connection.
 	if err != nil {
@@ -247,17 +312,34 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, idle time.Dur
 	return data, false, nil
 }
 
-// idleReader moves the connection's read deadline before every read, so
-// that only a pause of idle between bytes fails it, however long the body.
-type idleReader struct {
-	r    io.Reader
-	rc   *http.ResponseController
-	idle time.Duration
+// deadlineReader moves the connection's read deadline before every read:
+// to idle from now, or earlier, to when the bytes read so far would fall
+// below minRate on average after the grace of idle from the first read.
+type deadlineReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	idle    time.Duration
+	minRate int64
+	start   time.Time
+	read    int64
 }
 
-func (ir idleReader) Read(p []byte) (int, error) {
+func (dr *deadlineReader) Read(p []byte) (int, error) {
 	// Wall time on purpose: a network deadline, not emulated time. A writer
 	// without deadlines (a test's recorder) answers ErrNotSupported, ignored.
-	ir.rc.SetReadDeadline(time.Now().Add(ir.idle))
-	return ir.r.Read(p)
+	now := time.Now()
+	if dr.start.IsZero() {
+		dr.start = now
+	}
+	deadline := now.Add(dr.idle)
+	if dr.minRate > 0 {
+		earned := time.Duration(float64(dr.read) / float64(dr.minRate) * float64(time.Second))
+		if byRate := dr.start.Add(dr.idle + earned); byRate.Before(deadline) {
+			deadline = byRate
+		}
+	}
+	dr.rc.SetReadDeadline(deadline)
+	n, err := dr.r.Read(p)
+	dr.read += int64(n)
+	return n, err
 }

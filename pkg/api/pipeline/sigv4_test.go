@@ -281,6 +281,10 @@ func TestSigV4_KeyUseWrittenSparingly(t *testing.T) {
 	assert.Equal(t, "iam", lastUse(), "a second later it is")
 }
 
+// wellFormedAuthorization is a SigV4 Authorization header that parses but
+// signs nothing: what gets a request's body read.
+const wellFormedAuthorization = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20240101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+
 // TestSigV4_StalledBody: a client that sends less than its Content-Length
 // gets RequestTimeout once the body pauses, rather than a request that
 // never ends.
@@ -291,6 +295,7 @@ func TestSigV4_StalledBody(t *testing.T) {
 	defer conn.Close()
 	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
 	_, err = io.WriteString(conn, "POST / HTTP/1.1\r\nHost: "+srv.Listener.Addr().String()+
+		"\r\nAuthorization: "+wellFormedAuthorization+
 		"\r\nContent-Type: "+testkit.FormContentType+"\r\nContent-Length: 1000\r\n\r\n"+testkit.CallerIdentityBody)
 	require.NoError(t, err)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

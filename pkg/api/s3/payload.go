@@ -85,7 +85,8 @@ func (s *Service) newPayload(ctx context.Context, c *pipeline.Call, limit int64)
 		}
 		p.chunked = &chunkedReader{r: bufio.NewReaderSize(raw, 64<<10), v: verifier, mode: mode}
 		p.src = p.chunked
-	} else if c.Streamed && mode != pipeline.UnsignedPayload {
+	} else if c.Streamed && mode != pipeline.UnsignedPayload && mode != "" {
+		// "" is a presigned upload's: its signature never covers the body.
 		p.sha256, p.wantSHA = sha256.New(), mode
 	}
 	if v := h.Get("X-Amz-Decoded-Content-Length"); v != "" && chunked {

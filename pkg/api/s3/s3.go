@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
@@ -283,6 +282,10 @@ func (s *Service) operation(name, action string, target s3Target, selfAuthorized
 		if err != nil {
 			return err
 		}
+		if err := checkBucketRegion(c, name, req); err != nil {
+			return err
+		}
+		c.RecordParameters(req.auditParameters(c.R))
 		if !selfAuthorized {
 			res := pipeline.Anywhere
 			if target != nil {
@@ -295,7 +298,7 @@ func (s *Service) operation(name, action string, target s3Target, selfAuthorized
 		if want := c.R.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && req.bucketRec != nil && want != req.bucketRec.Owner {
 			return pipeline.NewError(http.StatusForbidden, "AccessDenied", "Access Denied")
 		}
-		return h(s, ctx, c, req)
+		return c.RunRecorded(ctx, func(ctx context.Context) error { return h(s, ctx, c, req) })
 	}}
 }
 
@@ -307,6 +310,44 @@ var payloadOperations = map[string]bool{"PutObject": true, "UploadPart": true}
 // stream: the uploads of object data.
 func streamBody(r *http.Request) bool {
 	return payloadOperations[s3Action(r)]
+}
+
+// checkBucketRegion refuses a request for an existing bucket signed for
+// another region than the bucket's, as S3 does before it authorizes:
+// AuthorizationHeaderMalformed naming the region expected, in <Region> and
+// in x-amz-bucket-region (a HEAD's answer has no body). CreateBucket is
+// left to its own rules (its LocationConstraint, BucketAlreadyExists).
+func checkBucketRegion(c *pipeline.Call, op string, req *s3Request) error {
+	// GetBucketLocation is how a client finds the region: S3 answers it
+	// whatever region it was signed for.
+	if req.bucketRec == nil || op == "CreateBucket" || op == "GetBucketLocation" || req.bucketRec.Region == c.Region {
+		return nil
+	}
+	want := req.bucketRec.Region
+	c.W.Header().Set("X-Amz-Bucket-Region", want)
+	e := pipeline.NewError(http.StatusBadRequest, "AuthorizationHeaderMalformed",
+		"The authorization header is malformed; the region '%s' is wrong; expecting '%s'", c.Region, want)
+	e.Extra = map[string]string{"Region": want}
+	return e
+}
+
+// auditParameters are the request's CloudTrail requestParameters: the
+// bucket, the Host header, the key, and each query parameter (an empty
+// sub-resource such as "policy" as "").
+func (req *s3Request) auditParameters(r *http.Request) map[string]any {
+	params := map[string]any{"Host": r.Host}
+	if req.bucket != "" {
+		params["bucketName"] = req.bucket
+	}
+	if req.key != "" {
+		params["key"] = req.key
+	}
+	for name := range req.query {
+		if !strings.HasPrefix(strings.ToLower(name), "x-amz-") {
+			params[name] = req.query.Get(name)
+		}
+	}
+	return params
 }
 
 // s3Parse reads what every S3 operation needs from the request.
@@ -503,34 +544,27 @@ func (s *Service) listBuckets(ctx context.Context, c *pipeline.Call, req *s3Requ
 		}
 		limit = n
 	}
-	after := ""
-	if token := req.query.Get("continuation-token"); token != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil {
-			return invalidArgument("The continuation token provided is incorrect", "continuation-token", token)
-		}
-		after = string(raw)
-	}
+	token := req.query.Get("continuation-token")
 	region := req.query.Get("bucket-region")
 	var buckets []store.Bucket
+	var next string
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		buckets, err = tx.Buckets(c.ID.AccountID)
+		// A token from a listing with another prefix or region still seeks
+		// to its bucket name, as the name tokens before it did.
+		buckets, next, err = pipeline.PageByCursor("", token, limit, func(after string, limit int) ([]store.Bucket, string, error) {
+			return tx.BucketsPage(c.ID.AccountID, prefix, region, after, limit)
+		})
 		return err
 	})
-	if err != nil {
+	if errors.Is(err, pipeline.ErrInvalidToken) {
+		return invalidArgument("The continuation token provided is incorrect", "continuation-token", token)
+	} else if err != nil {
 		return err
 	}
 	out := listAllMyBucketsResult{Xmlns: Info.XMLNamespace, Owner: ownerShape{ID: canonicalUserID(c.ID.AccountID)},
-		Buckets: []bucketEntry{}, Prefix: prefix}
+		Buckets: []bucketEntry{}, Prefix: prefix, ContinuationToken: next}
 	for _, b := range buckets {
-		if !strings.HasPrefix(b.Name, prefix) || b.Name <= after || (region != "" && b.Region != region) {
-			continue
-		}
-		if len(out.Buckets) == limit {
-			out.ContinuationToken = base64.RawURLEncoding.EncodeToString([]byte(out.Buckets[limit-1].Name))
-			break
-		}
 		out.Buckets = append(out.Buckets, bucketEntry{Name: b.Name, CreationDate: s3Time(b.CreatedAt), BucketRegion: b.Region})
 	}
 	return writeS3XML(c.W, out)

@@ -81,7 +81,8 @@ func errUnsupported(format string, args ...any) *pipeline.Error {
 // --- queue names, URLs and ARNs ---
 
 var (
-	queueNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+	queueNamePattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+	fifoQueueNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,75}\.fifo$`)
 	// queueRegionPattern bounds the signing regions a queue can be created
 	// in: the region is part of the queue's name and ARN.
 	queueRegionPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
@@ -190,9 +191,14 @@ func (s *Service) queueResource(ctx context.Context, ref store.QueueRef, ownerRo
 }
 
 // createQueueTarget authorizes CreateQueue on the new queue's ARN in the
-// caller's account.
+// caller's account; tags need sqs:TagQueue as well, as SQS documents.
 func createQueueTarget(_ *Service, _ context.Context, c *pipeline.Call, in *createQueueInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: QueueARN(store.QueueRef{AccountID: c.ID.AccountID, Region: c.Region, Name: in.QueueName})}, nil
+	res := pipeline.Resource{ARN: QueueARN(store.QueueRef{AccountID: c.ID.AccountID, Region: c.Region, Name: in.QueueName})}
+	if len(in.Tags) > 0 {
+		res.Also = []string{"sqs:TagQueue"}
+		res.Context = pipeline.RequestTagContext(in.Tags)
+	}
+	return res, nil
 }
 
 // getQueueUrlTarget authorizes GetQueueUrl on the queue it looks up, which
@@ -231,10 +237,27 @@ func DefaultQueueAttributes() map[string]string {
 	return m
 }
 
+// defaultFIFOAttributes are what a FIFO queue has beyond a standard one's.
+var defaultFIFOAttributes = map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "false",
+	"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}
+
 // NormalizeQueueAttributes validates attributes given to CreateQueue
-// (creating) or SetQueueAttributes and returns them in stored form
+// (creating) or SetQueueAttributes of a standard queue without a redrive
+// policy, as world-building creates them, and returns them in stored form
 // (canonical integers and booleans; an empty Policy means "remove").
 func NormalizeQueueAttributes(attrs map[string]string, creating bool) (map[string]string, error) {
+	for _, name := range []string{"FifoQueue", "RedrivePolicy", "RedriveAllowPolicy"} {
+		if _, ok := attrs[name]; ok {
+			return nil, errInvalidAttributeName(name)
+		}
+	}
+	return normalizeQueueAttributes(attrs, creating, false)
+}
+
+// normalizeQueueAttributes is NormalizeQueueAttributes for a queue of
+// either kind (fifo), with dead-letter settings. Whether a dead-letter
+// target exists is for the handler, which has the transaction.
+func normalizeQueueAttributes(attrs map[string]string, creating, fifo bool) (map[string]string, error) {
 	out := make(map[string]string, len(attrs))
 	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		value := attrs[name]
@@ -261,20 +284,57 @@ func NormalizeQueueAttributes(attrs map[string]string, creating bool) (map[strin
 			}
 			out[name] = strconv.FormatBool(b)
 		case "FifoQueue":
-			if creating && strings.EqualFold(value, "false") {
-				continue // a standard queue, said explicitly
-			}
 			if !creating {
-				return nil, errInvalidAttributeName(name)
+				return nil, errInvalidAttributeName(name) // a queue's kind is fixed at creation
 			}
-			return nil, errUnsupported("FIFO queues are not supported by this emulator; create a standard queue.")
-		case "RedrivePolicy", "RedriveAllowPolicy":
-			return nil, errUnsupported("Dead-letter queues (%s) are not supported by this emulator.", name)
+			b, err := strconv.ParseBool(value)
+			if err != nil || b != fifo {
+				return nil, errInvalidAttributeValue(name, "A FIFO queue's name ends in .fifo and has FifoQueue true; a standard queue's does not.")
+			}
+			if fifo {
+				out[name] = "true"
+			}
+		case "ContentBasedDeduplication":
+			b, err := strconv.ParseBool(value)
+			if !fifo {
+				return nil, errInvalidAttributeName(name)
+			} else if err != nil {
+				return nil, errInvalidAttributeValue(name, "Must be true or false.")
+			}
+			out[name] = strconv.FormatBool(b)
+		case "DeduplicationScope", "FifoThroughputLimit":
+			allowed := map[string][]string{"DeduplicationScope": {"messageGroup", "queue"},
+				"FifoThroughputLimit": {"perQueue", "perMessageGroupId"}}[name]
+			if !fifo {
+				return nil, errInvalidAttributeName(name)
+			} else if !slices.Contains(allowed, value) {
+				return nil, errInvalidAttributeValue(name, "Must be one of "+strings.Join(allowed, ", ")+".")
+			}
+			out[name] = value
+		case "RedrivePolicy":
+			if value == "" {
+				out[name] = "" // removes it
+				continue
+			}
+			rp, err := parseRedrivePolicy(value)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = rp.String()
+		case "RedriveAllowPolicy":
+			if value == "" {
+				out[name] = ""
+				continue
+			}
+			rap, err := parseRedriveAllowPolicy(value)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = rap.String()
 		case "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds":
 			return nil, errUnsupported("SSE-KMS (%s) is not supported by this emulator; use SqsManagedSseEnabled.", name)
 		default:
-			// Read-only attributes, FIFO-only attributes on a standard queue,
-			// and names SQS does not know.
+			// Read-only attributes and names SQS does not know.
 			return nil, errInvalidAttributeName(name)
 		}
 	}
@@ -344,21 +404,38 @@ func (in *createQueueInput) Validate() error {
 	if in.QueueName == "" {
 		return errMissingParameter("QueueName")
 	}
-	if strings.HasSuffix(in.QueueName, ".fifo") {
-		return errUnsupported("FIFO queues are not supported by this emulator; create a standard queue.")
+	fifo := strings.HasSuffix(in.QueueName, ".fifo")
+	if fifo && !fifoQueueNamePattern.MatchString(in.QueueName) {
+		return errInvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	}
-	if !queueNamePattern.MatchString(in.QueueName) {
+	if !fifo && !queueNamePattern.MatchString(in.QueueName) {
 		return errInvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
-	if _, err := NormalizeQueueAttributes(in.Attributes, true); err != nil {
+	if v, ok := in.Attributes["FifoQueue"]; fifo && (!ok || !strings.EqualFold(v, "true")) {
+		return errInvalidParameterValue("The name of a FIFO queue ends in .fifo and its attributes must set FifoQueue to true.")
+	}
+	if _, err := normalizeQueueAttributes(in.Attributes, true, fifo); err != nil {
 		return err
 	}
-	if len(in.Tags) > 50 {
-		return errInvalidParameterValue("Too many tags: a queue can have at most 50.")
+	return validateTags(in.Tags, 0)
+}
+
+// Tag limits of SQS: 50 tags a queue, keys of 1 to 128 characters,
+// values of up to 256.
+const maxQueueTags = 50
+
+// validateTags checks tags to be added to a queue that has existing tags
+// not among them.
+func validateTags(tags map[string]string, existing int) error {
+	if len(tags)+existing > maxQueueTags {
+		return errInvalidParameterValue("Too many tags: a queue can have at most %d.", maxQueueTags)
 	}
-	for k, v := range in.Tags {
+	for k, v := range tags {
 		if n := utf8.RuneCountInString(k); n < 1 || n > 128 {
 			return errInvalidParameterValue("Tag keys must be between 1 and 128 characters in length.")
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return errInvalidParameterValue("Tag key '%s' is invalid: the aws: prefix is reserved.", truncate(k, 128))
 		}
 		if utf8.RuneCountInString(v) > 256 {
 			return errInvalidParameterValue("Tag values must be at most 256 characters in length.")
@@ -378,14 +455,23 @@ func (s *Service) createQueue(ctx context.Context, c *pipeline.Call, in *createQ
 	if !queueRegionPattern.MatchString(c.Region) {
 		return nil, errInvalidParameterValue("The request is signed for region '%s', which is not a region name.", truncate(c.Region, 64))
 	}
-	given, err := NormalizeQueueAttributes(in.Attributes, true)
+	fifo := strings.HasSuffix(in.QueueName, ".fifo")
+	given, err := normalizeQueueAttributes(in.Attributes, true, fifo)
 	if err != nil {
 		return nil, err
 	}
 	attrs := DefaultQueueAttributes()
+	if fifo {
+		maps.Copy(attrs, defaultFIFOAttributes)
+	}
 	maps.Copy(attrs, given)
-	if attrs["Policy"] == "" {
-		delete(attrs, "Policy")
+	for _, name := range []string{"Policy", "RedrivePolicy", "RedriveAllowPolicy"} {
+		if attrs[name] == "" {
+			delete(attrs, name)
+		}
+	}
+	if err := checkFIFOThroughput(attrs); err != nil {
+		return nil, err
 	}
 	ref := store.QueueRef{AccountID: c.ID.AccountID, Region: c.Region, Name: in.QueueName}
 	err = s.store.Update(ctx, func(tx *store.Tx) error {
@@ -409,8 +495,11 @@ func (s *Service) createQueue(ctx context.Context, c *pipeline.Call, in *createQ
 			}
 			return nil
 		}
-		return tx.PutQueue(store.Queue{QueueRef: ref, Attributes: attrs, Tags: in.Tags,
-			CreatedAt: tx.Now(), ModifiedAt: tx.Now()})
+		q := store.Queue{QueueRef: ref, Attributes: attrs, Tags: in.Tags, CreatedAt: tx.Now(), ModifiedAt: tx.Now()}
+		if err := applyRedrivePolicy(tx, &q); err != nil {
+			return err
+		}
+		return tx.PutQueue(q)
 	})
 	if err != nil {
 		return nil, err
@@ -492,22 +581,24 @@ type listQueuesResult struct {
 const listQueuesMax = 1000
 
 func (s *Service) listQueues(ctx context.Context, c *pipeline.Call, in *listQueuesInput) (*listQueuesResult, error) {
-	var urls []string
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		queues, err := tx.Queues(c.ID.AccountID, c.Region, in.QueueNamePrefix)
-		for _, q := range queues {
-			urls = append(urls, queueURLOf(c, q.QueueRef))
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	max := listQueuesMax
 	if in.MaxResults != nil {
 		max = int(*in.MaxResults)
 	}
-	page, next, err := pipeline.PaginateScoped(urls, in.QueueNamePrefix, in.NextToken, max)
+	var page []string
+	var next string
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		page, next, err = pipeline.PageByCursor(in.QueueNamePrefix, in.NextToken, max, func(after string, limit int) ([]string, string, error) {
+			queues, next, err := tx.QueuesPage(c.ID.AccountID, c.Region, in.QueueNamePrefix, after, limit)
+			urls := make([]string, len(queues))
+			for i, q := range queues {
+				urls[i] = queueURLOf(c, q.QueueRef)
+			}
+			return urls, next, err
+		})
+		return err
+	})
 	if errors.Is(err, pipeline.ErrInvalidToken) {
 		return nil, errInvalidParameterValue("Invalid NextToken value.")
 	} else if err != nil {
@@ -615,11 +706,11 @@ type setQueueAttributesInput struct {
 func (in *setQueueAttributesInput) queueURLMember() *string { return &in.QueueURL }
 
 func (in *setQueueAttributesInput) Validate() error {
+	// The attributes are checked against the queue's kind in the handler.
 	if len(in.Attributes) == 0 {
 		return errMissingParameter("Attributes")
 	}
-	_, err := NormalizeQueueAttributes(in.Attributes, false)
-	return err
+	return nil
 }
 
 func (s *Service) setQueueAttributes(ctx context.Context, c *pipeline.Call, in *setQueueAttributesInput) (*pipeline.NoOutput, error) {
@@ -627,20 +718,27 @@ func (s *Service) setQueueAttributes(ctx context.Context, c *pipeline.Call, in *
 	if err != nil {
 		return nil, err
 	}
-	attrs, err := NormalizeQueueAttributes(in.Attributes, false)
-	if err != nil {
-		return nil, err
-	}
 	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
+		attrs, err := normalizeQueueAttributes(in.Attributes, false, isFIFO(q))
+		if err != nil {
+			return err
+		}
+		q.Attributes = maps.Clone(q.Attributes)
 		if q.Attributes == nil {
 			q.Attributes = DefaultQueueAttributes()
 		}
 		for name, value := range attrs {
-			if name == "Policy" && value == "" {
-				delete(q.Attributes, name) // an empty policy removes it
+			if value == "" && (name == "Policy" || name == "RedrivePolicy" || name == "RedriveAllowPolicy") {
+				delete(q.Attributes, name) // an empty value removes it
 				continue
 			}
 			q.Attributes[name] = value
+		}
+		if err := checkFIFOThroughput(q.Attributes); err != nil {
+			return err
+		}
+		if err := applyRedrivePolicy(tx, &q); err != nil {
+			return err
 		}
 		q.ModifiedAt = tx.Now()
 		return tx.PutQueue(q)
@@ -649,38 +747,6 @@ func (s *Service) setQueueAttributes(ctx context.Context, c *pipeline.Call, in *
 		return nil, err
 	}
 	return &pipeline.NoOutput{}, nil
-}
-
-// --- SendMessage ---
-
-type sendMessageInput struct {
-	QueueURL               string `json:"QueueUrl" query:"QueueUrl"`
-	MessageBody            string `json:"MessageBody" query:"MessageBody"`
-	DelaySeconds           *int32 `json:"DelaySeconds" query:"DelaySeconds"`
-	MessageDeduplicationID string `json:"MessageDeduplicationId" query:"MessageDeduplicationId"`
-	MessageGroupID         string `json:"MessageGroupId" query:"MessageGroupId"`
-	// MessageAttributes come from JSON here; over the query protocol
-	// (MessageAttribute.N.Name/Value.*) the handler reads them from the form.
-	MessageAttributes messageAttributeMap `json:"MessageAttributes"`
-}
-
-func (in *sendMessageInput) queueURLMember() *string { return &in.QueueURL }
-
-func (in *sendMessageInput) Validate() error {
-	if in.MessageBody == "" {
-		return errMissingParameter("MessageBody")
-	}
-	if !validMessageBody(in.MessageBody) {
-		return sqsError(http.StatusBadRequest, "InvalidMessageContents", "InvalidMessageContents",
-			"Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
-	}
-	if in.DelaySeconds != nil && (*in.DelaySeconds < 0 || *in.DelaySeconds > 900) {
-		return errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *in.DelaySeconds)
-	}
-	if in.MessageDeduplicationID != "" {
-		return errInvalidParameterValue("The request include parameter that is not valid for this queue type")
-	}
-	return nil
 }
 
 // messageAttributeValue is the MessageAttributeValue shape. Binary values
@@ -702,13 +768,14 @@ func (a messageAttributeMap) MarshalXML(e *xml.Encoder, start xml.StartElement) 
 	return marshalXMLEntries(e, start, a)
 }
 
-// queryMessageAttributes reads MessageAttribute.N.Name and
-// MessageAttribute.N.Value.{DataType,StringValue,BinaryValue} from a
-// query-protocol form, N counting from 1 without gaps.
-func queryMessageAttributes(form url.Values) messageAttributeMap {
+// queryMessageAttributes reads <prefix>MessageAttribute.N.Name and
+// <prefix>MessageAttribute.N.Value.{DataType,StringValue,BinaryValue} from
+// a query-protocol form, N counting from 1 without gaps (prefix is "" for
+// SendMessage, "SendMessageBatchRequestEntry.M." for a batch entry).
+func queryMessageAttributes(form url.Values, entryPrefix string) messageAttributeMap {
 	var m messageAttributeMap
 	for n := 1; ; n++ {
-		prefix := "MessageAttribute." + strconv.Itoa(n) + "."
+		prefix := entryPrefix + "MessageAttribute." + strconv.Itoa(n) + "."
 		if !form.Has(prefix + "Name") {
 			return m
 		}
@@ -845,163 +912,6 @@ func validMessageBody(body string) bool {
 	return true
 }
 
-type sendMessageResult struct {
-	MessageID              string `json:"MessageId" xml:"MessageId"`
-	MD5OfMessageBody       string
-	MD5OfMessageAttributes string `json:",omitempty" xml:",omitempty"`
-}
-
-func mD5(s string) string {
-	sum := md5.Sum([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-func (s *Service) sendMessage(ctx context.Context, c *pipeline.Call, in *sendMessageInput) (*sendMessageResult, error) {
-	ref, err := queueRefOf(c, &in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	if c.Proto == pipeline.ProtoQuery {
-		in.MessageAttributes = queryMessageAttributes(c.Form)
-	}
-	attrs, attrSize, err := storedMessageAttributes(in.MessageAttributes)
-	if err != nil {
-		return nil, err
-	}
-	var m store.Message
-	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
-		// Attribute names, types and values count towards the size limit.
-		if max := queueInt(q, "MaximumMessageSize"); int64(len(in.MessageBody))+attrSize > max {
-			return errInvalidParameterValue("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", max)
-		}
-		delay := queueSeconds(q, "DelaySeconds")
-		if in.DelaySeconds != nil {
-			delay = time.Duration(*in.DelaySeconds) * time.Second
-		}
-		var err error
-		m, err = tx.SendMessage(ref, store.Message{ID: pipeline.NewRequestID(), Body: in.MessageBody,
-			SenderID: c.ID.UserID, GroupID: in.MessageGroupID, Attributes: attrs, SentAt: tx.Now(), VisibleAt: tx.Now().Add(delay)})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &sendMessageResult{MessageID: m.ID, MD5OfMessageBody: mD5(m.Body),
-		MD5OfMessageAttributes: md5OfMessageAttributes(m.Attributes)}, nil
-}
-
-// --- ReceiveMessage ---
-
-type receiveMessageInput struct {
-	QueueURL                    string   `json:"QueueUrl" query:"QueueUrl"`
-	AttributeNames              []string `json:"AttributeNames" query:"AttributeName,flat"`
-	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames" query:"MessageSystemAttributeName,flat"`
-	MessageAttributeNames       []string `json:"MessageAttributeNames" query:"MessageAttributeName,flat"`
-	MaxNumberOfMessages         *int32   `json:"MaxNumberOfMessages" query:"MaxNumberOfMessages"`
-	VisibilityTimeout           *int32   `json:"VisibilityTimeout" query:"VisibilityTimeout"`
-	// WaitTimeSeconds is validated but not waited for: ReceiveMessage
-	// always answers at once (short poll), even when the queue is empty.
-	WaitTimeSeconds         *int32 `json:"WaitTimeSeconds" query:"WaitTimeSeconds"`
-	ReceiveRequestAttemptID string `json:"ReceiveRequestAttemptId" query:"ReceiveRequestAttemptId"`
-}
-
-func (in *receiveMessageInput) queueURLMember() *string { return &in.QueueURL }
-
-func (in *receiveMessageInput) Validate() error {
-	if n := in.MaxNumberOfMessages; n != nil && (*n < 1 || *n > 10) {
-		return errInvalidParameterValue("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", *n)
-	}
-	if n := in.VisibilityTimeout; n != nil && (*n < 0 || *n > 43200) {
-		return errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.", *n)
-	}
-	if n := in.WaitTimeSeconds; n != nil && (*n < 0 || *n > 20) {
-		return errInvalidParameterValue("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *n)
-	}
-	return nil
-}
-
-type receiveMessageResult struct {
-	Messages []sqsMessage `json:"Messages,omitempty" xml:"Message"`
-}
-
-// sqsMessage is the Message shape of ReceiveMessage.
-type sqsMessage struct {
-	MessageID              string `json:"MessageId" xml:"MessageId"`
-	ReceiptHandle          string
-	MD5OfBody              string
-	Body                   string
-	Attributes             attributes          `json:"Attributes,omitempty" xml:"Attribute,omitempty"`
-	MD5OfMessageAttributes string              `json:",omitempty" xml:",omitempty"`
-	MessageAttributes      messageAttributeMap `json:",omitempty" xml:"MessageAttribute,omitempty"`
-}
-
-// selectMessageAttributes picks the message attributes a receive asked
-// for: a name, "All" or ".*" for every one, or "prefix.*".
-func selectMessageAttributes(attrs map[string]store.MessageAttribute, wanted []string) map[string]store.MessageAttribute {
-	out := map[string]store.MessageAttribute{}
-	for _, w := range wanted {
-		for name, a := range attrs {
-			prefix, wildcard := strings.CutSuffix(w, ".*")
-			if w == "All" || w == ".*" || name == w || (wildcard && strings.HasPrefix(name, prefix+".")) {
-				out[name] = a
-			}
-		}
-	}
-	return out
-}
-
-// messageSystemAttributes are the system attributes of a message that SQS
-// returns on request; the FIFO-only ones never apply here.
-func messageSystemAttributes(m store.Message) map[string]string {
-	a := map[string]string{
-		"SenderId":                         m.SenderID,
-		"SentTimestamp":                    strconv.FormatInt(m.SentAt.UnixMilli(), 10),
-		"ApproximateReceiveCount":          strconv.Itoa(m.ReceiveCount),
-		"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.FirstReceivedAt.UnixMilli(), 10),
-	}
-	if m.GroupID != "" {
-		a["MessageGroupId"] = m.GroupID
-	}
-	return a
-}
-
-func (s *Service) receiveMessage(ctx context.Context, c *pipeline.Call, in *receiveMessageInput) (*receiveMessageResult, error) {
-	ref, err := queueRefOf(c, &in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	max := 1
-	if in.MaxNumberOfMessages != nil {
-		max = int(*in.MaxNumberOfMessages)
-	}
-	var got []store.Message
-	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, q store.Queue) error {
-		visibility := queueSeconds(q, "VisibilityTimeout")
-		if in.VisibilityTimeout != nil {
-			visibility = time.Duration(*in.VisibilityTimeout) * time.Second
-		}
-		var err error
-		got, err = tx.ReceiveMessages(ref, max, visibility, queueSeconds(q, "MessageRetentionPeriod"))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	wanted := append(slices.Clone(in.AttributeNames), in.MessageSystemAttributeNames...)
-	out := &receiveMessageResult{}
-	for _, m := range got {
-		msg := sqsMessage{MessageID: m.ID, ReceiptHandle: encodeReceiptHandle(ref, m.Seq, m.Receipt),
-			MD5OfBody: mD5(m.Body), Body: m.Body}
-		if picked := selectMessageAttributes(m.Attributes, in.MessageAttributeNames); len(picked) > 0 {
-			msg.MessageAttributes = wireMessageAttributes(picked)
-			msg.MD5OfMessageAttributes = md5OfMessageAttributes(picked)
-		}
-		msg.Attributes = pickAttributes(messageSystemAttributes(m), wanted)
-		out.Messages = append(out.Messages, msg)
-	}
-	return out, nil
-}
-
 // receiptHandlePrefix versions the receipt handle format.
 const receiptHandlePrefix = "r1"
 
@@ -1045,27 +955,22 @@ func (in *deleteMessageInput) Validate() error {
 	return nil
 }
 
-// deleteMessage deletes a received message. As in SQS, a handle from an
-// earlier receive of a message received again since succeeds without
-// deleting it, and deleting an already deleted message succeeds.
+// deleteMessage deletes a received message (see deleteByHandle).
 func (s *Service) deleteMessage(ctx context.Context, c *pipeline.Call, in *deleteMessageInput) (*pipeline.NoOutput, error) {
 	ref, err := queueRefOf(c, &in.QueueURL)
 	if err != nil {
 		return nil, err
 	}
 	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, _ store.Queue) error {
-		seq, receipt, ok := decodeReceiptHandle(ref, in.ReceiptHandle)
-		if !ok {
-			return sqsError(http.StatusNotFound, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
-				"The input receipt handle \"%s\" is not a valid receipt handle.", truncate(in.ReceiptHandle, 128))
-		}
-		return tx.DeleteMessage(ref, seq, receipt)
+		return deleteByHandle(tx, ref, in.ReceiptHandle)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.arrivals.announce(ref) // a FIFO group may be free again
 	return &pipeline.NoOutput{}, nil
 }
 
-// ValidQueueName reports whether name is a valid standard queue name.
+// ValidQueueName reports whether name is a valid standard queue name
+// (world-building creates standard queues only).
 func ValidQueueName(name string) bool { return queueNamePattern.MatchString(name) }

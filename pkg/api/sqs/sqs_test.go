@@ -206,8 +206,11 @@ func TestSQS_QueueLifecycle(t *testing.T) {
 	assert.Equal(t, "InvalidAttributeName", testkit.ErrorCode(err))
 	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("bad name")})
 	assert.Equal(t, "InvalidParameterValue", testkit.ErrorCode(err))
-	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs.fifo"),
-		Attributes: map[string]string{"FifoQueue": "true"}})
+	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs.fifo")})
+	assert.Equal(t, "InvalidParameterValue", testkit.ErrorCode(err), "a .fifo name needs FifoQueue true")
+	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"), Attributes: map[string]string{"FifoQueue": "true"}})
+	assert.Equal(t, "InvalidAttributeValue", testkit.ErrorCode(err), "FifoQueue true needs a .fifo name")
+	_, err = client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs"), Attributes: map[string]string{"KmsMasterKeyId": "alias/aws/sqs"}})
 	assert.Equal(t, "AWS.SimpleQueueService.UnsupportedOperation", testkit.ErrorCode(err))
 
 	// ListQueues: prefix, pagination.
@@ -300,7 +303,7 @@ func TestSQS_Messages(t *testing.T) {
 		"ApproximateNumberOfMessagesDelayed": "1"}, attrs())
 
 	// In flight: invisible until the visibility timeout (30 s) passes in emulated time.
-	recv, err = client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q, WaitTimeSeconds: 20})
+	recv, err = client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q})
 	require.NoError(t, err)
 	assert.Empty(t, recv.Messages)
 	srv.Clock.Advance(31 * time.Second)

@@ -1,6 +1,6 @@
 // Package sts serves AWS Security Token Service (query protocol):
-// GetCallerIdentity, AssumeRole and AssumeRoot, the call that mints root
-// sessions in member accounts.
+// GetCallerIdentity, AssumeRole, GetSessionToken, GetAccessKeyInfo and
+// AssumeRoot, the call that mints root sessions in member accounts.
 package sts
 
 import (
@@ -29,5 +29,9 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Public(pipeline.Op(Info, s, "GetCallerIdentity", "sts:GetCallerIdentity", nil, (*Service).getCallerIdentity)),
 		pipeline.Op(Info, s, "AssumeRoot", "sts:AssumeRoot", assumeRootTarget, (*Service).assumeRoot),
 		pipeline.Op(Info, s, "AssumeRole", "sts:AssumeRole", (*Service).assumeRoleTarget, (*Service).assumeRole),
+		// GetSessionToken needs no permission (AWS documents that policies
+		// do not control it); the handler refuses session credentials.
+		pipeline.Public(pipeline.Op(Info, s, "GetSessionToken", "sts:GetSessionToken", nil, (*Service).getSessionToken)),
+		pipeline.Op(Info, s, "GetAccessKeyInfo", "sts:GetAccessKeyInfo", nil, (*Service).getAccessKeyInfo),
 	}
 }

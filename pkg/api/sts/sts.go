@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,6 +73,9 @@ type assumeRootInput struct {
 var (
 	rootARNPattern    = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
 	sessionNameRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	// tagKeyPattern and tagValuePattern are the model's tagKeyType and tagValueType.
+	tagKeyPattern   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValuePattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 func (in *assumeRootInput) Validate() error {
@@ -161,10 +166,13 @@ func (s *Service) assumeRoot(ctx context.Context, c *pipeline.Call, in *assumeRo
 			return denied("the target is the organization's management account; AssumeRoot targets member accounts")
 		}
 		acct, err := tx.Account(target)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (acct.OrganizationID != org.ID || acct.JoinedAt.After(tx.Now()))) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !acct.MemberOf(org.ID, tx.Now())) {
 			return denied("the target is not a member account of the caller's organization")
 		} else if err != nil {
 			return err
+		}
+		if state := acct.State(tx.Now()); state != store.AccountActive {
+			return denied("the target account is " + strings.ToLower(strings.ReplaceAll(state, "_", " ")) + "; AssumeRoot targets active member accounts")
 		}
 		cred, err = mintSession(tx, c, store.Credential{Kind: store.KindRootSession, AccountID: target,
 			PrincipalARN: store.RootUserARN(target), TaskPolicyARN: in.TaskPolicyArn, SourceIdentity: c.ID.SourceIdentity}, duration)
@@ -184,6 +192,10 @@ type assumeRoleInput struct {
 	DurationSeconds *int32 `query:"DurationSeconds"`
 	ExternalID      string `query:"ExternalId"`
 	SourceIdentity  string `query:"SourceIdentity"`
+	// Tags are session tags; TransitiveTagKeys those of them that pass on
+	// to the sessions this one assumes.
+	Tags              map[string]string `query:"Tags.member,flat,map=Key/Value"`
+	TransitiveTagKeys []string          `query:"TransitiveTagKeys"`
 }
 
 func (in *assumeRoleInput) Validate() error {
@@ -202,7 +214,26 @@ func (in *assumeRoleInput) Validate() error {
 		v.Length("SourceIdentity", in.SourceIdentity, 2, 64)
 		v.Pattern("SourceIdentity", in.SourceIdentity, sessionNameRegexp)
 	}
+	if len(in.Tags) > 50 {
+		v.Add("'[…]'", "tags", "Member must have length less than or equal to 50")
+	}
+	for i, k := range slices.Sorted(maps.Keys(in.Tags)) {
+		v.Length(fmt.Sprintf("tags.%d.member.key", i+1), k, 1, 128)
+		v.Pattern(fmt.Sprintf("tags.%d.member.key", i+1), k, tagKeyPattern)
+		v.Length(fmt.Sprintf("tags.%d.member.value", i+1), in.Tags[k], 0, 256)
+		v.Pattern(fmt.Sprintf("tags.%d.member.value", i+1), in.Tags[k], tagValuePattern)
+	}
+	if len(in.TransitiveTagKeys) > 50 {
+		v.Add("'[…]'", "transitiveTagKeys", "Member must have length less than or equal to 50")
+	}
+	for i, k := range in.TransitiveTagKeys {
+		v.Length(fmt.Sprintf("transitiveTagKeys.%d.member", i+1), k, 1, 128)
+		v.Pattern(fmt.Sprintf("transitiveTagKeys.%d.member", i+1), k, tagKeyPattern)
+	}
 	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := checkSessionTags(in.Tags, in.TransitiveTagKeys); err != nil {
 		return err
 	}
 	if !pipeline.RoleARNPattern.MatchString(in.RoleArn) {
@@ -235,10 +266,58 @@ func (s *Service) assumeRoleTarget(ctx context.Context, c *pipeline.Call, in *as
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return pipeline.Resource{}, err
 	}
+	res.Context = map[string][]string{}
 	if in.ExternalID != "" {
-		res.Context = map[string][]string{"sts:ExternalId": {in.ExternalID}}
+		res.Context["sts:ExternalId"] = []string{in.ExternalID}
+	}
+	// A source identity, given or carried over from the calling session
+	// (it persists along a role chain), needs sts:SetSourceIdentity; session
+	// tags need sts:TagSession: both on the role, so in its trust policy too.
+	if id := sessionSourceIdentity(c, in); id != "" {
+		res.Also = append(res.Also, "sts:SetSourceIdentity")
+		res.Context["sts:SourceIdentity"] = []string{id}
+	}
+	if len(in.Tags) > 0 {
+		res.Also = append(res.Also, "sts:TagSession")
+		maps.Copy(res.Context, pipeline.RequestTagContext(in.Tags))
+		if len(in.TransitiveTagKeys) > 0 {
+			res.Context["sts:TransitiveTagKeys"] = in.TransitiveTagKeys
+		}
 	}
 	return res, nil
+}
+
+// sessionSourceIdentity is the source identity a new session gets: the
+// calling session's, which cannot be changed along a chain, else the one
+// the request gives.
+func sessionSourceIdentity(c *pipeline.Call, in *assumeRoleInput) string {
+	if c.ID.SourceIdentity != "" {
+		return c.ID.SourceIdentity
+	}
+	return in.SourceIdentity
+}
+
+// checkSessionTags applies STS's rules beyond the model: keys are unique
+// ignoring case, the aws: prefix is reserved, and a transitive key must be
+// one of the session's tags.
+func checkSessionTags(tags map[string]string, transitive []string) error {
+	seen := map[string]bool{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		lower := strings.ToLower(k)
+		if strings.HasPrefix(lower, "aws:") {
+			return pipeline.NewError(http.StatusBadRequest, "InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for AWS use: %s", k)
+		}
+		if seen[lower] {
+			return pipeline.NewError(http.StatusBadRequest, "InvalidParameterValue", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[lower] = true
+	}
+	for _, k := range transitive {
+		if !seen[strings.ToLower(k)] {
+			return pipeline.NewError(http.StatusBadRequest, "InvalidParameterValue", "The specified transitive tag key %s must be included in the requested tags.", k)
+		}
+	}
+	return nil
 }
 
 // roleChainingMax is the longest session a role session may get by assuming another role.
@@ -265,12 +344,9 @@ func (s *Service) assumeRole(ctx context.Context, c *pipeline.Call, in *assumeRo
 			return pipeline.NewError(http.StatusBadRequest, "ValidationError",
 				"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 		}
-		sourceIdentity := c.ID.SourceIdentity
-		if sourceIdentity == "" {
-			sourceIdentity = in.SourceIdentity
-		}
 		cred, err = mintSession(tx, c, store.Credential{Kind: store.KindRoleSession, AccountID: role.AccountID,
-			PrincipalARN: role.ARN, PrincipalID: role.ID, SessionName: in.RoleSessionName, SourceIdentity: sourceIdentity}, duration)
+			PrincipalARN: role.ARN, PrincipalID: role.ID, SessionName: in.RoleSessionName,
+			SourceIdentity: sessionSourceIdentity(c, in), SessionTags: in.Tags}, duration)
 		return err
 	})
 	if err != nil {

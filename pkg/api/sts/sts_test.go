@@ -339,6 +339,7 @@ func TestSTS_CredentialsSurviveRestart(t *testing.T) {
 		// Reuse apitest's client configuration and helpers over the hand-built server.
 		return &apitest.Server{Server: hs, API: srv, Store: st, Clock: clock, Seed: api.DefaultSeed()}, func() {
 			hs.Close()
+			require.NoError(t, srv.Close())
 			require.NoError(t, st.Close())
 		}
 	}

@@ -1,0 +1,717 @@
+// Command loadtest builds the emulator, runs it on loopback and prints the
+// figures of docs/performance.md: start to first signed request, idle RSS,
+// GetCallerIdentity beside a bare net/http + SigV4 server, durable
+// AssumeRoot beside bare bbolt commit loops on the same disk, the root
+// credentials audit of 1,000 and 10,000 member accounts, ListAccounts over
+// 10,000 accounts, and RSS. Every phase is bounded in time and count; every
+// address is 127.0.0.1. Run it from the repository root:
+//
+//	go run ./cmd/loadtest            # the full run (a few minutes)
+//	go run ./cmd/loadtest -quick     # smaller counts, for CI
+//	go run ./cmd/loadtest -cpuprofile /tmp/prof   # also CPU profiles of the emulator
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+)
+
+// The seeded administrator (api.DefaultSeed) and the task policy the audit uses.
+const (
+	adminKey    = "test"
+	adminSecret = "test"
+	auditPolicy = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+)
+
+type options struct {
+	quick         bool
+	dir           string
+	profiles      string
+	loadFor       time.Duration
+	starts        int
+	small, large  int
+	workers       int
+	largeAudit    int
+	baseline      string
+	startupOnly   bool
+	timeout       time.Duration
+	bareServeAddr string
+}
+
+func main() {
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "smaller counts and shorter phases (CI: well under a minute)")
+	flag.StringVar(&o.dir, "dir", "", "working folder for the binary, data files and bbolt loops (default: a new temporary folder, removed at the end)")
+	flag.StringVar(&o.profiles, "cpuprofile", "", "folder to write the emulator's CPU profiles to (load.prof, audit-N.prof)")
+	flag.DurationVar(&o.loadFor, "load-for", 0, "length of each fixed-time load phase (default 5s, quick 1s)")
+	flag.IntVar(&o.starts, "starts", 0, "number of cold starts to time (default 7, quick 3)")
+	flag.IntVar(&o.small, "accounts", 0, "accounts of the small audit (default 1000, quick 100)")
+	flag.IntVar(&o.large, "large-accounts", 0, "accounts of the large world (default 10000, quick 1000)")
+	flag.IntVar(&o.workers, "workers", 16, "audit workers")
+	flag.IntVar(&o.largeAudit, "large-audit", 0, "audit only this many accounts of the large world (default: all)")
+	flag.DurationVar(&o.timeout, "timeout", 0, "the whole run's limit (default 20m, quick 2m)")
+	flag.StringVar(&o.baseline, "baseline-emulator", "", "another emulator binary (e.g. built from main) whose cold starts are timed alternately with this one's")
+	flag.BoolVar(&o.startupOnly, "startup-only", false, "time the cold starts and idle RSS only")
+	flag.StringVar(&o.bareServeAddr, "bare-server", "", "internal: serve the bare SigV4 server on this address")
+	flag.Parse()
+	if o.bareServeAddr != "" {
+		serveBare(o.bareServeAddr)
+		return
+	}
+	def := func(v *int, full, quick int) {
+		if *v == 0 {
+			*v = map[bool]int{false: full, true: quick}[o.quick]
+		}
+	}
+	def(&o.starts, 7, 3)
+	def(&o.small, 1000, 100)
+	def(&o.large, 10000, 1000)
+	if o.loadFor == 0 {
+		o.loadFor = map[bool]time.Duration{false: 5 * time.Second, true: time.Second}[o.quick]
+	}
+	if o.timeout == 0 {
+		o.timeout = map[bool]time.Duration{false: 20 * time.Minute, true: 2 * time.Minute}[o.quick]
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// report prints one figure.
+func report(name, format string, args ...any) {
+	fmt.Printf("%-58s %s\n", name, fmt.Sprintf(format, args...))
+}
+
+func run(o options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	if o.dir == "" {
+		// On the work tree's disk (not a tmpfs) so that fsync costs what it does for a data file.
+		d, err := os.MkdirTemp(".", ".loadtest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		o.dir = d
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return err
+	}
+	if o.profiles != "" {
+		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
+			return err
+		}
+	}
+	printMachine()
+	bin := filepath.Join(dir, "emulator")
+	buildStart := time.Now()
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/emulator")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build the emulator (run from the repository root): %w", err)
+	}
+	report("build", "%s", time.Since(buildStart).Round(time.Millisecond))
+
+	// --- start to first signed request, idle RSS ---
+	binaries := []string{bin}
+	if o.baseline != "" {
+		binaries = append(binaries, o.baseline)
+	}
+	starts := make([][]time.Duration, len(binaries))
+	idleRSS := make([]int64, len(binaries))
+	for i := range o.starts {
+		for b, path := range binaries { // alternately, so that both see the same machine
+			e, err := startEmulator(ctx, path, filepath.Join(dir, fmt.Sprintf("start-%d-%d.db", b, i)), "")
+			if err != nil {
+				return err
+			}
+			starts[b] = append(starts[b], e.ready)
+			if i == o.starts-1 {
+				time.Sleep(time.Second) // idle: no request in flight, the seed written
+				idleRSS[b] = e.rss()
+			}
+			e.stop()
+		}
+	}
+	for b, path := range binaries {
+		name := "this emulator"
+		if b > 0 {
+			name = filepath.Base(path)
+		}
+		d := starts[b]
+		slices.Sort(d)
+		report("start → first signed request (fresh data file), "+name, "median %s (min %s, max %s, %d starts)",
+			ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
+		report("idle RSS after start, "+name, "%.1f MiB", mib(idleRSS[b]))
+	}
+	if o.startupOnly {
+		return nil
+	}
+
+	// --- GetCallerIdentity beside the bare server; AssumeRoot beside bbolt ---
+	if err := loadPhases(ctx, o, bin, dir); err != nil {
+		return err
+	}
+
+	// --- the audits, ListAccounts, RSS ---
+	if _, err := auditWorld(ctx, o, bin, dir, o.small, false); err != nil {
+		return err
+	}
+	if _, err := auditWorld(ctx, o, bin, dir, o.large, true); err != nil {
+		return err
+	}
+	report("SDK retries over the run", "%d", retries.Load())
+	return nil
+}
+
+func printMachine() {
+	model := "unknown"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("date %s · %d CPUs (%s) · %s · load average %s\n", time.Now().UTC().Format(time.RFC3339),
+		runtime.NumCPU(), model, runtime.Version(), strings.Join(strings.Fields(string(load))[:3], " "))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func mib(b int64) float64       { return float64(b) / (1 << 20) }
+
+// --- the emulator process ---
+
+type emulator struct {
+	cmd   *exec.Cmd
+	url   string
+	ready time.Duration
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startEmulator starts the binary on a fresh data file and returns once a
+// signed GetCallerIdentity succeeds, with the time that took.
+func startEmulator(ctx context.Context, bin, data, profile string) (*emulator, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"-addr", addr, "-data", data, "-log-level", "warn", "-create-account-delay", "0s"}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	e := &emulator{url: "http://" + addr}
+	probe := signedRequest(e.url, "sts", callerIdentityBody, aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret})
+	client := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	e.cmd = exec.Command(bin, args...)
+	e.cmd.Stdout, e.cmd.Stderr = io.Discard, os.Stderr
+	if err := e.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for {
+		if resp, err := client.Do(probe.new()); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				e.ready = time.Since(start)
+				return e, nil
+			}
+		}
+		if ctx.Err() != nil || time.Since(start) > 30*time.Second {
+			e.stop()
+			return nil, errors.New("the emulator did not answer a signed request within 30 s")
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// stop ends the process with SIGTERM (so that a CPU profile is written) and waits.
+func (e *emulator) stop() {
+	_ = e.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { e.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = e.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func (e *emulator) rss() int64 { return procStatus(e.cmd.Process.Pid, "VmRSS") }
+
+// rssDetail is RSS with its parts: the heap and stacks, and the pages of
+// the mmap'd data file (and binary) the process has touched.
+func (e *emulator) rssDetail() string {
+	pid := e.cmd.Process.Pid
+	return fmt.Sprintf("%.1f MiB (%.1f + %.1f)", mib(procStatus(pid, "VmRSS")), mib(procStatus(pid, "RssAnon")), mib(procStatus(pid, "RssFile")))
+}
+func (e *emulator) peakRSS() int64 { return procStatus(e.cmd.Process.Pid, "VmHWM") }
+
+// procStatus reads a memory line of /proc/PID/status, in bytes.
+func procStatus(pid int, field string) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// cpuTime is the process's user and system CPU time so far (clock ticks of 10 ms).
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces), from field 3 on.
+	rest := string(data[bytes.LastIndexByte(data, ')')+2:])
+	f := strings.Fields(rest)
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// --- signed requests, replayed ---
+
+const callerIdentityBody = "Action=GetCallerIdentity&Version=2011-06-15"
+
+// template is a signed request that can be sent again and again: the
+// server verifies it in full every time (SigV4 has no replay check within
+// the clock skew), and the client spends almost nothing on it.
+type template struct {
+	url    string
+	body   []byte
+	header http.Header
+}
+
+func signedRequest(base, service, body string, creds aws.Credentials) template {
+	req, _ := http.NewRequest(http.MethodPost, base+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	hash := hex.EncodeToString(sum[:])
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, service, "us-east-1", time.Now()); err != nil {
+		panic(err) // static credentials: cannot fail
+	}
+	return template{url: base + "/", body: []byte(body), header: req.Header}
+}
+
+func (t template) new() *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, t.url, bytes.NewReader(t.body))
+	req.Header = t.header.Clone()
+	return req
+}
+
+// loadResult is one fixed-time load run.
+type loadResult struct {
+	requests  int
+	failures  int
+	elapsed   time.Duration
+	latencies []time.Duration
+	serverCPU time.Duration
+}
+
+func (r loadResult) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+func (r loadResult) p(q float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(q*float64(len(r.latencies))))]
+}
+func (r loadResult) cpuPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.serverCPU / time.Duration(r.requests)
+}
+
+// load sends t from conns connections for d (at most maxRequests), and
+// measures the server process pid's CPU over the run.
+func load(ctx context.Context, t template, conns int, d time.Duration, maxRequests int, pid int) loadResult {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	var sent atomic.Int64
+	var mu sync.Mutex
+	res := loadResult{}
+	cpu0 := cpuTime(pid)
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			failures := 0
+			for time.Now().Before(deadline) && ctx.Err() == nil && sent.Add(1) <= int64(maxRequests) {
+				t0 := time.Now()
+				resp, err := client.Do(t.new())
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != http.StatusOK {
+					failures++
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lat...)
+			res.failures += failures
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.serverCPU = cpuTime(pid) - cpu0
+	res.requests = len(res.latencies)
+	slices.Sort(res.latencies)
+	return res
+}
+
+// --- GetCallerIdentity and AssumeRoot under load ---
+
+func loadPhases(ctx context.Context, o options, bin, dir string) error {
+	profile := ""
+	if o.profiles != "" {
+		profile = filepath.Join(o.profiles, "load.prof")
+	}
+	e, err := startEmulator(ctx, bin, filepath.Join(dir, "load.db"), profile)
+	if err != nil {
+		return err
+	}
+	defer e.stop()
+	world, err := applyScenario(e.url, scenarioOf(1, false))
+	if err != nil {
+		return err
+	}
+	member := world.Accounts[len(world.Accounts)-1].ID
+
+	bare, bareURL, err := startBare(bin)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = bare.Process.Kill(); _ = bare.Wait() }()
+
+	admin := aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}
+	gci := signedRequest(e.url, "sts", callerIdentityBody, admin)
+	bareGCI := signedRequest(bareURL, "sts", callerIdentityBody, admin)
+	for _, conns := range []int{1, 64} {
+		load(ctx, gci, conns, o.loadFor/5, 1<<30, e.cmd.Process.Pid) // warm up
+		load(ctx, bareGCI, conns, o.loadFor/5, 1<<30, bare.Process.Pid)
+		em := load(ctx, gci, conns, o.loadFor, 1<<30, e.cmd.Process.Pid)
+		ba := load(ctx, bareGCI, conns, o.loadFor, 1<<30, bare.Process.Pid)
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
+			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.failures)
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): bare net/http + SigV4", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req",
+			ba.rate(), ms(ba.p(0.5)), us(ba.cpuPerRequest()))
+		report(fmt.Sprintf("  → CPU per request ÷ bare, %d connection(s)", conns), "%.2f (throughput ratio %.2f)",
+			float64(em.cpuPerRequest())/float64(max(ba.cpuPerRequest(), 1)), em.rate()/ba.rate())
+	}
+
+	// AssumeRoot, every answer after an fsync'd commit, beside bbolt on the same disk.
+	assume := signedRequest(e.url, "sts", "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal="+member+
+		"&TaskPolicyArn.arn="+url.QueryEscape(auditPolicy), admin)
+	// Measured in slices taken in turn, so that the disk's other traffic
+	// (the machine is shared) falls on both sides alike; a first slice of
+	// each warms up (a new bbolt file grows with its first commits, and an
+	// fsync that flushes a new file size costs more).
+	bf, err := openBolt(filepath.Join(dir, "bolt.db"))
+	if err != nil {
+		return err
+	}
+	defer bf.close()
+	const slicesOf = 5
+	slice := o.loadFor / slicesOf
+	var bolt1, ar1, bolt64, batch64, ar64 []loadResult
+	for i := range slicesOf + 1 {
+		b, err := bf.run(1, false, slice)
+		if err != nil {
+			return err
+		}
+		a := load(ctx, assume, 1, slice, 1<<30, e.cmd.Process.Pid)
+		if i > 0 {
+			bolt1, ar1 = append(bolt1, b), append(ar1, a)
+		}
+	}
+	for i := range slicesOf + 1 {
+		u, err := bf.run(64, false, slice)
+		if err != nil {
+			return err
+		}
+		b, err := bf.run(64, true, slice)
+		if err != nil {
+			return err
+		}
+		a := load(ctx, assume, 64, slice, 1<<30, e.cmd.Process.Pid)
+		if i > 0 {
+			bolt64, batch64, ar64 = append(bolt64, u), append(batch64, b), append(ar64, a)
+		}
+	}
+	b1, a1 := merge(bolt1...), merge(ar1...)
+	report("bare bbolt Update (1 Put + fsync), 1 writer", "%.0f commits/s, p50 %s", b1.rate(), ms(b1.p(0.5)))
+	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, %d failed", a1.rate(), ms(a1.p(0.5)), a1.failures)
+	report("  → p50 ÷ one bbolt commit", "%.2f", float64(a1.p(0.5))/float64(b1.p(0.5)))
+	{
+		bolt64, batch64, ar64 := merge(bolt64...), merge(batch64...), merge(ar64...)
+		report("bare bbolt Update, 64 writers (one fsync each)", "%.0f commits/s, p50 %s", bolt64.rate(), ms(bolt64.p(0.5)))
+		report("bare bbolt Batch (defaults), 64 writers", "%.0f commits/s, p50 %s", batch64.rate(), ms(batch64.p(0.5)))
+		report("AssumeRoot durable, 64 connections", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
+			ar64.rate(), ms(ar64.p(0.5)), us(ar64.cpuPerRequest()), ar64.failures)
+		report("  → ÷ batched bbolt ceiling; ÷ one-fsync-per-write loop", "%.2f; %.2f", ar64.rate()/batch64.rate(), ar64.rate()/bolt64.rate())
+	}
+	return nil
+}
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
+
+// --- the audit ---
+
+type scenarioResult struct {
+	Accounts []struct {
+		ID string `json:"id"`
+	} `json:"accounts"`
+}
+
+// scenarioOf is a world of n member accounts in an organization with
+// centralized root access, each member's root user with an access key
+// (withRootKeys) as the audit expects to find.
+func scenarioOf(n int, withRootKeys bool) []byte {
+	type root struct {
+		AccessKeys []struct{} `json:"access_keys"`
+	}
+	type account struct {
+		Name string `json:"name"`
+		Root *root  `json:"root,omitempty"`
+	}
+	sc := struct {
+		Features map[string]any `json:"features"`
+		Accounts []account      `json:"accounts"`
+	}{Features: map[string]any{"trusted_access": []string{"iam.amazonaws.com"},
+		"root_credentials_management": true, "root_sessions": true}}
+	for i := range n {
+		a := account{Name: fmt.Sprintf("member-%05d", i)}
+		if withRootKeys {
+			a.Root = &root{AccessKeys: []struct{}{{}}}
+		}
+		sc.Accounts = append(sc.Accounts, a)
+	}
+	data, _ := json.Marshal(sc)
+	return data
+}
+
+func applyScenario(base string, body []byte) (scenarioResult, error) {
+	resp, err := http.Post(base+"/_emulator/scenario", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return scenarioResult{}, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return scenarioResult{}, fmt.Errorf("scenario: %d %s", resp.StatusCode, data)
+	}
+	var out scenarioResult
+	return out, json.Unmarshal(data, &out)
+}
+
+// sdkConfig is a Go SDK configuration for the emulator. It keeps the SDK's
+// standard retryer: Go's HTTP client now and then closes a kept-alive
+// connection under a response it is reading ("use of closed network
+// connection", aws/aws-sdk-go-v2#2737), which the SDK retries since v1.33;
+// every retry is counted and printed.
+func sdkConfig(base string, creds aws.Credentials, client *http.Client) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(base), HTTPClient: client,
+		Credentials: credentials.StaticCredentialsProvider{Value: creds},
+		Retryer: func() aws.Retryer {
+			return countingRetryer{retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })}
+		}}
+}
+
+// retries counts the SDK's retries over the whole run.
+var retries atomic.Int64
+
+type countingRetryer struct{ aws.Retryer }
+
+func (r countingRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	retries.Add(1)
+	return 0, nil // no back-off: a retry here is a client-side connection race, not a throttle
+}
+
+// auditWorld builds a world of n accounts through the scenario endpoint,
+// audits every member's root credentials with workers, and (large) lists
+// the accounts page by page and reports RSS.
+func auditWorld(ctx context.Context, o options, bin, dir string, n int, large bool) (time.Duration, error) {
+	profile := ""
+	if o.profiles != "" {
+		profile = filepath.Join(o.profiles, fmt.Sprintf("audit-%d.prof", n))
+	}
+	e, err := startEmulator(ctx, bin, filepath.Join(dir, fmt.Sprintf("audit-%d.db", n)), profile)
+	if err != nil {
+		return 0, err
+	}
+	defer e.stop()
+	t0 := time.Now()
+	world, err := applyScenario(e.url, scenarioOf(n, true))
+	if err != nil {
+		return 0, err
+	}
+	report(fmt.Sprintf("add %d accounts through one scenario", n), "%s", time.Since(t0).Round(time.Millisecond))
+	var members []string
+	for _, a := range world.Accounts {
+		if a.ID != "111111111111" {
+			members = append(members, a.ID)
+		}
+	}
+	listed := len(members) + 1 // and the management account
+	if large {
+		time.Sleep(2 * time.Second) // let the runtime give back what the world's one transaction took
+		report(fmt.Sprintf("RSS with %d accounts (anonymous + file-backed)", n), "%s", e.rssDetail())
+		if o.largeAudit > 0 && o.largeAudit < len(members) {
+			members = members[:o.largeAudit]
+		}
+	}
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.workers}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
+	admin := sts.NewFromConfig(sdkConfig(e.url, aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}, client))
+	work := make(chan string)
+	var failures atomic.Int64
+	var firstErr atomic.Value
+	fail := func(err error) {
+		failures.Add(1)
+		firstErr.CompareAndSwap(nil, err.Error())
+	}
+	cpu0, client0 := cpuTime(e.cmd.Process.Pid), cpuTime(os.Getpid())
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range o.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				out, err := admin.AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(id),
+					TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(auditPolicy)}, DurationSeconds: aws.Int32(900)})
+				if err != nil {
+					fail(err)
+					continue
+				}
+				c := out.Credentials
+				root := iam.NewFromConfig(sdkConfig(e.url, aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId),
+					SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken)}, client))
+				if _, err := root.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{}); err != nil {
+					fail(err)
+				}
+				if keys, err := root.ListAccessKeys(ctx, &iam.ListAccessKeysInput{}); err != nil {
+					fail(err)
+				} else if len(keys.AccessKeyMetadata) != 1 {
+					fail(fmt.Errorf("account %s: %d root access keys, want 1", id, len(keys.AccessKeyMetadata)))
+				}
+				if _, err := root.ListMFADevices(ctx, &iam.ListMFADevicesInput{}); err != nil {
+					fail(err)
+				}
+				var api smithy.APIError
+				if _, err := root.GetLoginProfile(ctx, &iam.GetLoginProfileInput{}); err != nil &&
+					!(errors.As(err, &api) && api.ErrorCode() == "NoSuchEntity") { // no password: the expected answer
+					fail(err)
+				}
+			}
+		}()
+	}
+	for _, id := range members {
+		select {
+		case work <- id:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	took := time.Since(start)
+	cpu, clientCPU := cpuTime(e.cmd.Process.Pid)-cpu0, cpuTime(os.Getpid())-client0
+	report(fmt.Sprintf("audit of %d accounts, %d workers (5 calls each)", len(members), o.workers),
+		"%s, %.2f ms per account, CPU per account: server %.0f µs, SDK client %.0f µs; %d failed", took.Round(time.Millisecond),
+		float64(took.Microseconds())/1000/float64(len(members)), us(cpu)/float64(len(members)),
+		us(clientCPU)/float64(len(members)), failures.Load())
+	if v := firstErr.Load(); v != nil {
+		report("  first failure", "%s", v)
+	}
+	if large {
+		listAccounts(ctx, e.url, client, listed)
+		report(fmt.Sprintf("RSS after the audit and listing; peak RSS"), "%s; %.1f MiB", e.rssDetail(), mib(e.peakRSS()))
+	}
+	return took, nil
+}
+
+// listAccounts lists every account of the organization 20 at a time.
+func listAccounts(ctx context.Context, base string, client *http.Client, want int) {
+	org := organizations.NewFromConfig(sdkConfig(base, aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}, client))
+	p := organizations.NewListAccountsPaginator(org, &organizations.ListAccountsInput{MaxResults: aws.Int32(20)})
+	var pages []time.Duration
+	got := 0
+	start := time.Now()
+	for p.HasMorePages() && ctx.Err() == nil {
+		t0 := time.Now()
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			report("ListAccounts", "failed after %d pages: %v", len(pages), err)
+			return
+		}
+		pages = append(pages, time.Since(t0))
+		got += len(page.Accounts)
+	}
+	total := time.Since(start)
+	slices.Sort(pages)
+	report(fmt.Sprintf("ListAccounts over %d accounts, pages of 20", got), "%d pages in %s: p50 %s, p90 %s per page (round trip, SDK client included)%s",
+		len(pages), total.Round(time.Millisecond), ms(pages[len(pages)/2]), ms(pages[len(pages)*9/10]),
+		map[bool]string{true: "", false: fmt.Sprintf(" — expected %d accounts!", want)}[got == want])
+}

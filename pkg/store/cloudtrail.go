@@ -1,0 +1,636 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CloudTrail's buckets. Event history is keyed so that LookupEvents pages
+// newest first by seeking, never by scanning:
+//
+//	ct_events       <account> 0 <^time> <^seq>                      → Event
+//	ct_event_index  <account> 0 <attribute> 0 <value> 0 <^time> <^seq> → ""
+//	ct_event_counts <account>                                       → count
+//
+// where ^time and ^seq are big-endian complements (newest sorts first).
+// Trails and the records waiting to be delivered to their buckets:
+//
+//	ct_trails            <trail ARN>             → Trail
+//	ct_trails_by_account <account> 0 <trail ARN> → ""
+//	ct_org_trails        <org id> 0 <trail ARN>  → ""
+//	ct_pending           <trail ARN> 0 <seq>     → PendingRecord
+//	ct_journal           <seq>                   → Event not yet in history
+//
+// A write's record goes to the journal in the write's own transaction (one
+// append to one page, so the write's commit stays as small as it was), and
+// RecordEvents moves the journal into history and the trails' queues.
+var (
+	eventsBucket         = []byte("ct_events")
+	eventIndexBucket     = []byte("ct_event_index")
+	eventCountsBucket    = []byte("ct_event_counts")
+	trailsBucket         = []byte("ct_trails")
+	accountTrailsBucket  = []byte("ct_trails_by_account")
+	orgTrailsBucket      = []byte("ct_org_trails")
+	pendingRecordsBucket = []byte("ct_pending")
+	journalBucket        = []byte("ct_journal")
+
+	cloudTrailBuckets = [][]byte{eventsBucket, eventIndexBucket, eventCountsBucket, trailsBucket,
+		accountTrailsBucket, orgTrailsBucket, pendingRecordsBucket, journalBucket}
+)
+
+// ErrBadCursor: a LookupEvents cursor that this query did not hand out.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// Lookup attributes of event history, as CloudTrail's LookupAttributeKey names them.
+const (
+	AttrEventID      = "EventId"
+	AttrEventName    = "EventName"
+	AttrReadOnly     = "ReadOnly"
+	AttrUsername     = "Username"
+	AttrResourceType = "ResourceType"
+	AttrResourceName = "ResourceName"
+	AttrEventSource  = "EventSource"
+	AttrAccessKeyID  = "AccessKeyId"
+)
+
+// EventResource is a resource an event names.
+type EventResource struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	ARN  string `json:"arn,omitempty"`
+}
+
+// Event is one CloudTrail record with the fields event history looks it up by.
+type Event struct {
+	ID          string          `json:"id"`
+	Account     string          `json:"account"` // recipientAccountId
+	Region      string          `json:"region"`
+	Time        time.Time       `json:"time"`
+	Name        string          `json:"name"`
+	Source      string          `json:"source"`
+	ReadOnly    bool            `json:"read_only"`
+	Username    string          `json:"username,omitempty"`
+	AccessKeyID string          `json:"access_key_id,omitempty"`
+	Resources   []EventResource `json:"resources,omitempty"`
+	// Management is false for data events (S3 object-level calls): those
+	// reach trails that select them, never event history.
+	Management bool `json:"management"`
+	// Record is the full CloudTrail record, as JSON.
+	Record json.RawMessage `json:"record"`
+}
+
+// EventLimits bound event history: records older than Retention are
+// dropped, and an account keeps at most MaxPerAccount (oldest dropped first).
+type EventLimits struct {
+	MaxPerAccount int
+	Retention     time.Duration
+}
+
+func invUint(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, math.MaxUint64-v) }
+
+// eventSuffix orders events newest first: complemented time, then complemented sequence.
+func eventSuffix(t time.Time, seq uint64) []byte {
+	return append(invUint(uint64(t.UnixNano())), invUint(seq)...)
+}
+
+func eventKey(account string, suffix []byte) []byte {
+	return append([]byte(account+"\x00"), suffix...)
+}
+
+func indexPrefix(account, attr, value string) []byte {
+	return []byte(account + "\x00" + attr + "\x00" + value + "\x00")
+}
+
+// indexEntries are the lookup attributes of ev, one (attribute, value) each.
+func (ev Event) indexEntries() [][2]string {
+	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, fmt.Sprint(ev.ReadOnly)},
+		{AttrEventSource, ev.Source}}
+	if ev.Username != "" {
+		out = append(out, [2]string{AttrUsername, ev.Username})
+	}
+	if ev.AccessKeyID != "" {
+		out = append(out, [2]string{AttrAccessKeyID, ev.AccessKeyID})
+	}
+	for _, r := range ev.Resources {
+		out = append(out, [2]string{AttrResourceType, r.Type}, [2]string{AttrResourceName, r.Name})
+	}
+	return out
+}
+
+// RecordEvents stores CloudTrail records: each in its account's event
+// history (management events) and in the delivery queue of every logging
+// trail that selects it. It drops an account's oldest events beyond lim.
+// Records of accounts that do not exist are skipped (the owner of a
+// cross-account resource may be an account outside the world).
+func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
+	journal := tx.btx.Bucket(journalBucket)
+	if k, _ := journal.Cursor().First(); k != nil {
+		var journaled []Event
+		c := journal.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			ev, err := decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			journaled = append(journaled, ev)
+		}
+		if err := deletePrefix(journal, nil); err != nil {
+			return err
+		}
+		events = append(journaled, events...)
+	}
+	trails := map[string][]Trail{}
+	for _, ev := range events {
+		ts, seen := trails[ev.Account]
+		if !seen {
+			if !tx.AccountExists(ev.Account) {
+				trails[ev.Account] = nil
+				continue
+			}
+			var err error
+			if ts, err = tx.trailsFor(ev.Account); err != nil {
+				return err
+			}
+			if ts == nil {
+				ts = []Trail{}
+			}
+			trails[ev.Account] = ts
+		} else if ts == nil {
+			continue
+		}
+		if err := tx.recordEvent(ev, ts, lim); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JournalEvents commits records with the transaction they describe; the
+// next RecordEvents puts them in history.
+func (tx *Tx) JournalEvents(events []Event) error {
+	journal := tx.btx.Bucket(journalBucket)
+	for _, ev := range events {
+		data, err := encodeEvent(ev)
+		if err != nil {
+			return err
+		}
+		seq, _ := journal.NextSequence()
+		if err := journal.Put(binary.BigEndian.AppendUint64(nil, seq), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) recordEvent(ev Event, trails []Trail, lim EventLimits) error {
+	if ev.Management {
+		if err := tx.addToHistory(ev, lim); err != nil {
+			return err
+		}
+	}
+	for _, t := range trails {
+		if !t.Wants(ev) {
+			continue
+		}
+		b := tx.btx.Bucket(pendingRecordsBucket)
+		seq, _ := b.NextSequence()
+		rec, err := json.Marshal(PendingRecord{Account: ev.Account, Region: ev.Region, Time: ev.Time, Record: ev.Record})
+		if err != nil {
+			return err
+		}
+		if err := b.Put(binary.BigEndian.AppendUint64([]byte(t.ARN+"\x00"), seq), rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeEvent frames an event as a 4-byte header length, the header (every
+// field but the record) as JSON, and the record as stored: the record,
+// already JSON, is not encoded again.
+func encodeEvent(ev Event) ([]byte, error) {
+	rec := ev.Record
+	ev.Record = nil
+	head, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(head)+len(rec)), uint32(len(head)))
+	return append(append(out, head...), rec...), nil
+}
+
+func decodeEvent(data []byte) (Event, error) {
+	var ev Event
+	if len(data) < 4 || int(binary.BigEndian.Uint32(data)) > len(data)-4 {
+		return ev, errors.New("decode event: truncated")
+	}
+	n := binary.BigEndian.Uint32(data)
+	if err := json.Unmarshal(data[4:4+n], &ev); err != nil {
+		return ev, fmt.Errorf("decode event: %w", err)
+	}
+	ev.Record = append(json.RawMessage(nil), data[4+n:]...)
+	return ev, nil
+}
+
+// suffixTime is the time an event key's suffix encodes.
+func suffixTime(suffix []byte) time.Time {
+	return time.Unix(0, int64(math.MaxUint64-binary.BigEndian.Uint64(suffix[:8]))).UTC()
+}
+
+func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
+	events := tx.btx.Bucket(eventsBucket)
+	seq, _ := events.NextSequence()
+	suffix := eventSuffix(ev.Time, seq)
+	data, err := encodeEvent(ev)
+	if err != nil {
+		return err
+	}
+	if err := events.Put(eventKey(ev.Account, suffix), data); err != nil {
+		return err
+	}
+	index := tx.btx.Bucket(eventIndexBucket)
+	for _, e := range ev.indexEntries() {
+		if err := index.Put(append(indexPrefix(ev.Account, e[0], e[1]), suffix...), nil); err != nil {
+			return err
+		}
+	}
+	counts := tx.btx.Bucket(eventCountsBucket)
+	n := uint64(1)
+	if v := counts.Get([]byte(ev.Account)); len(v) == 8 {
+		n += binary.BigEndian.Uint64(v)
+	}
+	// Drop the oldest while over the cap or past retention: the oldest is
+	// the last key of the account, one seek away.
+	cutoff := tx.now.Add(-lim.Retention)
+	c := events.Cursor()
+	for n > 0 {
+		k, v := c.Seek([]byte(ev.Account + "\x01"))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		if k == nil || !bytes.HasPrefix(k, []byte(ev.Account+"\x00")) {
+			break
+		}
+		oldSuffix := append([]byte(nil), k[len(ev.Account)+1:]...)
+		over := lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount)
+		expired := lim.Retention > 0 && suffixTime(oldSuffix).Before(cutoff)
+		if !over && !expired {
+			break
+		}
+		old, err := decodeEvent(v)
+		if err != nil {
+			return err
+		}
+		if err := events.Delete(k); err != nil {
+			return err
+		}
+		for _, e := range old.indexEntries() {
+			if err := index.Delete(append(indexPrefix(old.Account, e[0], e[1]), oldSuffix...)); err != nil {
+				return err
+			}
+		}
+		n--
+	}
+	return counts.Put([]byte(ev.Account), binary.BigEndian.AppendUint64(nil, n))
+}
+
+// EventQuery is one page of LookupEvents in an account: events with
+// Attribute = Value (none when Attribute is empty) between Start and End,
+// newest first, at most Max, from Cursor (a previous page's Next).
+type EventQuery struct {
+	Account          string
+	Attribute, Value string
+	Start, End       time.Time
+	Max              int
+	Cursor           string
+}
+
+// LookupEvents returns a page of event history and the cursor of the next
+// page ("" at the end); ErrBadCursor when the cursor is not this query's.
+func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string, error) {
+	var out []Event
+	var next string
+	err := s.View(ctx, func(tx *Tx) error {
+		prefix := []byte(q.Account + "\x00")
+		b := tx.btx.Bucket(eventsBucket)
+		if q.Attribute != "" {
+			prefix = indexPrefix(q.Account, q.Attribute, q.Value)
+			b = tx.btx.Bucket(eventIndexBucket)
+		}
+		// Records show whole seconds: Start and End take in the whole second they fall in.
+		start := prefix
+		if !q.End.IsZero() {
+			end := q.End.Truncate(time.Second).Add(time.Second - 1)
+			start = append(append([]byte(nil), prefix...), eventSuffix(end, math.MaxUint64)...)
+		}
+		from := q.Start.Truncate(time.Second)
+		if q.Cursor != "" {
+			raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+			if err != nil || !bytes.HasPrefix(raw, prefix) || len(raw) != len(prefix)+16 {
+				return ErrBadCursor
+			}
+			start = raw
+		}
+		events := tx.btx.Bucket(eventsBucket)
+		c := b.Cursor()
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(out) == q.Max {
+				next = base64.RawURLEncoding.EncodeToString(k)
+				break
+			}
+			suffix := k[len(prefix):]
+			if q.Attribute != "" {
+				v = events.Get(eventKey(q.Account, suffix))
+				if v == nil {
+					continue
+				}
+			}
+			if !q.Start.IsZero() && suffixTime(suffix).Before(from) {
+				break
+			}
+			ev, err := decodeEvent(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// --- Trails ---
+
+// Trail is a CloudTrail trail: which events it selects and where it delivers them.
+type Trail struct {
+	ARN                        string          `json:"arn"`
+	Name                       string          `json:"name"`
+	Account                    string          `json:"account"`
+	HomeRegion                 string          `json:"home_region"`
+	S3Bucket                   string          `json:"s3_bucket"`
+	S3KeyPrefix                string          `json:"s3_key_prefix,omitempty"`
+	MultiRegion                bool            `json:"multi_region,omitempty"`
+	IncludeGlobalServiceEvents bool            `json:"include_global_service_events,omitempty"`
+	LogFileValidation          bool            `json:"log_file_validation,omitempty"`
+	OrganizationID             string          `json:"organization_id,omitempty"` // set for organization trails
+	Selectors                  []EventSelector `json:"selectors,omitempty"`       // nil: every management event
+	Logging                    bool            `json:"logging,omitempty"`
+	CreatedAt                  time.Time       `json:"created_at"`
+	StartedAt                  time.Time       `json:"started_at,omitempty"`
+	StoppedAt                  time.Time       `json:"stopped_at,omitempty"`
+	LatestDelivery             time.Time       `json:"latest_delivery,omitempty"`
+	LatestDeliveryError        string          `json:"latest_delivery_error,omitempty"`
+}
+
+// EventSelector is one of a trail's basic event selectors.
+type EventSelector struct {
+	ReadWriteType           string         `json:"read_write_type"` // All, ReadOnly, WriteOnly
+	IncludeManagementEvents bool           `json:"include_management_events"`
+	DataResources           []DataResource `json:"data_resources,omitempty"`
+	ExcludeSources          []string       `json:"exclude_sources,omitempty"`
+}
+
+// DataResource selects data events of a resource type (AWS::S3::Object)
+// whose resource ARN starts with one of Values ("arn:aws:s3" for all).
+type DataResource struct {
+	Type   string   `json:"type"`
+	Values []string `json:"values"`
+}
+
+// DefaultEventSelectors are a new trail's: every management event, no data events.
+func DefaultEventSelectors() []EventSelector {
+	return []EventSelector{{ReadWriteType: "All", IncludeManagementEvents: true}}
+}
+
+// EventSelectors are the trail's selectors, the default when it has none set.
+func (t Trail) EventSelectors() []EventSelector {
+	if t.Selectors == nil {
+		return DefaultEventSelectors()
+	}
+	return t.Selectors
+}
+
+// Wants reports whether the logging trail delivers ev.
+func (t Trail) Wants(ev Event) bool {
+	if !t.Logging || (!t.MultiRegion && ev.Region != t.HomeRegion) {
+		return false
+	}
+	for _, sel := range t.EventSelectors() {
+		rw := sel.ReadWriteType == "" || sel.ReadWriteType == "All" ||
+			(sel.ReadWriteType == "ReadOnly") == ev.ReadOnly
+		if !rw {
+			continue
+		}
+		if ev.Management {
+			excluded := false
+			for _, src := range sel.ExcludeSources {
+				excluded = excluded || src == ev.Source
+			}
+			if sel.IncludeManagementEvents && !excluded {
+				return true
+			}
+			continue
+		}
+		for _, dr := range sel.DataResources {
+			for _, r := range ev.Resources {
+				if r.Type != dr.Type {
+					continue
+				}
+				for _, v := range dr.Values {
+					if v == "arn:aws:s3" || strings.HasPrefix(r.ARN, v) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Trail returns the trail with the ARN.
+func (tx *Tx) Trail(arn string) (Trail, error) {
+	var t Trail
+	if err := tx.get(trailsBucket, arn, &t); err != nil {
+		return Trail{}, fmt.Errorf("trail %s: %w", arn, err)
+	}
+	return t, nil
+}
+
+// PutTrail creates or replaces a trail and its account and organization index entries.
+func (tx *Tx) PutTrail(t Trail) error {
+	if old, err := tx.Trail(t.ARN); err == nil && old.OrganizationID != "" && old.OrganizationID != t.OrganizationID {
+		if err := tx.btx.Bucket(orgTrailsBucket).Delete([]byte(old.OrganizationID + "\x00" + t.ARN)); err != nil {
+			return err
+		}
+	}
+	if err := tx.put(trailsBucket, t.ARN, t); err != nil {
+		return err
+	}
+	if err := tx.btx.Bucket(accountTrailsBucket).Put([]byte(t.Account+"\x00"+t.ARN), nil); err != nil {
+		return err
+	}
+	if t.OrganizationID != "" {
+		return tx.btx.Bucket(orgTrailsBucket).Put([]byte(t.OrganizationID+"\x00"+t.ARN), nil)
+	}
+	return nil
+}
+
+// DeleteTrail deletes a trail with its undelivered records; ErrNotFound when absent.
+func (tx *Tx) DeleteTrail(arn string) error {
+	t, err := tx.Trail(arn)
+	if err != nil {
+		return err
+	}
+	if err := tx.delete(trailsBucket, arn); err != nil {
+		return err
+	}
+	if err := tx.btx.Bucket(accountTrailsBucket).Delete([]byte(t.Account + "\x00" + arn)); err != nil {
+		return err
+	}
+	if t.OrganizationID != "" {
+		if err := tx.btx.Bucket(orgTrailsBucket).Delete([]byte(t.OrganizationID + "\x00" + arn)); err != nil {
+			return err
+		}
+	}
+	return deletePrefix(tx.btx.Bucket(pendingRecordsBucket), []byte(arn+"\x00"))
+}
+
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AccountTrails lists the trails an account owns, by ARN.
+func (tx *Tx) AccountTrails(account string) ([]Trail, error) {
+	return tx.indexedTrails(accountTrailsBucket, account)
+}
+
+func (tx *Tx) indexedTrails(bucket []byte, owner string) ([]Trail, error) {
+	var out []Trail
+	prefix := []byte(owner + "\x00")
+	c := tx.btx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		t, err := tx.Trail(string(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// trailsFor lists the trails that may receive an account's events: its own
+// and its organization's organization trails.
+func (tx *Tx) trailsFor(account string) ([]Trail, error) {
+	own, err := tx.AccountTrails(account)
+	if err != nil {
+		return nil, err
+	}
+	a, err := tx.Account(account)
+	if errors.Is(err, ErrNotFound) || (err == nil && a.OrganizationID == "") {
+		return own, nil
+	} else if err != nil {
+		return nil, err
+	}
+	org, err := tx.indexedTrails(orgTrailsBucket, a.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range org {
+		if t.Account != account {
+			own = append(own, t)
+		}
+	}
+	return own, nil
+}
+
+// PendingRecord is a record waiting to be delivered to a trail's bucket.
+type PendingRecord struct {
+	Account string          `json:"account"`
+	Region  string          `json:"region"`
+	Time    time.Time       `json:"time"`
+	Record  json.RawMessage `json:"record"`
+}
+
+// DeliverTrailRecords hands every trail's waiting records to pack, which
+// returns the log-file objects to write, and writes them into the trail's
+// bucket, in one transaction. Delivered records leave the queue; so do the
+// records of a trail whose bucket is gone (the failure is kept in the
+// trail's LatestDeliveryError), so that the queue cannot grow without
+// bound. It returns how many objects it wrote.
+func (s *Store) DeliverTrailRecords(ctx context.Context, pack func(Trail, []PendingRecord) ([]Object, error)) (int, error) {
+	written := 0
+	err := s.Update(ctx, func(tx *Tx) error {
+		written = 0
+		pending := tx.btx.Bucket(pendingRecordsBucket)
+		for {
+			k, _ := pending.Cursor().First()
+			if k == nil {
+				return nil
+			}
+			arn, _, _ := bytes.Cut(k, []byte{0})
+			prefix := append(append([]byte(nil), arn...), 0)
+			var recs []PendingRecord
+			c := pending.Cursor()
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				var r PendingRecord
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("decode pending record: %w", err)
+				}
+				recs = append(recs, r)
+			}
+			if err := deletePrefix(pending, prefix); err != nil {
+				return err
+			}
+			t, err := tx.Trail(string(arn))
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			objects, err := pack(t, recs)
+			if err != nil {
+				return err
+			}
+			t.LatestDeliveryError = ""
+			for _, o := range objects {
+				if _, err := tx.PutObject(o); errors.Is(err, ErrNotFound) {
+					t.LatestDeliveryError = "NoSuchBucket"
+					continue
+				} else if err != nil {
+					return err
+				}
+				written++
+			}
+			if t.LatestDeliveryError == "" {
+				t.LatestDelivery = tx.now
+			}
+			if err := tx.PutTrail(t); err != nil {
+				return err
+			}
+		}
+	})
+	return written, err
+}
+
+// OrganizationTrails lists an organization's organization trails, by ARN.
+func (tx *Tx) OrganizationTrails(orgID string) ([]Trail, error) {
+	return tx.indexedTrails(orgTrailsBucket, orgID)
+}
