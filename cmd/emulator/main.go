@@ -114,6 +114,8 @@ type Config struct {
 	TrailDeliveryInterval time.Duration
 	// EventHistoryLimit caps each account's CloudTrail event history.
 	EventHistoryLimit int
+	// NoRecording switches CloudTrail recording off (cmd/loadtest measures its cost).
+	NoRecording bool
 	// Scenario is a scenario file applied to a fresh data file and on reset.
 	Scenario string
 	// PublicURL, when set, is the endpoint the banner tells clients to use:
@@ -220,6 +222,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
+	fs.BoolVar(&c.NoRecording, "no-cloudtrail", c.NoRecording, "record no CloudTrail events (for measuring what recording costs; event history and trails stay empty)")
 	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON `file` applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the endpoint `URL` the banner gives clients, when it is not the listen address (a container's published port; env EMULATOR_PUBLIC_URL)")
@@ -273,7 +276,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log = slog.New(slog.NewTextHandler(m.logOut, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts := []api.Option{api.WithLogger(m.log), api.WithSkewLimit(c.SkewLimit),
 		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken),
-		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
+		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit),
+		api.WithRecording(!c.NoRecording)}
 	var scenario *api.Scenario
 	if c.Scenario != "" {
 		data, err := os.ReadFile(c.Scenario)

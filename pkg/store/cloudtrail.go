@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,7 +151,10 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		events = append(journaled, events...)
 	}
 	trails := map[string][]Trail{}
-	for _, ev := range events {
+	history := make([]historyEntry, 0, len(events))
+	seqs := tx.btx.Bucket(eventsBucket)
+	for i := range events {
+		ev := &events[i]
 		ts, seen := trails[ev.Account]
 		if !seen {
 			if !tx.AccountExists(ev.Account) {
@@ -168,11 +172,54 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		} else if ts == nil {
 			continue
 		}
-		if err := tx.recordEvent(ev, ts, lim); err != nil {
+		if err := tx.queueForTrails(*ev, ts); err != nil {
+			return err
+		}
+		if ev.Management {
+			// The sequence is taken in the batch's order, so that events of
+			// one instant keep it.
+			seq, _ := seqs.NextSequence()
+			history = append(history, historyEntry{ev: ev, suffix: eventSuffix(ev.Time, seq)})
+		}
+	}
+	// Put in key order. bbolt splits a node only at commit, so a batch's
+	// keys pile into a few nodes, and a key put before the batch's others
+	// in its node moves them all: quadratic in the batch (a third of a
+	// GetCallerIdentity's CPU went there, its record put oldest first,
+	// before the newer ones, and under random event ids). Put in order,
+	// each key lands after the last one. The index goes first, so that an
+	// event the limits drop at once takes its entries with it.
+	var keys [][]byte
+	index := tx.btx.Bucket(eventIndexBucket)
+	for _, h := range history {
+		for _, e := range h.ev.indexEntries() {
+			keys = append(keys, append(indexPrefix(h.ev.Account, e[0], e[1]), h.suffix...))
+		}
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	for _, k := range keys {
+		if err := index.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(history, func(a, b historyEntry) int {
+		if c := strings.Compare(a.ev.Account, b.ev.Account); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.suffix, b.suffix)
+	})
+	for _, h := range history {
+		if err := tx.addToHistory(*h.ev, h.suffix, lim); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// historyEntry is an event of a RecordEvents batch and its history key's suffix.
+type historyEntry struct {
+	ev     *Event
+	suffix []byte
 }
 
 // JournalEvents commits records with the transaction they describe; the
@@ -192,12 +239,8 @@ func (tx *Tx) JournalEvents(events []Event) error {
 	return nil
 }
 
-func (tx *Tx) recordEvent(ev Event, trails []Trail, lim EventLimits) error {
-	if ev.Management {
-		if err := tx.addToHistory(ev, lim); err != nil {
-			return err
-		}
-	}
+// queueForTrails queues ev for delivery by every trail of trails that selects it.
+func (tx *Tx) queueForTrails(ev Event, trails []Trail) error {
 	for _, t := range trails {
 		if !t.Wants(ev) {
 			continue
@@ -247,10 +290,12 @@ func suffixTime(suffix []byte) time.Time {
 	return time.Unix(0, int64(math.MaxUint64-binary.BigEndian.Uint64(suffix[:8]))).UTC()
 }
 
-func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
+// addToHistory puts ev, whose index entries are in, in its account's
+// history under suffix and drops the account's oldest events beyond lim
+// (the result does not depend on the order a batch is added in: the
+// oldest goes first either way).
+func (tx *Tx) addToHistory(ev Event, suffix []byte, lim EventLimits) error {
 	events := tx.btx.Bucket(eventsBucket)
-	seq, _ := events.NextSequence()
-	suffix := eventSuffix(ev.Time, seq)
 	data, err := encodeEvent(ev)
 	if err != nil {
 		return err
@@ -259,11 +304,6 @@ func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
 		return err
 	}
 	index := tx.btx.Bucket(eventIndexBucket)
-	for _, e := range ev.indexEntries() {
-		if err := index.Put(append(indexPrefix(ev.Account, e[0], e[1]), suffix...), nil); err != nil {
-			return err
-		}
-	}
 	counts := tx.btx.Bucket(eventCountsBucket)
 	n := uint64(1)
 	if v := counts.Get([]byte(ev.Account)); len(v) == 8 {

@@ -189,7 +189,13 @@ func (c *Call) runRecorded(ctx context.Context, run func(context.Context) error)
 	real := c.W
 	held := &heldResponse{header: http.Header{}}
 	c.W = held
-	err := p.Store.UpdateJoined(ctx, run, func(tx *store.Tx) error {
+	// The joined work is a write of the store's group commit: it may run
+	// again when a neighbour in its group fails, and starts afresh each time.
+	err := p.Store.UpdateJoined(ctx, func(ctx context.Context) error {
+		held.reset()
+		c.auditOut = nil
+		return run(ctx)
+	}, func(tx *store.Tx) error {
 		return tx.JournalEvents(c.records(nil))
 	})
 	c.W = real
@@ -223,6 +229,13 @@ type heldResponse struct {
 }
 
 func (h *heldResponse) Header() http.Header { return h.header }
+
+// reset forgets what a run that was rolled back wrote.
+func (h *heldResponse) reset() {
+	clear(h.header)
+	h.status = 0
+	h.body.Reset()
+}
 func (h *heldResponse) WriteHeader(code int) {
 	if h.status == 0 {
 		h.status = code
