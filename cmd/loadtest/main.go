@@ -444,9 +444,11 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		return err
 	}
 	defer off.stop()
-	if _, err := applyScenario(off.url, scenarioOf(1, false)); err != nil {
+	offWorld, err := applyScenario(off.url, scenarioOf(1, false))
+	if err != nil {
 		return err
 	}
+	offMember := offWorld.Accounts[len(offWorld.Accounts)-1].ID
 
 	bare, bareURL, err := startBare(bin)
 	if err != nil {
@@ -482,10 +484,12 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	}
 
 	// AssumeRoot, every answer after an fsync'd commit, beside bbolt on the same disk.
-	assumeBody := "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal=" + member +
-		"&TaskPolicyArn.arn=" + url.QueryEscape(auditPolicy)
-	assume := signedRequest(e.url, "sts", assumeBody, admin)
-	assumeOff := signedRequest(off.url, "sts", assumeBody, admin)
+	assumeBody := func(member string) string {
+		return "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal=" + member +
+			"&TaskPolicyArn.arn=" + url.QueryEscape(auditPolicy)
+	}
+	assume := signedRequest(e.url, "sts", assumeBody(member), admin)
+	assumeOff := signedRequest(off.url, "sts", assumeBody(offMember), admin)
 	// Measured in slices taken in turn, so that the disk's other traffic
 	// (the machine is shared) falls on both sides alike; a first slice of
 	// each warms up (a new bbolt file grows with its first commits, and an

@@ -208,10 +208,15 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		}
 		return bytes.Compare(a.suffix, b.suffix)
 	})
-	for _, h := range history {
-		if err := tx.addToHistory(*h.ev, h.suffix, lim); err != nil {
+	for i := 0; i < len(history); {
+		j := i + 1
+		for j < len(history) && history[j].ev.Account == history[i].ev.Account {
+			j++
+		}
+		if err := tx.addToHistory(history[i:j], lim); err != nil {
 			return err
 		}
+		i = j
 	}
 	return nil
 }
@@ -290,23 +295,26 @@ func suffixTime(suffix []byte) time.Time {
 	return time.Unix(0, int64(math.MaxUint64-binary.BigEndian.Uint64(suffix[:8]))).UTC()
 }
 
-// addToHistory puts ev, whose index entries are in, in its account's
-// history under suffix and drops the account's oldest events beyond lim
-// (the result does not depend on the order a batch is added in: the
-// oldest goes first either way).
-func (tx *Tx) addToHistory(ev Event, suffix []byte, lim EventLimits) error {
+// addToHistory puts entries, events of one account whose index entries
+// are in, in its history and then drops the account's oldest events beyond
+// lim: as if each had been added alone, for the oldest go first either way,
+// but with one count and one trim per account and batch.
+func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 	events := tx.btx.Bucket(eventsBucket)
-	data, err := encodeEvent(ev)
-	if err != nil {
-		return err
-	}
-	if err := events.Put(eventKey(ev.Account, suffix), data); err != nil {
-		return err
+	account := entries[0].ev.Account
+	for _, h := range entries {
+		data, err := encodeEvent(*h.ev)
+		if err != nil {
+			return err
+		}
+		if err := events.Put(eventKey(account, h.suffix), data); err != nil {
+			return err
+		}
 	}
 	index := tx.btx.Bucket(eventIndexBucket)
 	counts := tx.btx.Bucket(eventCountsBucket)
-	n := uint64(1)
-	if v := counts.Get([]byte(ev.Account)); len(v) == 8 {
+	n := uint64(len(entries))
+	if v := counts.Get([]byte(account)); len(v) == 8 {
 		n += binary.BigEndian.Uint64(v)
 	}
 	// Drop the oldest while over the cap or past retention: the oldest is
@@ -314,16 +322,16 @@ func (tx *Tx) addToHistory(ev Event, suffix []byte, lim EventLimits) error {
 	cutoff := tx.now.Add(-lim.Retention)
 	c := events.Cursor()
 	for n > 0 {
-		k, v := c.Seek([]byte(ev.Account + "\x01"))
+		k, v := c.Seek([]byte(account + "\x01"))
 		if k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
 		}
-		if k == nil || !bytes.HasPrefix(k, []byte(ev.Account+"\x00")) {
+		if k == nil || !bytes.HasPrefix(k, []byte(account+"\x00")) {
 			break
 		}
-		oldSuffix := append([]byte(nil), k[len(ev.Account)+1:]...)
+		oldSuffix := append([]byte(nil), k[len(account)+1:]...)
 		over := lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount)
 		expired := lim.Retention > 0 && suffixTime(oldSuffix).Before(cutoff)
 		if !over && !expired {
@@ -343,7 +351,7 @@ func (tx *Tx) addToHistory(ev Event, suffix []byte, lim EventLimits) error {
 		}
 		n--
 	}
-	return counts.Put([]byte(ev.Account), binary.BigEndian.AppendUint64(nil, n))
+	return counts.Put([]byte(account), binary.BigEndian.AppendUint64(nil, n))
 }
 
 // EventQuery is one page of LookupEvents in an account: events with
