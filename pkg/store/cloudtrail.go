@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +115,7 @@ func indexPrefix(account, attr, value string) []byte {
 
 // indexEntries are the lookup attributes of ev, one (attribute, value) each.
 func (ev Event) indexEntries() [][2]string {
-	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, fmt.Sprint(ev.ReadOnly)},
+	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
 		{AttrEventSource, ev.Source}}
 	if ev.Username != "" {
 		out = append(out, [2]string{AttrUsername, ev.Username})
@@ -189,11 +190,19 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 	// before the newer ones, and under random event ids). Put in order,
 	// each key lands after the last one. The index goes first, so that an
 	// event the limits drop at once takes its entries with it.
+	// The keys are cut from one buffer (bbolt copies what it keeps).
 	var keys [][]byte
+	var arena []byte
 	index := tx.btx.Bucket(eventIndexBucket)
 	for _, h := range history {
 		for _, e := range h.ev.indexEntries() {
-			keys = append(keys, append(indexPrefix(h.ev.Account, e[0], e[1]), h.suffix...))
+			n := len(h.ev.Account) + len(e[0]) + len(e[1]) + 3 + len(h.suffix)
+			if cap(arena)-len(arena) < n {
+				arena = make([]byte, 0, max(n, 64<<10))
+			}
+			start := len(arena)
+			arena = append(append(append(append(append(append(append(arena, h.ev.Account...), 0), e[0]...), 0), e[1]...), 0), h.suffix...)
+			keys = append(keys, arena[start:len(arena):len(arena)])
 		}
 	}
 	slices.SortFunc(keys, bytes.Compare)
