@@ -7,6 +7,8 @@
 // EMULATOR_PUBLIC_URL, EMULATOR_TENANT_DIR, EMULATOR_TENANTS,
 // EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
 // `emulator -version` prints the version and the commit it was built from.
+// -scenario takes a shipped scenario's name (embedded; -h lists them) or a
+// scenario file's path: a value with a slash or ending in .json is a path.
 //
 // Start-up binds the listen address first, then opens (or creates and
 // seeds) the data file, so a start that cannot listen leaves no file
