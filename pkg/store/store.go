@@ -77,7 +77,8 @@ var (
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket},
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket,
+		chunksBucket, pendingDataBucket, uploadsBucket, partsBucket},
 		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
@@ -133,6 +134,11 @@ func (s *Store) initialize() error {
 		for _, name := range allBuckets {
 			current = current && btx.Bucket(name) != nil
 		}
+		// Chunks of an upload a crash cut short are swept in the write below.
+		if current {
+			k, _ := btx.Bucket(pendingDataBucket).Cursor().First()
+			current = k == nil
+		}
 		return nil
 	})
 	if err != nil || current {
@@ -152,7 +158,7 @@ func (s *Store) initialize() error {
 			}
 		}
 		if got == schemaVersion {
-			return nil
+			return sweepPendingData(btx)
 		}
 		// Migrate in this one transaction: a failure leaves the file as it was.
 		// Files older than schema 3 have no OUs: their members go under the root.
