@@ -1,7 +1,8 @@
 // Command loadtest builds the emulator, runs it on loopback and prints the
 // figures of docs/performance.md: start to first signed request, idle RSS,
 // GetCallerIdentity beside a bare net/http + SigV4 server, durable
-// AssumeRoot beside bare bbolt commit loops on the same disk, the root
+// AssumeRoot beside bare bbolt commit loops on the same disk, both with
+// CloudTrail recording on and off (-no-cloudtrail), the root
 // credentials audit of 1,000 and 10,000 member accounts, ListAccounts over
 // 10,000 accounts, and RSS. Every phase is bounded in time and count; every
 // address is 127.0.0.1. Run it from the repository root:
