@@ -50,8 +50,10 @@ import (
 //
 // 1: records only. 2: the secondary indexes of index.go, built from the
 // records when a version-1 file is opened. 3: the organization tree
-// (accounts get a parent, OUs, the children and OU-name indexes).
-const schemaVersion = 3
+// (accounts get a parent, OUs, the children and OU-name indexes). 4: IAM
+// customer managed policies (their bucket and name index) and the index of
+// managed-policy attachments, built from the principals.
+const schemaVersion = 4
 
 var (
 	metaBucket           = []byte("meta")
@@ -67,6 +69,7 @@ var (
 	messagesBucket       = []byte("sqs_messages")
 	dedupBucket          = []byte("sqs_deduplication")
 	scenariosBucket      = []byte("scenarios")
+	iamPoliciesBucket    = []byte("iam_policies") // customer managed policies by ARN
 	// The organization tree and its policies (orgtree.go, orgpolicy.go).
 	// Attachments are data, not derived from records: two keyings of the
 	// same facts, written together (see AttachPolicy), never rebuilt.
@@ -77,7 +80,7 @@ var (
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket},
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket, iamPoliciesBucket},
 		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 

@@ -95,8 +95,7 @@ func userTarget[In any, P interface {
 	*In
 	userNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalUser, in.entityUserName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalUser, in.entityUserName())
 }
 
 // roleTarget authorizes a call on the named role's ARN.
@@ -104,8 +103,7 @@ func roleTarget[In any, P interface {
 	*In
 	roleNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalRole, in.entityRoleName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalRole, in.entityRoleName())
 }
 
 // noSuchUserOrRole is IAM's NoSuchEntity for a user or role.
@@ -472,6 +470,9 @@ func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userName
 		if len(keys) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
 		}
+		if len(p.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+		}
 		if len(p.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
 		}
@@ -631,6 +632,9 @@ func (s *Service) deleteRole(ctx context.Context, c *pipeline.Call, in *roleName
 		p, err := namedEntity(tx, c, store.PrincipalRole, in.RoleName)
 		if err != nil {
 			return err
+		}
+		if len(p.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		if len(p.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")

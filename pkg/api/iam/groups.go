@@ -31,8 +31,7 @@ func groupTarget[In any, P interface {
 	*In
 	groupNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalGroup, in.entityGroupName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalGroup, in.entityGroupName())
 }
 
 // groupShape is IAM's Group.
@@ -156,6 +155,9 @@ func (s *Service) deleteGroup(ctx context.Context, c *pipeline.Call, in *groupNa
 		}
 		if tx.HasGroupMembers(g.ARN) {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+		}
+		if len(g.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		if len(g.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")

@@ -1,7 +1,8 @@
 // Package iam serves AWS Identity and Access Management (query protocol):
 // the organization features of centralized root access, the root user's
-// credentials, users, roles, inline policies and the AWS-managed task
-// policies.
+// credentials, users, roles and groups with their inline and managed
+// policies and tags, customer managed policies and a few AWS managed ones
+// (the root-task policies among them).
 package iam
 
 import (
@@ -50,9 +51,34 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.Op(Info, s, "ListMFADevices", "iam:ListMFADevices", credSubjectTarget[listMFADevicesInput], (*Service).listMFADevices),
 		pipeline.Op(Info, s, "DeactivateMFADevice", "iam:DeactivateMFADevice", rootSessionSubjectTarget[deactivateMFADeviceInput], (*Service).deactivateMFADevice),
 		pipeline.Op(Info, s, "DeleteVirtualMFADevice", "iam:DeleteVirtualMFADevice", deleteVirtualMFADeviceTarget, (*Service).deleteVirtualMFADevice),
-		pipeline.Op(Info, s, "GetPolicy", "iam:GetPolicy", getPolicyTarget, (*Service).getPolicy),
-		pipeline.Op(Info, s, "GetPolicyVersion", "iam:GetPolicyVersion", getPolicyVersionTarget, (*Service).getPolicyVersion),
+		pipeline.Op(Info, s, "CreatePolicy", "iam:CreatePolicy", createPolicyTarget, (*Service).createPolicy),
+		pipeline.Op(Info, s, "GetPolicy", "iam:GetPolicy", policyTarget[policyARNInput], (*Service).getPolicy),
+		pipeline.Op(Info, s, "DeletePolicy", "iam:DeletePolicy", policyTarget[policyARNInput], (*Service).deletePolicy),
 		pipeline.Op(Info, s, "ListPolicies", "iam:ListPolicies", nil, (*Service).listPolicies),
+		pipeline.Op(Info, s, "CreatePolicyVersion", "iam:CreatePolicyVersion", policyTarget[createPolicyVersionInput], (*Service).createPolicyVersion),
+		pipeline.Op(Info, s, "GetPolicyVersion", "iam:GetPolicyVersion", policyTarget[policyVersionInput], (*Service).getPolicyVersion),
+		pipeline.Op(Info, s, "ListPolicyVersions", "iam:ListPolicyVersions", policyTarget[listPolicyVersionsInput], (*Service).listPolicyVersions),
+		pipeline.Op(Info, s, "DeletePolicyVersion", "iam:DeletePolicyVersion", policyTarget[policyVersionInput], (*Service).deletePolicyVersion),
+		pipeline.Op(Info, s, "SetDefaultPolicyVersion", "iam:SetDefaultPolicyVersion", policyTarget[policyVersionInput], (*Service).setDefaultPolicyVersion),
+		pipeline.Op(Info, s, "TagPolicy", "iam:TagPolicy", tagPolicyTarget, (*Service).tagPolicy),
+		pipeline.Op(Info, s, "UntagPolicy", "iam:UntagPolicy", untagPolicyTarget, (*Service).untagPolicy),
+		pipeline.Op(Info, s, "ListPolicyTags", "iam:ListPolicyTags", policyTarget[listPolicyTagsInput], (*Service).listPolicyTags),
+		pipeline.Op(Info, s, "ListEntitiesForPolicy", "iam:ListEntitiesForPolicy", policyTarget[listEntitiesForPolicyInput], (*Service).listEntitiesForPolicy),
+		pipeline.Op(Info, s, "AttachUserPolicy", "iam:AttachUserPolicy", attachTarget[userEntity], attachPolicy[userEntity]),
+		pipeline.Op(Info, s, "DetachUserPolicy", "iam:DetachUserPolicy", attachTarget[userEntity], detachPolicy[userEntity]),
+		pipeline.Op(Info, s, "ListAttachedUserPolicies", "iam:ListAttachedUserPolicies", entityTarget[listAttachedPoliciesInput[userEntity]], listAttachedPolicies[userEntity]),
+		pipeline.Op(Info, s, "AttachRolePolicy", "iam:AttachRolePolicy", attachTarget[roleEntity], attachPolicy[roleEntity]),
+		pipeline.Op(Info, s, "DetachRolePolicy", "iam:DetachRolePolicy", attachTarget[roleEntity], detachPolicy[roleEntity]),
+		pipeline.Op(Info, s, "ListAttachedRolePolicies", "iam:ListAttachedRolePolicies", entityTarget[listAttachedPoliciesInput[roleEntity]], listAttachedPolicies[roleEntity]),
+		pipeline.Op(Info, s, "AttachGroupPolicy", "iam:AttachGroupPolicy", attachTarget[groupEntity], attachPolicy[groupEntity]),
+		pipeline.Op(Info, s, "DetachGroupPolicy", "iam:DetachGroupPolicy", attachTarget[groupEntity], detachPolicy[groupEntity]),
+		pipeline.Op(Info, s, "ListAttachedGroupPolicies", "iam:ListAttachedGroupPolicies", entityTarget[listAttachedPoliciesInput[groupEntity]], listAttachedPolicies[groupEntity]),
+		pipeline.Op(Info, s, "TagUser", "iam:TagUser", tagEntityTarget[userEntity], tagEntity[userEntity]),
+		pipeline.Op(Info, s, "UntagUser", "iam:UntagUser", untagEntityTarget[userEntity], untagEntity[userEntity]),
+		pipeline.Op(Info, s, "ListUserTags", "iam:ListUserTags", entityTarget[listEntityTagsInput[userEntity]], listEntityTags[userEntity]),
+		pipeline.Op(Info, s, "TagRole", "iam:TagRole", tagEntityTarget[roleEntity], tagEntity[roleEntity]),
+		pipeline.Op(Info, s, "UntagRole", "iam:UntagRole", untagEntityTarget[roleEntity], untagEntity[roleEntity]),
+		pipeline.Op(Info, s, "ListRoleTags", "iam:ListRoleTags", entityTarget[listEntityTagsInput[roleEntity]], listEntityTags[roleEntity]),
 		pipeline.Op(Info, s, "CreateUser", "iam:CreateUser", createUserTarget, (*Service).createUser),
 		pipeline.Op(Info, s, "DeleteUser", "iam:DeleteUser", userTarget[userNameInput], (*Service).deleteUser),
 		pipeline.Op(Info, s, "ListUsers", "iam:ListUsers", nil, (*Service).listUsers),
