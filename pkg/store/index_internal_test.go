@@ -734,7 +734,9 @@ func TestOpen_RefusesANewerSchema(t *testing.T) {
 	writeV1File(t, path, nil)
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
-	require.NoError(t, db.Update(func(btx *bolt.Tx) error { return btx.Bucket(metaBucket).Put([]byte("schema"), []byte(strconv.Itoa(schemaVersion+1))) }))
+	require.NoError(t, db.Update(func(btx *bolt.Tx) error {
+		return btx.Bucket(metaBucket).Put([]byte("schema"), []byte(strconv.Itoa(schemaVersion+1)))
+	}))
 	require.NoError(t, db.Close())
 	_, err = Open(path)
 	require.Error(t, err)

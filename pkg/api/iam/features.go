@@ -203,4 +203,3 @@ func rfc3986Escape(s string) string {
 	}
 	return b.String()
 }
-

@@ -106,7 +106,11 @@ func (s *Service) subjectResource(ctx context.Context, c *pipeline.Call, userNam
 	if err != nil {
 		return pipeline.Resource{}, err
 	}
-	return pipeline.Resource{ARN: sub.ARN}, nil
+	if sub.root() {
+		return pipeline.Resource{ARN: sub.ARN}, nil
+	}
+	// An IAM user's tags are the resource's tags.
+	return s.entityResource(ctx, sub.AccountID, store.PrincipalUser, sub.UserName)
 }
 
 // subjectUser returns the IAM user a user subject names; NoSuchEntity when
