@@ -135,3 +135,31 @@ func withContext(res pipeline.Resource, extra map[string][]string) pipeline.Reso
 	res.Context = ctx
 	return res
 }
+
+// changeEntity runs change on the caller's account's entity that in names
+// (NoSuchEntity when none) and stores the result, in one transaction.
+func (s *Service) changeEntity(ctx context.Context, c *pipeline.Call, in entityNamed, change func(tx *store.Tx, e *store.Principal) error) (*pipeline.NoOutput, error) {
+	info, name := in.entity()
+	return noOutput(s.store.Update(ctx, func(tx *store.Tx) error {
+		e, err := namedEntity(tx, c, info.kind, name)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, &e); err != nil {
+			return err
+		}
+		return tx.PutPrincipal(e)
+	}))
+}
+
+// readEntity reads the caller's account's entity that in names; NoSuchEntity when none.
+func (s *Service) readEntity(ctx context.Context, c *pipeline.Call, in entityNamed) (store.Principal, error) {
+	info, name := in.entity()
+	var e store.Principal
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		e, err = namedEntity(tx, c, info.kind, name)
+		return err
+	})
+	return e, err
+}

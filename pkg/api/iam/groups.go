@@ -22,8 +22,6 @@ const (
 	maxGroupsPerUser     = 10
 )
 
-var groupInlinePolicies = inlinePolicies{kind: store.PrincipalGroup, quota: groupPolicySizeQuota}
-
 type groupNamed interface{ entityGroupName() string }
 
 // groupTarget authorizes a call on the named group's ARN.
@@ -301,77 +299,4 @@ func (s *Service) listGroupsForUser(ctx context.Context, c *pipeline.Call, in *l
 		return nil, err
 	}
 	return groupsResult(page, next), nil
-}
-
-// --- group inline policies ---
-
-type putGroupPolicyInput struct {
-	GroupName      string `query:"GroupName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (in *putGroupPolicyInput) entityGroupName() string { return in.GroupName }
-
-func (in *putGroupPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	policyName(v, in.PolicyName)
-	policyDocument(v, "PolicyDocument", in.PolicyDocument)
-	return v.Err()
-}
-
-func (s *Service) putGroupPolicy(ctx context.Context, c *pipeline.Call, in *putGroupPolicyInput) (*pipeline.NoOutput, error) {
-	return groupInlinePolicies.put(ctx, s, c, in.GroupName, in.PolicyName, in.PolicyDocument)
-}
-
-type groupPolicyInput struct {
-	GroupName  string `query:"GroupName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-func (in *groupPolicyInput) entityGroupName() string { return in.GroupName }
-
-func (in *groupPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	policyName(v, in.PolicyName)
-	return v.Err()
-}
-
-type getGroupPolicyResult struct {
-	GroupName      string
-	PolicyName     string
-	PolicyDocument string
-}
-
-func (s *Service) getGroupPolicy(ctx context.Context, c *pipeline.Call, in *groupPolicyInput) (*getGroupPolicyResult, error) {
-	group, doc, err := groupInlinePolicies.get(ctx, s, c, in.GroupName, in.PolicyName)
-	if err != nil {
-		return nil, err
-	}
-	return &getGroupPolicyResult{GroupName: group, PolicyName: in.PolicyName, PolicyDocument: rfc3986Escape(doc)}, nil
-}
-
-func (s *Service) deleteGroupPolicy(ctx context.Context, c *pipeline.Call, in *groupPolicyInput) (*pipeline.NoOutput, error) {
-	return groupInlinePolicies.delete(ctx, s, c, in.GroupName, in.PolicyName)
-}
-
-type listGroupPoliciesInput struct {
-	GroupName string `query:"GroupName"`
-	Marker    string `query:"Marker"`
-	MaxItems  *int32 `query:"MaxItems"`
-}
-
-func (in *listGroupPoliciesInput) entityGroupName() string { return in.GroupName }
-
-func (in *listGroupPoliciesInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	pageParams(v, in.Marker, in.MaxItems)
-	return v.Err()
-}
-
-func (s *Service) listGroupPolicies(ctx context.Context, c *pipeline.Call, in *listGroupPoliciesInput) (*listInlinePoliciesResult, error) {
-	return groupInlinePolicies.list(ctx, s, c, in.GroupName, in.Marker, in.MaxItems)
 }

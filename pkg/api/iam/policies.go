@@ -468,11 +468,7 @@ type policyVersionResult struct {
 // next request on.
 func (s *Service) createPolicyVersion(ctx context.Context, c *pipeline.Call, in *createPolicyVersionInput) (*policyVersionResult, error) {
 	var out policyVersionShape
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		p, err := customerPolicy(tx, c, in.PolicyArn)
-		if err != nil {
-			return err
-		}
+	err := s.changePolicy(ctx, c, in.PolicyArn, func(tx *store.Tx, p *store.IAMPolicy) error {
 		if err := checkManagedDocument(in.PolicyDocument); err != nil {
 			return err
 		}
@@ -487,8 +483,8 @@ func (s *Service) createPolicyVersion(ctx context.Context, c *pipeline.Call, in 
 		if in.SetAsDefault {
 			p.DefaultVersion = v.ID
 		}
-		out = versionOf(p, v)
-		return tx.PutIAMPolicy(p)
+		out = versionOf(*p, v)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -593,11 +589,7 @@ func (s *Service) listPolicyVersions(ctx context.Context, c *pipeline.Call, in *
 // deletePolicyVersion deletes a version other than the default one
 // (DeleteConflict for that: SetDefaultPolicyVersion first).
 func (s *Service) deletePolicyVersion(ctx context.Context, c *pipeline.Call, in *policyVersionInput) (*pipeline.NoOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		p, err := customerPolicy(tx, c, in.PolicyArn)
-		if err != nil {
-			return err
-		}
+	return noOutput(s.changePolicy(ctx, c, in.PolicyArn, func(_ *store.Tx, p *store.IAMPolicy) error {
 		if _, ok := p.Version(in.VersionID); !ok {
 			return noSuchVersion(in.PolicyArn, in.VersionID)
 		}
@@ -605,27 +597,23 @@ func (s *Service) deletePolicyVersion(ctx context.Context, c *pipeline.Call, in 
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete the default version of a policy.")
 		}
 		p.Versions = slices.DeleteFunc(slices.Clone(p.Versions), func(v store.PolicyVersion) bool { return v.ID == in.VersionID })
-		return tx.PutIAMPolicy(p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
+		return nil
+	}))
 }
 
 // setDefaultPolicyVersion makes a version the one evaluated, from the next request on.
 func (s *Service) setDefaultPolicyVersion(ctx context.Context, c *pipeline.Call, in *policyVersionInput) (*pipeline.NoOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		p, err := customerPolicy(tx, c, in.PolicyArn)
-		if err != nil {
-			return err
-		}
+	return noOutput(s.changePolicy(ctx, c, in.PolicyArn, func(_ *store.Tx, p *store.IAMPolicy) error {
 		if _, ok := p.Version(in.VersionID); !ok {
 			return noSuchVersion(in.PolicyArn, in.VersionID)
 		}
 		p.DefaultVersion = in.VersionID
-		return tx.PutIAMPolicy(p)
-	})
+		return nil
+	}))
+}
+
+// noOutput is the answer of a call without output that ended with err.
+func noOutput(err error) (*pipeline.NoOutput, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -664,12 +652,8 @@ func attachTarget[E entitySpec](s *Service, ctx context.Context, c *pipeline.Cal
 // changes nothing. An entity has at most ten (LimitExceeded); a root-task
 // policy is for AssumeRoot alone (PolicyNotAttachable).
 func attachPolicy[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *attachPolicyInput[E]) (*pipeline.NoOutput, error) {
-	info, name := in.entity()
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		e, err := namedEntity(tx, c, info.kind, name)
-		if err != nil {
-			return err
-		}
+	info, _ := in.entity()
+	return s.changeEntity(ctx, c, in, func(tx *store.Tx, e *store.Principal) error {
 		m, err := lookupPolicy(tx, c, in.PolicyArn)
 		if err != nil {
 			return err
@@ -685,33 +669,20 @@ func attachPolicy[E entitySpec](s *Service, ctx context.Context, c *pipeline.Cal
 			return pipeline.NewError(http.StatusConflict, "LimitExceeded", "Cannot exceed quota for PoliciesPer%s: %d", info.quotaName, maxAttachedPoliciesPerKey)
 		}
 		e.ManagedPolicies = append(slices.Clone(e.ManagedPolicies), m.arn())
-		return tx.PutPrincipal(e)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
 }
 
 // detachPolicy detaches a managed policy; one not attached is NoSuchEntity.
 func detachPolicy[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *attachPolicyInput[E]) (*pipeline.NoOutput, error) {
-	info, name := in.entity()
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		e, err := namedEntity(tx, c, info.kind, name)
-		if err != nil {
-			return err
-		}
+	return s.changeEntity(ctx, c, in, func(_ *store.Tx, e *store.Principal) error {
 		i := slices.Index(e.ManagedPolicies, in.PolicyArn)
 		if i < 0 {
 			return noSuchEntity("Policy %s was not found.", in.PolicyArn)
 		}
 		e.ManagedPolicies = slices.Delete(slices.Clone(e.ManagedPolicies), i, i+1)
-		return tx.PutPrincipal(e)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
 }
 
 type listAttachedPoliciesInput[E entitySpec] struct {
@@ -753,14 +724,8 @@ type listAttachedPoliciesResult struct {
 // listAttachedPolicies lists the entity's managed policies in the order
 // they were attached, those on a path under PathPrefix.
 func listAttachedPolicies[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *listAttachedPoliciesInput[E]) (*listAttachedPoliciesResult, error) {
-	info, name := in.entity()
 	prefix := cmp.Or(in.PathPrefix, "/")
-	var e store.Principal
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		e, err = namedEntity(tx, c, info.kind, name)
-		return err
-	})
+	e, err := s.readEntity(ctx, c, in)
 	if err != nil {
 		return nil, err
 	}

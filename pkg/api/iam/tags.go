@@ -101,21 +101,11 @@ func tagEntityTarget[E entitySpec](s *Service, ctx context.Context, c *pipeline.
 }
 
 func tagEntity[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *tagEntityInput[E]) (*pipeline.NoOutput, error) {
-	info, name := in.entity()
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		e, err := namedEntity(tx, c, info.kind, name)
-		if err != nil {
-			return err
-		}
-		if e.Tags, err = mergeTags(e.Tags, in.Tags, info.quotaName); err != nil {
-			return err
-		}
-		return tx.PutPrincipal(e)
+	return s.changeEntity(ctx, c, in, func(_ *store.Tx, e *store.Principal) error {
+		var err error
+		e.Tags, err = mergeTags(e.Tags, in.Tags, infoOf[E]().quotaName)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
 }
 
 type untagEntityInput[E entitySpec] struct {
@@ -143,19 +133,10 @@ func untagEntityTarget[E entitySpec](s *Service, ctx context.Context, c *pipelin
 }
 
 func untagEntity[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *untagEntityInput[E]) (*pipeline.NoOutput, error) {
-	info, name := in.entity()
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		e, err := namedEntity(tx, c, info.kind, name)
-		if err != nil {
-			return err
-		}
+	return s.changeEntity(ctx, c, in, func(_ *store.Tx, e *store.Principal) error {
 		e.Tags = removeTags(e.Tags, in.TagKeys)
-		return tx.PutPrincipal(e)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
 }
 
 type listEntityTagsInput[E entitySpec] struct {
@@ -178,13 +159,7 @@ func (in *listEntityTagsInput[E]) Validate() error {
 }
 
 func listEntityTags[E entitySpec](s *Service, ctx context.Context, c *pipeline.Call, in *listEntityTagsInput[E]) (*listTagsResult, error) {
-	info, name := in.entity()
-	var e store.Principal
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		e, err = namedEntity(tx, c, info.kind, name)
-		return err
-	})
+	e, err := s.readEntity(ctx, c, in)
 	if err != nil {
 		return nil, err
 	}
@@ -215,9 +190,11 @@ func tagPolicyTarget(s *Service, ctx context.Context, c *pipeline.Call, in *tagP
 }
 
 func (s *Service) tagPolicy(ctx context.Context, c *pipeline.Call, in *tagPolicyInput) (*pipeline.NoOutput, error) {
-	return s.changePolicyTags(ctx, c, in.PolicyArn, func(tags []store.Tag) ([]store.Tag, error) {
-		return mergeTags(tags, in.Tags, "Policy")
-	})
+	return noOutput(s.changePolicy(ctx, c, in.PolicyArn, func(_ *store.Tx, p *store.IAMPolicy) error {
+		var err error
+		p.Tags, err = mergeTags(p.Tags, in.Tags, "Policy")
+		return err
+	}))
 }
 
 type untagPolicyInput struct {
@@ -239,26 +216,25 @@ func untagPolicyTarget(s *Service, ctx context.Context, c *pipeline.Call, in *un
 }
 
 func (s *Service) untagPolicy(ctx context.Context, c *pipeline.Call, in *untagPolicyInput) (*pipeline.NoOutput, error) {
-	return s.changePolicyTags(ctx, c, in.PolicyArn, func(tags []store.Tag) ([]store.Tag, error) {
-		return removeTags(tags, in.TagKeys), nil
-	})
+	return noOutput(s.changePolicy(ctx, c, in.PolicyArn, func(_ *store.Tx, p *store.IAMPolicy) error {
+		p.Tags = removeTags(p.Tags, in.TagKeys)
+		return nil
+	}))
 }
 
-func (s *Service) changePolicyTags(ctx context.Context, c *pipeline.Call, arn string, change func([]store.Tag) ([]store.Tag, error)) (*pipeline.NoOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
+// changePolicy runs change on the caller's customer managed policy with
+// the ARN and stores the result, in one transaction.
+func (s *Service) changePolicy(ctx context.Context, c *pipeline.Call, arn string, change func(tx *store.Tx, p *store.IAMPolicy) error) error {
+	return s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := customerPolicy(tx, c, arn)
 		if err != nil {
 			return err
 		}
-		if p.Tags, err = change(p.Tags); err != nil {
+		if err := change(tx, &p); err != nil {
 			return err
 		}
 		return tx.PutIAMPolicy(p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
 }
 
 type listPolicyTagsInput struct {
