@@ -42,7 +42,7 @@ type Principal struct {
 	ManagedPolicies []string `json:"managed_policies,omitempty"`
 }
 
-// Tag is an IAM tag of a user or role.
+// Tag is an IAM tag of a user, role or customer managed policy.
 type Tag struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`

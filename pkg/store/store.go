@@ -12,7 +12,9 @@
 // record: long-term access keys by principal, sessions by expiry (the
 // purge), accounts by email and by organization (the same index takes a
 // parent id once there are OUs), create-account requests by organization,
-// IAM users and roles by account and name, S3 buckets by owner. S3 objects
+// IAM users, roles, groups and customer managed policies by account and
+// name, group members and managed-policy attachments (by policy, for
+// ListEntitiesForPolicy), S3 buckets by owner. S3 objects
 // and SQS messages are keyed under their bucket or queue, so they need none.
 // Listings page with a cursor (the …Page methods) that seeks where the last
 // page ended instead of loading everything. A data file of schema 1 (no

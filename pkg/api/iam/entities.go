@@ -18,10 +18,11 @@ import (
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
-// IAM users, roles and their inline policies, so that least-privilege
+// IAM users and roles, so that least-privilege
 // principals (an auditor allowed only sts:AssumeRoot for one task, a
 // delegated administrator's user…) can be built over the wire. Users and
-// roles live in store.Principal; inline policies in its Policies map, which
+// roles live in store.Principal (their inline policies, managed-policy
+// attachments and tags: inline.go, policies.go, tags.go), which
 // authorization reads on every request, so a change takes effect at once.
 //
 // Every operation is authorized on the entity's ARN,
@@ -165,9 +166,8 @@ func optionalBoundary(v *pipeline.Validator, arn string) error {
 	return v.Err()
 }
 
-// refuseBoundary refuses a PermissionsBoundary: the emulator has no
-// customer managed policies and does not evaluate boundaries, so a boundary
-// is refused rather than silently ignored. It runs in the handler, after
+// refuseBoundary refuses a PermissionsBoundary: the emulator does not
+// evaluate boundaries, so a boundary is refused rather than silently ignored. It runs in the handler, after
 // authorization, so that a caller without iam:Put…PermissionsBoundary is
 // told AccessDenied first, as AWS would.
 func refuseBoundary(arn string) error {
@@ -454,8 +454,8 @@ func (in *userNameInput) Validate() error {
 }
 
 // deleteUser deletes a user that has nothing left attached: IAM refuses
-// (DeleteConflict) while it has access keys, inline policies or a login
-// profile, or is in groups. (The emulator keeps no certificates or MFA
+// (DeleteConflict) while it has access keys, managed or inline policies or
+// a login profile, or is in groups. (The emulator keeps no certificates or MFA
 // devices for IAM users.)
 func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
@@ -625,8 +625,8 @@ func (s *Service) getRole(ctx context.Context, c *pipeline.Call, in *roleNameInp
 	return &getRoleResult{Role: r}, nil
 }
 
-// deleteRole deletes a role without inline policies (DeleteConflict
-// otherwise). Its live sessions are allowed nothing from then on.
+// deleteRole deletes a role without attached or inline policies
+// (DeleteConflict otherwise). Its live sessions are allowed nothing from then on.
 func (s *Service) deleteRole(ctx context.Context, c *pipeline.Call, in *roleNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := namedEntity(tx, c, store.PrincipalRole, in.RoleName)

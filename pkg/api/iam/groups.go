@@ -143,7 +143,7 @@ func (in *groupNameInput) Validate() error {
 	return v.Err()
 }
 
-// deleteGroup deletes a group with no users and no inline policies
+// deleteGroup deletes a group with no users and no attached or inline policies
 // (DeleteConflict otherwise, as IAM refuses).
 func (s *Service) deleteGroup(ctx context.Context, c *pipeline.Call, in *groupNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
