@@ -22,6 +22,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -566,6 +567,158 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"s3:ListObjectsV2": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:CopyObject": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(e.bucket), Key: aws.String("copy"),
+				CopySource: aws.String(e.bucket + "/" + e.key)}))
+		}},
+		"s3:CreateMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp")}))
+		}},
+		"s3:UploadPart": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), PartNumber: aws.Int32(1), Body: strings.NewReader("part")}))
+		}},
+		"s3:UploadPartCopy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), PartNumber: aws.Int32(1), CopySource: aws.String(e.bucket + "/" + e.key)}))
+		}},
+		"s3:CompleteMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix"), MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{
+					{PartNumber: aws.Int32(1), ETag: aws.String(`"0123456789abcdef0123456789abcdef"`)}}}}))
+		}},
+		"s3:AbortMultipartUpload": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"),
+				UploadId: aws.String("matrix")}))
+		}},
+		"s3:ListParts": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String(e.bucket), Key: aws.String("mp"), UploadId: aws.String("matrix")}))
+		}},
+		"s3:ListMultipartUploads": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:ListObjects": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:ListObjectVersions": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLocation": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketTagging": {allowErrors: []string{"NoSuchTagSet"}, run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(e.bucket),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}))
+		}},
+		"s3:DeleteBucketTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		"s3:PutObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key),
+				Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}))
+		}},
+		"s3:DeleteObjectTagging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteObjectTagging(ctx, &s3.DeleteObjectTaggingInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key)}))
+		}},
+		"s3:GetBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(e.bucket), CORSConfiguration: &s3types.CORSConfiguration{CORSRules: []s3types.CORSRule{{AllowedMethods: []string{"GET"}, AllowedOrigins: []string{"*"}}}}}))
+		}},
+		"s3:DeleteBucketCors": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketCors(ctx, &s3.DeleteBucketCorsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketWebsite(ctx, &s3.GetBucketWebsiteInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketWebsite(ctx, &s3.PutBucketWebsiteInput{Bucket: aws.String(e.bucket), WebsiteConfiguration: &s3types.WebsiteConfiguration{IndexDocument: &s3types.IndexDocument{Suffix: aws.String("index.html")}}}))
+		}},
+		"s3:DeleteBucketWebsite": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketWebsite(ctx, &s3.DeleteBucketWebsiteInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLifecycleConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketLifecycleConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(e.bucket), LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String("")}, Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(1)}}}}}))
+		}},
+		"s3:DeleteBucketLifecycle": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: aws.String(e.bucket), ReplicationConfiguration: &s3types.ReplicationConfiguration{Role: aws.String("arn:aws:iam::" + e.account + ":role/r"), Rules: []s3types.ReplicationRule{{Status: s3types.ReplicationRuleStatusEnabled, Destination: &s3types.Destination{Bucket: aws.String("arn:aws:s3:::elsewhere")}}}}}))
+		}},
+		"s3:DeleteBucketReplication": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketReplication(ctx, &s3.DeleteBucketReplicationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetObjectLockConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: aws.String(e.bucket), ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256}}}}}))
+		}},
+		"s3:DeleteBucketEncryption": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(e.bucket), OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipBucketOwnerEnforced}}}}))
+		}},
+		"s3:DeleteBucketOwnershipControls": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeleteBucketOwnershipControls(ctx, &s3.DeleteBucketOwnershipControlsInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetPublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutPublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(e.bucket), PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true)}}))
+		}},
+		"s3:DeletePublicAccessBlock": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketVersioning": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketAccelerateConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketAccelerateConfiguration(ctx, &s3.GetBucketAccelerateConfigurationInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketRequestPayment": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketRequestPayment(ctx, &s3.GetBucketRequestPaymentInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketLogging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:GetBucketAcl": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(e.bucket)}))
+		}},
+		// A per-key refusal is the request's error here.
+		"s3:DeleteObjects": {run: func(ctx context.Context, e *matrixEnv) error {
+			out, err := e.s3().DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(e.bucket),
+				Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{{Key: aws.String(e.key)}}}})
+			if err != nil {
+				return err
+			}
+			if len(out.Errors) > 0 {
+				return &smithy.GenericAPIError{Code: aws.ToString(out.Errors[0].Code), Message: aws.ToString(out.Errors[0].Message)}
+			}
+			return nil
 		}},
 
 		// --- SQS ---

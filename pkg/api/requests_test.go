@@ -65,7 +65,7 @@ func TestRequests_UnsignedBodyNotRead(t *testing.T) {
 	}{
 		{"garbage authorization", "Authorization: " + garbageAuthorization + "\r\n", "<Code>AuthorizationHeaderMalformed</Code>", 400},
 		{"no authorization", "", "<Code>AccessDenied</Code>", 403},
-		{"presigned", "", "<Code>NotImplemented</Code>", 400},
+		{"presigned without its parameters", "", "<Code>AuthorizationQueryParametersError</Code>", 400},
 		{"form with garbage authorization", "Authorization: " + garbageAuthorization + "\r\nContent-Type: " + testkit.FormContentType + "\r\n",
 			"<Code>IncompleteSignature</Code>", 400},
 		{"over the named service's limit", "Authorization: AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00\r\n" +
@@ -73,7 +73,7 @@ func TestRequests_UnsignedBodyNotRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := "/"
-			if tc.name == "presigned" {
+			if tc.name == "presigned without its parameters" {
 				target = "/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256"
 			}
 			resp, body := rawExchange(t, srv, "POST "+target+" HTTP/1.1\r\nHost: "+host+"\r\n"+tc.headers+

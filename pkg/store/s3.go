@@ -18,15 +18,20 @@ type Bucket struct {
 	// Policy is the bucket policy as put (raw JSON); empty when none.
 	Policy    string    `json:"policy,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// Tags are the bucket's tags (PutBucketTagging).
+	Tags map[string]string `json:"tags,omitempty"`
+	// Configs are the configuration documents put on the bucket (CORS,
+	// encryption, lifecycle…), by sub-resource, as sent.
+	Configs map[string]string `json:"configs,omitempty"`
 }
 
-// ObjectInfo is everything about an S3 object except its data: what
-// listings and HeadObject show.
+// ObjectInfo is an S3 object's record: everything but its bytes, and
+// where they are.
 type ObjectInfo struct {
 	Bucket      string `json:"bucket"`
 	Key         string `json:"key"`
 	Size        int64  `json:"size"`
-	ETag        string `json:"etag"` // quoted MD5 hex, as S3 sends it
+	ETag        string `json:"etag"` // quoted MD5 hex (or the multipart "md5-N"), as S3 sends it
 	ContentType string `json:"content_type,omitempty"`
 	// Headers are the other representation headers given at upload
 	// (Cache-Control, Content-Disposition, Content-Encoding, …), replayed on reads.
@@ -35,14 +40,28 @@ type ObjectInfo struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Checksums maps an algorithm (CRC32, SHA256, …) to the base64 checksum
 	// the client sent, returned on reads that ask for checksums.
-	Checksums    map[string]string `json:"checksums,omitempty"`
-	LastModified time.Time         `json:"last_modified"`
+	Checksums map[string]string `json:"checksums,omitempty"`
+	// ChecksumType is FULL_OBJECT or COMPOSITE (a multipart checksum of
+	// the parts' checksums); empty when there are no checksums.
+	ChecksumType string    `json:"checksum_type,omitempty"`
+	LastModified time.Time `json:"last_modified"`
+	// Segments hold the bytes, in order (s3data.go).
+	Segments []DataSegment `json:"segments,omitempty"`
+	// PartsCount is the number of parts of a multipart object, whose
+	// Segments are its parts in order; 0 for a PUT.
+	PartsCount int `json:"parts_count,omitempty"`
+	// InlineData is the bytes of an object written before data was
+	// chunked (data files of earlier emulators), served as they are.
+	InlineData []byte `json:"data,omitempty"`
+	// Tags are the object's tags.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
-// Object is an S3 object with its data.
+// Object is an object record with, for small objects written in one
+// transaction (scenarios, tests), its bytes.
 type Object struct {
 	ObjectInfo
-	Data []byte `json:"data"`
+	Data []byte `json:"-"`
 }
 
 // objectKey is where an object lives in the objects bucket: bucket names
@@ -86,6 +105,9 @@ func (tx *Tx) DeleteBucket(name string) error {
 	if k, _ := tx.btx.Bucket(objectsBucket).Cursor().Seek(prefix); k != nil && hasPrefix(k, prefix) {
 		return fmt.Errorf("bucket %s is not empty: %w", name, ErrConflict)
 	}
+	if err := tx.deleteUploads(name); err != nil {
+		return err
+	}
 	return deleteIndexed(tx, bucketsBucket, name, bucketIndexEntries)
 }
 
@@ -115,28 +137,68 @@ func (tx *Tx) BucketsPage(owner, prefix, region, after string, limit int) ([]Buc
 		})
 }
 
-// Object returns the object at key in bucket.
-func (tx *Tx) Object(bucket, key string) (Object, error) {
-	var o Object
+// Object returns the record of the object at key in bucket.
+func (tx *Tx) Object(bucket, key string) (ObjectInfo, error) {
+	var o ObjectInfo
 	if err := tx.get(objectsBucket, objectKey(bucket, key), &o); err != nil {
-		return Object{}, fmt.Errorf("object %s/%s: %w", bucket, key, err)
+		return ObjectInfo{}, fmt.Errorf("object %s/%s: %w", bucket, key, err)
 	}
 	return o, nil
 }
 
 // PutObject creates or replaces an object, stamped with the transaction's
-// time; ErrNotFound when its bucket does not exist.
-func (tx *Tx) PutObject(o Object) (Object, error) {
+// time; ErrNotFound when its bucket does not exist. Its bytes are o.Data,
+// written here, or else the segments o.Segments names (written by a
+// DataWriter), which the record adopts. The replaced object's data is
+// deleted.
+func (tx *Tx) PutObject(o Object) (ObjectInfo, error) {
 	if !tx.exists(bucketsBucket, o.Bucket) {
-		return Object{}, fmt.Errorf("bucket %s: %w", o.Bucket, ErrNotFound)
+		return ObjectInfo{}, fmt.Errorf("bucket %s: %w", o.Bucket, ErrNotFound)
 	}
-	o.Size = int64(len(o.Data))
-	o.LastModified = tx.now
-	return o, tx.put(objectsBucket, objectKey(o.Bucket, o.Key), o)
+	info := o.ObjectInfo
+	info.InlineData = nil
+	if len(o.Data) > 0 {
+		seg, err := tx.WriteData(o.Data)
+		if err != nil {
+			return ObjectInfo{}, err
+		}
+		info.Segments = []DataSegment{seg}
+	}
+	info.Size = 0
+	for _, s := range info.Segments {
+		info.Size += s.Size
+	}
+	info.LastModified = tx.now
+	if err := tx.adoptData(info.Segments); err != nil {
+		return ObjectInfo{}, err
+	}
+	if old, err := tx.Object(o.Bucket, o.Key); err == nil {
+		if err := tx.deleteSegments(old.Segments); err != nil {
+			return ObjectInfo{}, err
+		}
+	}
+	return info, tx.put(objectsBucket, objectKey(o.Bucket, o.Key), info)
 }
 
-// DeleteObject deletes an object; deleting one that does not exist is not an error.
+// PutObjectInfo replaces an existing object's record but not its data
+// (its tags); ErrNotFound when it does not exist.
+func (tx *Tx) PutObjectInfo(o ObjectInfo) error {
+	old, err := tx.Object(o.Bucket, o.Key)
+	if err != nil {
+		return err
+	}
+	o.Segments, o.InlineData, o.Size = old.Segments, old.InlineData, old.Size
+	return tx.put(objectsBucket, objectKey(o.Bucket, o.Key), o)
+}
+
+// DeleteObject deletes an object and its data; deleting one that does not
+// exist is not an error.
 func (tx *Tx) DeleteObject(bucket, key string) error {
+	if old, err := tx.Object(bucket, key); err == nil {
+		if err := tx.deleteSegments(old.Segments); err != nil {
+			return err
+		}
+	}
 	return tx.delete(objectsBucket, objectKey(bucket, key))
 }
 

@@ -82,7 +82,8 @@ var (
 
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
-		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket, iamPoliciesBucket},
+		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket,
+		chunksBucket, pendingDataBucket, uploadsBucket, partsBucket, iamPoliciesBucket},
 		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
@@ -138,6 +139,11 @@ func (s *Store) initialize() error {
 		for _, name := range allBuckets {
 			current = current && btx.Bucket(name) != nil
 		}
+		// Chunks of an upload a crash cut short are swept in the write below.
+		if current {
+			k, _ := btx.Bucket(pendingDataBucket).Cursor().First()
+			current = k == nil
+		}
 		return nil
 	})
 	if err != nil || current {
@@ -157,7 +163,7 @@ func (s *Store) initialize() error {
 			}
 		}
 		if got == schemaVersion {
-			return nil
+			return sweepPendingData(btx)
 		}
 		// Migrate in this one transaction: a failure leaves the file as it was.
 		// Files older than schema 3 have no OUs: their members go under the root.
@@ -166,6 +172,10 @@ func (s *Store) initialize() error {
 		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
+		// A schema-3 file can hold the chunks of an upload a crash cut short.
+		if err := sweepPendingData(btx); err != nil {
+			return err
 		}
 		b, _ := json.Marshal(schemaVersion)
 		return meta.Put([]byte("schema"), b)

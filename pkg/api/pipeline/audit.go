@@ -117,6 +117,17 @@ func DataEvent(o Operation) Operation {
 	return o
 }
 
+// OwnCommitsOp marks an operation whose handler writes in transactions of
+// its own, one after another (S3's object data, a chunk per transaction,
+// while the body streams in): it cannot run inside the one transaction that
+// joins a write and its record, which would hold the store's only writer
+// for the whole upload and every chunk in memory. Its record is batched,
+// as a read's is, and committed within a second.
+func OwnCommitsOp(o Operation) Operation {
+	o.OwnCommits = true
+	return o
+}
+
 // ReadOnlyOp marks an operation as read-only for CloudTrail whatever its name.
 func ReadOnlyOp(o Operation) Operation {
 	o.readOnlySet, o.readOnly = true, true
@@ -172,7 +183,7 @@ func (c *Call) RunRecorded(ctx context.Context, run func(context.Context) error)
 
 func (c *Call) runRecorded(ctx context.Context, run func(context.Context) error) error {
 	p := c.pipeline
-	if p == nil || p.Audit == nil || c.op.ReadOnly() {
+	if p == nil || p.Audit == nil || c.op.ReadOnly() || c.op.OwnCommits {
 		return run(ctx)
 	}
 	real := c.W

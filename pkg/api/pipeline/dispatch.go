@@ -119,6 +119,10 @@ type Call struct {
 	errCode  string
 	internal bool
 
+	// Streamed says that Body is nil and R.Body is the payload, for the
+	// operation to read and check against its signed hash (stream.go).
+	Streamed bool
+
 	// What the call's CloudTrail record is made of (audit.go).
 	pipeline    *Pipeline
 	op          *Operation
@@ -204,26 +208,32 @@ func (p *Pipeline) handle(c *Call) {
 		p.refuseUnread(c, AuthError(c.Proto, c.Svc.Name, AuthWrongService))
 		return
 	}
-	if c.Svc.RestXML && r.Header.Get("X-Amz-Content-Sha256") == "" {
+	presigned := isPresignedAny(r)
+	if c.Svc.RestXML && !presigned && r.Header.Get("X-Amz-Content-Sha256") == "" {
 		// S3 requires it of every SigV4 request; with it, the signature is
 		// verified before the body, which may be large, is read.
 		p.refuseUnread(c, NewError(http.StatusBadRequest, "InvalidRequest",
 			"Missing required header for this request: x-amz-content-sha256"))
 		return
 	}
+	// A request that declares its payload's hash (every S3 client does) is
+	// authenticated before its body is read: its signature covers the
+	// declared hash, which the body is checked against once read. So is a
+	// presigned S3 URL, which never signs its body.
+	early := !formVersionInBody &&
+		(r.Header.Get("X-Amz-Content-Sha256") != "" || (presigned && c.Svc.RestXML))
+	// An operation that takes its body as a stream (S3's PutObject,
+	// UploadPart: up to 5 GiB) reads and checks it itself (stream.go).
+	c.Streamed = early && c.Svc.StreamBody != nil && c.Svc.StreamBody(r)
 	limit := p.bodyLimit(c.Svc)
 	if formVersionInBody {
 		limit = p.formBody
 	}
-	if r.ContentLength > limit {
+	if !c.Streamed && r.ContentLength > limit {
 		p.refuseUnread(c, BodyTooLarge(c.Proto, limit))
 		return
 	}
-	// A request that declares its payload's hash (every S3 client does) is
-	// authenticated before its body is read: its signature covers the
-	// declared hash, which the body is checked against once read.
 	var cred store.Credential
-	early := r.Header.Get("X-Amz-Content-Sha256") != "" && !formVersionInBody
 	if early {
 		var failure AuthFailure
 		if cred, failure = p.verifySignature(r, nil, c.Svc); failure != 0 {
@@ -231,7 +241,14 @@ func (p *Pipeline) handle(c *Call) {
 			return
 		}
 	}
-	body, tooLarge, err := readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
+	var body []byte
+	var tooLarge bool
+	var err error
+	if c.Streamed {
+		r.Body = streamBody(c.W, r, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
+	} else {
+		body, tooLarge, err = readBody(c.W, r, limit, p.cfg.BodyIdleTimeout, p.cfg.BodyMinRate)
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		p.fail(c, RequestTimeout(c.Proto))
 		return
@@ -263,7 +280,7 @@ func (p *Pipeline) handle(c *Call) {
 			return
 		}
 	}
-	if !contentMatches(r, body) {
+	if !c.Streamed && !contentMatches(r, body) {
 		p.fail(c, p.authError(c, AuthContentSHAMismatch))
 		return
 	}
@@ -443,6 +460,9 @@ func (p *Pipeline) resolveAction(c *Call) error {
 // regionOf is the region of the request's credential scope.
 func regionOf(r *http.Request) string {
 	a, ok := ParseAuthorization(r.Header.Get("Authorization"))
+	if !ok {
+		a, ok = presignedCredential(r)
+	}
 	if !ok {
 		return "us-east-1"
 	}

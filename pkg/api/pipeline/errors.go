@@ -96,16 +96,22 @@ func AuthError(p Protocol, svc string, f AuthFailure) *Error {
 	case AuthSkewed:
 		c, msg = codes{"SignatureDoesNotMatch", "InvalidSignatureException", "RequestTimeTooSkewed"},
 			"Signature expired: the request's X-Amz-Date is more than 15 minutes from the server's time."
-	case AuthPresigned:
-		c, msg = codes{"InvalidRequest", "InvalidRequestException", "NotImplemented"},
-			"Presigned (query-string) authentication is not supported by this emulator; sign with the Authorization header."
-		status = http.StatusBadRequest
 	case AuthContentSHAMismatch:
 		c, msg = codes{"SignatureDoesNotMatch", "InvalidSignatureException", "XAmzContentSHA256Mismatch"},
 			"The provided 'x-amz-content-sha256' header does not match what was computed."
 		if p == ProtoRestXML {
 			status = http.StatusBadRequest
 		}
+	case AuthQueryMalformed:
+		c, msg = codes{"IncompleteSignature", "IncompleteSignatureException", "AuthorizationQueryParametersError"},
+			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+		status = http.StatusBadRequest
+	case AuthExpiresTooLong:
+		c, msg = codes{"IncompleteSignature", "IncompleteSignatureException", "AuthorizationQueryParametersError"},
+			"X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds"
+		status = http.StatusBadRequest
+	case AuthRequestExpired:
+		c, msg = codes{"AccessDenied", "AccessDeniedException", "AccessDenied"}, "Request has expired"
 	case AuthDuplicate:
 		c, msg = codes{"IncompleteSignature", "IncompleteSignatureException", "InvalidArgument"},
 			"Only one Authorization header may be sent."

@@ -29,6 +29,9 @@ type Operation struct {
 	Invoke func(c *Call, o Operation) error
 	// Data marks CloudTrail data events (see DataEvent).
 	Data bool
+	// OwnCommits marks a handler that commits in several transactions of
+	// its own (see OwnCommitsOp).
+	OwnCommits bool
 	// readOnly overrides the name's verdict on CloudTrail's readOnly (see ReadOnlyOp).
 	readOnlySet, readOnly bool
 }

@@ -60,6 +60,9 @@ type Service struct {
 	// ResolveAction names the operation of a rest-xml request from its
 	// method, path and query; "" with a nil error means none matched.
 	ResolveAction func(r *http.Request) (string, error)
+	// StreamBody reports whether the service reads this request's body
+	// itself, as a stream, after authentication (stream.go).
+	StreamBody func(r *http.Request) bool
 	// StoreError maps a store sentinel that a handler did not map itself to
 	// the service's own code for it (nil: the generic mapping).
 	StoreError func(err error) error

@@ -72,6 +72,9 @@ func ParseAuthorization(h string) (AuthHeader, bool) {
 func signingServiceOf(r *http.Request) string {
 	a, ok := ParseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
+		a, ok = presignedCredential(r)
+	}
+	if !ok {
 		return ""
 	}
 	return a.Service
@@ -88,8 +91,13 @@ const (
 	AuthBadSignature
 	AuthExpired
 	AuthSkewed
-	AuthPresigned
 	AuthContentSHAMismatch
+	// AuthQueryMalformed: a presigned request's X-Amz-* parameters are
+	// missing or malformed; AuthExpiresTooLong: X-Amz-Expires over seven
+	// days; AuthRequestExpired: the presigned URL's lifetime is over.
+	AuthQueryMalformed
+	AuthExpiresTooLong
+	AuthRequestExpired
 	// authWrongService: the credential scope names another service than
 	// the one the request is for (a request signed for ec2 sent as STS).
 	AuthWrongService
@@ -102,10 +110,17 @@ const (
 
 // authPrecheck refuses, from the headers alone, a request that cannot be
 // authenticated whatever its body: presigned, without an Authorization
-// header, with two, or with one that is not SigV4.
+// header, with two, or with one that is not SigV4. A presigned request
+// (SigV4 or S3's SigV2 in the query) is judged by its signature.
 func authPrecheck(r *http.Request) AuthFailure {
-	if r.URL.Query().Has("X-Amz-Algorithm") {
-		return AuthPresigned
+	if isPresigned(r) {
+		if _, ok := presignedCredential(r); !ok {
+			return AuthQueryMalformed // no credential scope to tell its service by
+		}
+		return 0 // its other parameters are checked with its signature
+	}
+	if isPresignedAny(r) {
+		return 0
 	}
 	switch hs := r.Header.Values("Authorization"); {
 	case len(hs) == 0 || hs[0] == "":
@@ -149,8 +164,11 @@ func contentMatches(r *http.Request, body []byte) bool {
 // client signed. Whether the body has the declared hash is contentMatches'
 // question.
 func (p *Pipeline) authenticate(r *http.Request, payloadHash string, svcName string) (store.Credential, AuthFailure) {
-	if r.URL.Query().Has("X-Amz-Algorithm") {
-		return store.Credential{}, AuthPresigned
+	if isPresigned(r) {
+		return p.authenticatePresigned(r, payloadHash, svcName)
+	}
+	if r.Header.Get("Authorization") == "" && isPresignedV2(r) {
+		return p.authenticatePresignedV2(r, svcName)
 	}
 	h := r.Header.Get("Authorization")
 	if h == "" {

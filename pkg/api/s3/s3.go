@@ -3,20 +3,11 @@ package s3
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
-	"hash"
-	"hash/crc32"
-	"hash/crc64"
 	"io"
 	"net"
 	"net/http"
@@ -42,6 +33,9 @@ import (
 func s3Action(r *http.Request) string {
 	bucket, key := s3Address(r)
 	q := r.URL.Query()
+	if a := s3SubresourceAction(r.Method, bucket, key, q, r.Header); a != "" {
+		return a
+	}
 	if unsupportedSubresource(q) {
 		return ""
 	}
@@ -94,6 +88,63 @@ func s3Action(r *http.Request) string {
 	return ""
 }
 
+// s3SubresourceAction names the operations selected by a sub-resource
+// query parameter (multipart uploads…); "" for the others.
+func s3SubresourceAction(method, bucket, key string, q url.Values, h http.Header) string {
+	switch {
+	case key != "" && q.Has("uploads"):
+		if method == http.MethodPost {
+			return "CreateMultipartUpload"
+		}
+	case key != "" && q.Has("uploadId"):
+		switch method {
+		case http.MethodPut:
+			if h.Get("X-Amz-Copy-Source") != "" {
+				return "UploadPartCopy"
+			}
+			return "UploadPart"
+		case http.MethodPost:
+			return "CompleteMultipartUpload"
+		case http.MethodDelete:
+			return "AbortMultipartUpload"
+		case http.MethodGet:
+			return "ListParts"
+		}
+	case bucket != "" && key == "" && q.Has("uploads"):
+		if method == http.MethodGet {
+			return "ListMultipartUploads"
+		}
+	case q.Has("tagging"):
+		kind := "Bucket"
+		if key != "" {
+			kind = "Object"
+		}
+		switch method {
+		case http.MethodGet:
+			return "Get" + kind + "Tagging"
+		case http.MethodPut:
+			return "Put" + kind + "Tagging"
+		case http.MethodDelete:
+			return "Delete" + kind + "Tagging"
+		}
+	case bucket != "" && key == "" && bucketConfigAction(method, q) != "":
+		return bucketConfigAction(method, q)
+	case bucket != "" && key == "" && q.Has("delete"):
+		if method == http.MethodPost {
+			return "DeleteObjects"
+		}
+	case bucket != "" && key == "" && q.Has("location"):
+		if method == http.MethodGet {
+			return "GetBucketLocation"
+		}
+	case bucket != "" && key == "" && q.Has("versions"):
+		if method == http.MethodGet {
+			return "ListObjectVersions"
+		}
+	}
+	return ""
+}
+
 // s3MethodError is S3's answer to a request that no S3 operation has the
 // method of: 405 MethodNotAllowed naming the method and the resource for a
 // method S3 never serves (PATCH, TRACE…) and for POST on the service or on
@@ -131,11 +182,11 @@ func s3MethodError(r *http.Request) *pipeline.Error {
 
 // subresources are query parameters that select another S3 API than the
 // ones the emulator serves (ACLs, multipart uploads, tagging…).
-var subresources = []string{"accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
-	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable",
+var subresources = []string{"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metadataTable",
 	"metrics", "notification", "object-lock", "ownershipControls", "policyStatus", "publicAccessBlock",
-	"replication", "requestPayment", "restore", "retention", "select", "session", "tagging", "torrent",
-	"uploadId", "uploads", "versioning", "versions", "website"}
+	"replication", "requestPayment", "restore", "retention", "select", "session", "torrent",
+	"versioning", "website"}
 
 func unsupportedSubresource(q url.Values) bool {
 	for _, name := range subresources {
@@ -194,7 +245,8 @@ type s3Request struct {
 	// bucketRec is the bucket as it was when the request arrived; nil when
 	// it does not exist. Handlers that write re-read it in their transaction.
 	bucketRec *store.Bucket
-	// body is the payload with any aws-chunked framing removed.
+	// body is the payload with any aws-chunked framing removed, except for
+	// the payloadOperations, which read it themselves as a stream.
 	body []byte
 	// checksums are the client's x-amz-checksum-* values (by algorithm)
 	// that matched the payload.
@@ -214,6 +266,16 @@ type s3Handler func(s *Service, ctx context.Context, c *pipeline.Call, req *s3Re
 // checks their signatures and checksums, authorizes the IAM action on the
 // target (nil: "*" in the caller's account), and lets the handler answer.
 func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline.Operation {
+	return s.operation(name, action, target, false, h)
+}
+
+// selfAuthorizedOp builds a row whose handler authorizes the action
+// itself, per object (DeleteObjects: each key is its own decision).
+func (s *Service) selfAuthorizedOp(name, action string, h s3Handler) pipeline.Operation {
+	return s.operation(name, action, nil, true, h)
+}
+
+func (s *Service) operation(name, action string, target s3Target, selfAuthorized bool, h s3Handler) pipeline.Operation {
 	return pipeline.Operation{Service: Info, Name: name, Action: action, Invoke: func(c *pipeline.Call, _ pipeline.Operation) error {
 		ctx := c.R.Context()
 		req, err := s.s3Parse(ctx, c)
@@ -224,12 +286,14 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 			return err
 		}
 		c.RecordParameters(req.auditParameters(c.R))
-		res := pipeline.Anywhere
-		if target != nil {
-			res = target(c, req)
-		}
-		if err := c.Authorize(ctx, action, res); err != nil {
-			return err
+		if !selfAuthorized {
+			res := pipeline.Anywhere
+			if target != nil {
+				res = target(c, req)
+			}
+			if err := c.Authorize(ctx, action, res); err != nil {
+				return err
+			}
 		}
 		if want := c.R.Header.Get("X-Amz-Expected-Bucket-Owner"); want != "" && req.bucketRec != nil && want != req.bucketRec.Owner {
 			return pipeline.NewError(http.StatusForbidden, "AccessDenied", "Access Denied")
@@ -238,13 +302,25 @@ func (s *Service) op(name, action string, target s3Target, h s3Handler) pipeline
 	}}
 }
 
+// payloadOperations read their (possibly streamed, up to 5 GiB) payload
+// themselves, through newPayload.
+var payloadOperations = map[string]bool{"PutObject": true, "UploadPart": true}
+
+// streamBody tells the pipeline which requests' bodies S3 takes as a
+// stream: the uploads of object data.
+func streamBody(r *http.Request) bool {
+	return payloadOperations[s3Action(r)]
+}
+
 // checkBucketRegion refuses a request for an existing bucket signed for
 // another region than the bucket's, as S3 does before it authorizes:
 // AuthorizationHeaderMalformed naming the region expected, in <Region> and
 // in x-amz-bucket-region (a HEAD's answer has no body). CreateBucket is
 // left to its own rules (its LocationConstraint, BucketAlreadyExists).
 func checkBucketRegion(c *pipeline.Call, op string, req *s3Request) error {
-	if req.bucketRec == nil || op == "CreateBucket" || req.bucketRec.Region == c.Region {
+	// GetBucketLocation is how a client finds the region: S3 answers it
+	// whatever region it was signed for.
+	if req.bucketRec == nil || op == "CreateBucket" || op == "GetBucketLocation" || req.bucketRec.Region == c.Region {
 		return nil
 	}
 	want := req.bucketRec.Region
@@ -289,13 +365,14 @@ func (s *Service) s3Parse(ctx context.Context, c *pipeline.Call) (*s3Request, er
 		e.Extra = map[string]string{"MaxSizeAllowed": "1024", "Size": strconv.Itoa(len(key))}
 		return nil, e
 	}
-	body, trailers, err := s.s3Payload(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	req.body = body
-	if req.checksums, err = verifyChecksums(c.R.Header, trailers, body); err != nil {
-		return nil, err
+	if !payloadOperations[c.Action] {
+		p, err := s.newPayload(ctx, c, Info.BodyLimit)
+		if err != nil {
+			return nil, err
+		}
+		if req.body, req.checksums, err = p.readAll(); err != nil {
+			return nil, err
+		}
 	}
 	if bucket != "" {
 		err := s.store.View(ctx, func(tx *store.Tx) error {
@@ -323,9 +400,13 @@ func bucketARN(bucket string) string { return "arn:aws:s3:::" + bucket }
 // bucket that does not exist is the caller's, so that authorization still
 // comes before NoSuchBucket.
 func (req *s3Request) resource(arn string) pipeline.Resource {
+	authType := "REST-HEADER"
+	if req.query.Has("X-Amz-Algorithm") {
+		authType = "REST-QUERY-STRING"
+	}
 	res := pipeline.Resource{ARN: arn, Context: map[string][]string{
 		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
-		"s3:authType":         {"REST-HEADER"},
+		"s3:authType":         {authType},
 	}}
 	if b := req.bucketRec; b != nil {
 		res.Account = b.Owner
@@ -647,12 +728,18 @@ func (s *Service) putBucketPolicy(ctx context.Context, c *pipeline.Call, req *s3
 
 // setBucketPolicy replaces a bucket's policy ("": none) and answers 204.
 func (s *Service) setBucketPolicy(ctx context.Context, c *pipeline.Call, bucket, doc string) error {
+	return s.changeBucket(ctx, c, bucket, http.StatusNoContent, func(b *store.Bucket) { b.Policy = doc })
+}
+
+// changeBucket applies change to a bucket's record in one transaction and
+// answers status with no body; NoSuchBucket when there is none.
+func (s *Service) changeBucket(ctx context.Context, c *pipeline.Call, bucket string, status int, change func(*store.Bucket)) error {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		b, err := tx.Bucket(bucket)
 		if err != nil {
 			return err
 		}
-		b.Policy = doc
+		change(&b)
 		return tx.PutBucket(b)
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -661,7 +748,8 @@ func (s *Service) setBucketPolicy(ctx context.Context, c *pipeline.Call, bucket,
 	if err != nil {
 		return err
 	}
-	return writeNoContent(c.W)
+	c.W.WriteHeader(status)
+	return nil
 }
 
 func malformedPolicy(msg string) *pipeline.Error {
@@ -737,644 +825,4 @@ func (s *Service) deleteBucketPolicy(ctx context.Context, c *pipeline.Call, req 
 		return err
 	}
 	return s.setBucketPolicy(ctx, c, req.bucket, "")
-}
-
-// --- Objects ---
-
-// storedHeaders are the representation headers PutObject keeps and reads replay.
-var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
-
-func (s *Service) putObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	if req.bucketRec == nil {
-		return noSuchBucket(req.bucket)
-	}
-	h := c.R.Header
-	sum := md5.Sum(req.body)
-	o := store.Object{ObjectInfo: store.ObjectInfo{Bucket: req.bucket, Key: req.key,
-		ETag: `"` + hex.EncodeToString(sum[:]) + `"`, ContentType: h.Get("Content-Type"),
-		Headers: map[string]string{}, Metadata: map[string]string{}, Checksums: req.checksums},
-		Data: req.body}
-	if o.ContentType == "" {
-		o.ContentType = "binary/octet-stream"
-	}
-	for _, name := range storedHeaders {
-		v := h.Get(name)
-		if name == "Content-Encoding" {
-			v = withoutAWSChunked(v)
-		}
-		if v != "" {
-			o.Headers[name] = v
-		}
-	}
-	for name, vs := range h {
-		if meta, ok := strings.CutPrefix(strings.ToLower(name), "x-amz-meta-"); ok && meta != "" {
-			o.Metadata[meta] = strings.Join(vs, ",")
-		}
-	}
-	ifNoneMatch := h.Get("If-None-Match")
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		if ifNoneMatch == "*" {
-			if _, err := tx.Object(req.bucket, req.key); err == nil {
-				e := pipeline.NewError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
-				e.Extra = map[string]string{"Condition": "If-None-Match"}
-				return e
-			}
-		}
-		var err error
-		o, err = tx.PutObject(o)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return noSuchBucket(req.bucket)
-	}
-	if err != nil {
-		return err
-	}
-	w := c.W.Header()
-	w.Set("ETag", o.ETag)
-	w.Set("X-Amz-Server-Side-Encryption", "AES256")
-	setChecksumHeaders(w, o.Checksums)
-	c.W.WriteHeader(http.StatusOK)
-	return nil
-}
-
-// withoutAWSChunked drops the aws-chunked transfer coding from a
-// Content-Encoding list: it describes the request, not the object.
-func withoutAWSChunked(v string) string {
-	var keep []string
-	for part := range strings.SplitSeq(v, ",") {
-		if p := strings.TrimSpace(part); p != "" && !strings.EqualFold(p, "aws-chunked") {
-			keep = append(keep, p)
-		}
-	}
-	return strings.Join(keep, ",")
-}
-
-// readObject loads the object a GetObject or HeadObject asks for. A
-// missing key is NoSuchKey only for callers who may list the bucket;
-// others get AccessDenied, so that keys cannot be probed (as in S3).
-func (s *Service) readObject(ctx context.Context, c *pipeline.Call, req *s3Request) (store.Object, error) {
-	if req.bucketRec == nil {
-		return store.Object{}, noSuchBucket(req.bucket)
-	}
-	var o store.Object
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		o, err = tx.Object(req.bucket, req.key)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		if err := c.Authorize(ctx, "s3:ListBucket", bucketTarget(c, req)); err != nil {
-			return store.Object{}, err
-		}
-		e := pipeline.NewError(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
-		e.Extra = map[string]string{"Key": req.key}
-		return store.Object{}, e
-	}
-	return o, err
-}
-
-// writeObjectHeaders sets the headers GetObject and HeadObject share.
-func writeObjectHeaders(c *pipeline.Call, o store.Object) {
-	w := c.W.Header()
-	w.Set("Content-Type", o.ContentType)
-	w.Set("ETag", o.ETag)
-	w.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
-	w.Set("Accept-Ranges", "bytes")
-	w.Set("X-Amz-Server-Side-Encryption", "AES256")
-	for name, v := range o.Headers {
-		w.Set(name, v)
-	}
-	for name, v := range o.Metadata {
-		w.Set("X-Amz-Meta-"+name, v)
-	}
-	if strings.EqualFold(c.R.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") {
-		setChecksumHeaders(w, o.Checksums)
-	}
-}
-
-// setChecksumHeaders sends an object's checksums (of the whole object).
-func setChecksumHeaders(w http.Header, checksums map[string]string) {
-	for algo, v := range checksums {
-		w.Set("X-Amz-Checksum-"+algo, v)
-		w.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
-	}
-}
-
-func (s *Service) getObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	o, err := s.readObject(ctx, c, req)
-	if err != nil {
-		return err
-	}
-	data, status := o.Data, http.StatusOK
-	if start, end, ok, err := parseRange(c.R.Header.Get("Range"), int64(len(o.Data))); err != nil {
-		return err
-	} else if ok {
-		data, status = o.Data[start:end+1], http.StatusPartialContent
-		c.W.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end, len(o.Data)))
-		o.Checksums = nil // they are of the whole object
-	}
-	writeObjectHeaders(c, o)
-	c.W.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	c.W.WriteHeader(status)
-	_, err = c.W.Write(data)
-	return err
-}
-
-// parseRange reads a single "bytes=first-last", "bytes=first-" or
-// "bytes=-suffix" range. Like S3 it ignores a header it cannot parse (and
-// multiple ranges), and refuses a range that starts past the end.
-func parseRange(h string, size int64) (start, end int64, ok bool, err error) {
-	spec, found := strings.CutPrefix(h, "bytes=")
-	if !found || strings.Contains(spec, ",") {
-		return 0, 0, false, nil
-	}
-	first, last, found := strings.Cut(strings.TrimSpace(spec), "-")
-	if !found {
-		return 0, 0, false, nil
-	}
-	notSatisfiable := func() error {
-		e := pipeline.NewError(http.StatusRequestedRangeNotSatisfiable, "InvalidRange", "The requested range is not satisfiable")
-		e.Extra = map[string]string{"RangeRequested": h, "ActualObjectSize": strconv.FormatInt(size, 10)}
-		return e
-	}
-	if first == "" {
-		n, perr := strconv.ParseInt(last, 10, 64)
-		if perr != nil || n < 0 {
-			return 0, 0, false, nil
-		}
-		if n == 0 || size == 0 {
-			return 0, 0, false, notSatisfiable()
-		}
-		return max(size-n, 0), size - 1, true, nil
-	}
-	start, perr := strconv.ParseInt(first, 10, 64)
-	if perr != nil || start < 0 {
-		return 0, 0, false, nil
-	}
-	end = size - 1
-	if last != "" {
-		if end, perr = strconv.ParseInt(last, 10, 64); perr != nil || end < start {
-			return 0, 0, false, nil
-		}
-		end = min(end, size-1)
-	}
-	if start >= size {
-		return 0, 0, false, notSatisfiable()
-	}
-	return start, end, true, nil
-}
-
-func (s *Service) headObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	o, err := s.readObject(ctx, c, req)
-	if err != nil {
-		return err
-	}
-	writeObjectHeaders(c, o)
-	c.W.Header().Set("Content-Length", strconv.Itoa(len(o.Data)))
-	c.W.WriteHeader(http.StatusOK)
-	return nil
-}
-
-func (s *Service) deleteObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	if req.bucketRec == nil {
-		return noSuchBucket(req.bucket)
-	}
-	if err := s.store.Update(ctx, func(tx *store.Tx) error { return tx.DeleteObject(req.bucket, req.key) }); err != nil {
-		return err
-	}
-	return writeNoContent(c.W)
-}
-
-// --- ListObjectsV2 ---
-
-type listObjectsV2Result struct {
-	XMLName               xml.Name `xml:"ListBucketResult"`
-	Xmlns                 string   `xml:"xmlns,attr"`
-	Name                  string
-	Prefix                string
-	Delimiter             string `xml:",omitempty"`
-	MaxKeys               int
-	KeyCount              int
-	IsTruncated           bool
-	Contents              []objectEntry
-	CommonPrefixes        []commonPrefix
-	ContinuationToken     string `xml:",omitempty"`
-	NextContinuationToken string `xml:",omitempty"`
-	StartAfter            string `xml:",omitempty"`
-	EncodingType          string `xml:",omitempty"`
-}
-
-type objectEntry struct {
-	Key               string
-	LastModified      string
-	ETag              string
-	ChecksumAlgorithm []string `xml:",omitempty"`
-	ChecksumType      string   `xml:",omitempty"`
-	Size              int64
-	StorageClass      string
-	Owner             *ownerShape `xml:",omitempty"`
-}
-
-type commonPrefix struct {
-	Prefix string
-}
-
-// Continuation tokens are opaque to clients; they carry where the last
-// page ended: after a key ("k") or after every key under a common prefix ("p").
-func encodeListToken(kind byte, marker string) string {
-	return base64.RawURLEncoding.EncodeToString(append([]byte{kind}, marker...))
-}
-
-func decodeListToken(token string) (kind byte, marker string, ok bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) == 0 || (raw[0] != 'k' && raw[0] != 'p') || !utf8.Valid(raw[1:]) {
-		return 0, "", false
-	}
-	return raw[0], string(raw[1:]), true
-}
-
-func (s *Service) listObjectsV2(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	if req.bucketRec == nil {
-		return noSuchBucket(req.bucket)
-	}
-	q := req.query
-	prefix, delimiter, startAfter := q.Get("prefix"), q.Get("delimiter"), q.Get("start-after")
-	encoding := q.Get("encoding-type")
-	if encoding != "" && encoding != "url" {
-		return invalidArgument("Invalid Encoding Method specified in Request", "encoding-type", encoding)
-	}
-	maxKeys := 1000
-	if v := q.Get("max-keys"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return invalidArgument("Provided max-keys not an integer or within integer range", "max-keys", v)
-		}
-		maxKeys = min(n, 1000)
-	}
-	after, skipPrefix := startAfter, ""
-	token := q.Get("continuation-token")
-	if q.Has("continuation-token") {
-		kind, marker, ok := decodeListToken(token)
-		if !ok {
-			return invalidArgument("The continuation token provided is incorrect", "continuation-token", token)
-		}
-		after = marker
-		if kind == 'p' {
-			skipPrefix = marker
-		}
-	}
-	out := listObjectsV2Result{Xmlns: Info.XMLNamespace, Name: req.bucket, Prefix: prefix, Delimiter: delimiter,
-		MaxKeys: maxKeys, ContinuationToken: token, StartAfter: startAfter, EncodingType: encoding}
-	var owner *ownerShape
-	if q.Get("fetch-owner") == "true" {
-		owner = &ownerShape{ID: canonicalUserID(req.bucketRec.Owner)}
-	}
-	lastPrefix := skipPrefix
-	var next string
-	if maxKeys > 0 {
-		err := s.store.View(ctx, func(tx *store.Tx) error {
-			return tx.EachObject(req.bucket, prefix, after, func(o store.ObjectInfo) bool {
-				common := ""
-				if delimiter != "" {
-					if i := strings.Index(o.Key[len(prefix):], delimiter); i >= 0 {
-						common = o.Key[:len(prefix)+i+len(delimiter)]
-					}
-				}
-				if common != "" && common == lastPrefix {
-					return true // rolled up into a prefix already listed
-				}
-				if out.KeyCount == maxKeys {
-					out.IsTruncated = true
-					return false
-				}
-				out.KeyCount++
-				if common != "" {
-					lastPrefix = common
-					next = encodeListToken('p', common)
-					out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{Prefix: common})
-					return true
-				}
-				next = encodeListToken('k', o.Key)
-				e := objectEntry{Key: o.Key, LastModified: s3Time(o.LastModified), ETag: o.ETag, Size: o.Size,
-					StorageClass: "STANDARD", Owner: owner}
-				for algo := range o.Checksums {
-					e.ChecksumAlgorithm, e.ChecksumType = append(e.ChecksumAlgorithm, algo), "FULL_OBJECT"
-				}
-				out.Contents = append(out.Contents, e)
-				return true
-			})
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if out.IsTruncated {
-		out.NextContinuationToken = next
-	}
-	if encoding == "url" {
-		out.Prefix, out.Delimiter, out.StartAfter = uRLEncode(out.Prefix), uRLEncode(out.Delimiter), uRLEncode(out.StartAfter)
-		for i := range out.Contents {
-			out.Contents[i].Key = uRLEncode(out.Contents[i].Key)
-		}
-		for i := range out.CommonPrefixes {
-			out.CommonPrefixes[i].Prefix = uRLEncode(out.CommonPrefixes[i].Prefix)
-		}
-	}
-	return writeS3XML(c.W, out)
-}
-
-// uRLEncode is encoding-type=url: everything but unreserved characters
-// and "/" percent-encoded, so that any decoder (including ones that read
-// "+" as a space) gets the key back.
-func uRLEncode(v string) string {
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		ch := v[i]
-		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' ||
-			ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/' {
-			b.WriteByte(ch)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", ch)
-	}
-	return b.String()
-}
-
-// --- Payloads: aws-chunked decoding and chunk signatures ---
-
-// Values of X-Amz-Content-Sha256 that announce an aws-chunked body.
-const (
-	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-)
-
-// s3Payload returns the request's payload and any trailing headers. Bodies
-// sent with Content-Encoding aws-chunked or a STREAMING-* payload hash are
-// decoded; signed chunks (and a signed trailer) are verified against the
-// seed signature, so that a body altered in flight is refused.
-func (s *Service) s3Payload(ctx context.Context, c *pipeline.Call) ([]byte, map[string]string, error) {
-	mode := c.R.Header.Get("X-Amz-Content-Sha256")
-	chunked := strings.HasPrefix(mode, "STREAMING-") ||
-		strings.Contains(strings.ToLower(c.R.Header.Get("Content-Encoding")), "aws-chunked")
-	if !chunked {
-		return c.Body, nil, nil
-	}
-	var verifier *chunkVerifier
-	switch mode {
-	case streamingSigned, streamingSignedTrailer:
-		v, err := s.newChunkVerifier(ctx, c)
-		if err != nil {
-			return nil, nil, err
-		}
-		verifier = v
-	case streamingUnsignedTrailer, pipeline.UnsignedPayload:
-	default:
-		if strings.HasPrefix(mode, "STREAMING-") {
-			return nil, nil, pipeline.NewError(http.StatusNotImplemented, "NotImplemented",
-				"The x-amz-content-sha256 value %s is not implemented; use %s, %s or %s.",
-				mode, streamingSigned, streamingSignedTrailer, streamingUnsignedTrailer)
-		}
-	}
-	body, trailers, err := decodeAWSChunked(c.Body, verifier)
-	if err != nil {
-		return nil, nil, err
-	}
-	switch {
-	case mode == streamingSigned && len(trailers) > 0:
-		// Unsigned trailers after signed chunks could be added in flight.
-		return nil, nil, incompleteBody("The aws-chunked body has trailers, but x-amz-content-sha256 announces none.")
-	case mode == streamingSignedTrailer && len(trailers) > 0:
-		if err := verifier.verifyTrailer(trailers); err != nil {
-			return nil, nil, err
-		}
-	}
-	if v := c.R.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
-		if n, perr := strconv.Atoi(v); perr != nil || n != len(body) {
-			return nil, nil, incompleteBody(fmt.Sprintf(
-				"The decoded payload has %d bytes but x-amz-decoded-content-length says %s.", len(body), v))
-		}
-	}
-	m := make(map[string]string, len(trailers))
-	for _, t := range trailers {
-		if t.name != "x-amz-trailer-signature" {
-			m[t.name] = t.value
-		}
-	}
-	return body, m, nil
-}
-
-// chunkVerifier checks the chain of chunk signatures of a signed
-// aws-chunked body: each signs its data and the previous signature,
-// starting from the request's (seed) signature.
-type chunkVerifier struct {
-	key           []byte
-	amzDate       string
-	scope         string
-	prevSignature string
-}
-
-func (s *Service) newChunkVerifier(ctx context.Context, c *pipeline.Call) (*chunkVerifier, error) {
-	a, ok := pipeline.ParseAuthorization(c.R.Header.Get("Authorization"))
-	if !ok {
-		return nil, pipeline.AuthError(pipeline.ProtoRestXML, "s3", pipeline.AuthIncomplete)
-	}
-	cred, err := s.store.Credential(ctx, c.ID.AccessKeyID)
-	if err != nil {
-		return nil, err
-	}
-	return &chunkVerifier{
-		key:           signingKey(cred.SecretAccessKey, a.Date, a.Region, a.Service),
-		amzDate:       c.R.Header.Get("X-Amz-Date"),
-		scope:         a.Date + "/" + a.Region + "/" + a.Service + "/aws4_request",
-		prevSignature: a.Signature,
-	}, nil
-}
-
-// signingKey derives the SigV4 signing key.
-func signingKey(secret, date, region, service string) []byte {
-	k := hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, "aws4_request")
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
-
-var emptySHA256 = hex.EncodeToString(sha256.New().Sum(nil))
-
-func sha256Hex(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
-
-// verifyChunk checks one chunk's signature and moves the chain on.
-func (v *chunkVerifier) verifyChunk(data []byte, signature string) error {
-	return v.verify("AWS4-HMAC-SHA256-PAYLOAD\n"+v.amzDate+"\n"+v.scope+"\n"+v.prevSignature+"\n"+
-		emptySHA256+"\n"+sha256Hex(data), signature)
-}
-
-// verifyTrailer checks the x-amz-trailer-signature over the other trailers.
-func (v *chunkVerifier) verifyTrailer(trailers []chunkTrailer) error {
-	var canonical strings.Builder
-	signature := ""
-	for _, t := range trailers {
-		if t.name == "x-amz-trailer-signature" {
-			signature = t.value
-			continue
-		}
-		canonical.WriteString(t.name + ":" + t.value + "\n")
-	}
-	return v.verify("AWS4-HMAC-SHA256-TRAILER\n"+v.amzDate+"\n"+v.scope+"\n"+v.prevSignature+"\n"+
-		sha256Hex([]byte(canonical.String())), signature)
-}
-
-func (v *chunkVerifier) verify(stringToSign, signature string) error {
-	want := hex.EncodeToString(hmacSHA256(v.key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(signature)) {
-		return pipeline.AuthError(pipeline.ProtoRestXML, "s3", pipeline.AuthBadSignature)
-	}
-	v.prevSignature = signature
-	return nil
-}
-
-// chunkTrailer is one trailing header of an aws-chunked body, in order.
-type chunkTrailer struct{ name, value string }
-
-// maxChunkLine bounds a chunk header or trailer line.
-const maxChunkLine = 4096
-
-var crlf = []byte("\r\n")
-
-// decodeAWSChunked removes aws-chunked framing:
-//
-//	hex-size[;chunk-signature=sig]\r\n data \r\n … 0[;chunk-signature=sig]\r\n [name:value\r\n …] \r\n
-//
-// verifying chunk signatures when v is not nil. Any framing error is a
-// client error; nothing here may panic on hostile input.
-func decodeAWSChunked(body []byte, v *chunkVerifier) ([]byte, []chunkTrailer, error) {
-	out := make([]byte, 0, len(body))
-	rest := body
-	for {
-		line, after, ok := bytes.Cut(rest, crlf)
-		if !ok || len(line) > maxChunkLine {
-			return nil, nil, incompleteBody("The aws-chunked body ended inside a chunk header.")
-		}
-		rest = after
-		sizeHex, ext, _ := strings.Cut(string(line), ";")
-		size, err := strconv.ParseUint(strings.TrimSpace(sizeHex), 16, 63)
-		if err != nil || size > uint64(len(rest)) {
-			return nil, nil, incompleteBody("The aws-chunked body has a malformed or truncated chunk.")
-		}
-		data := rest[:size]
-		rest = rest[size:]
-		if v != nil {
-			sig, found := strings.CutPrefix(strings.TrimSpace(ext), "chunk-signature=")
-			if !found {
-				return nil, nil, pipeline.AuthError(pipeline.ProtoRestXML, "s3", pipeline.AuthBadSignature)
-			}
-			if err := v.verifyChunk(data, sig); err != nil {
-				return nil, nil, err
-			}
-		}
-		if size == 0 {
-			break
-		}
-		if !bytes.HasPrefix(rest, crlf) {
-			return nil, nil, incompleteBody("The aws-chunked body has a chunk without its closing CRLF.")
-		}
-		rest = rest[len(crlf):]
-		out = append(out, data...)
-	}
-	var trailers []chunkTrailer
-	for len(rest) > 0 {
-		line, after, ok := bytes.Cut(rest, crlf)
-		if !ok {
-			line, after = rest, nil // tolerate a missing final CRLF
-		}
-		rest = after
-		if len(line) == 0 {
-			break
-		}
-		name, value, found := strings.Cut(string(line), ":")
-		if !found || len(line) > maxChunkLine {
-			return nil, nil, incompleteBody("The aws-chunked body has a malformed trailer.")
-		}
-		trailers = append(trailers, chunkTrailer{strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)})
-	}
-	if len(rest) > 0 {
-		return nil, nil, incompleteBody("The aws-chunked body has data after its final chunk.")
-	}
-	return out, trailers, nil
-}
-
-// --- Checksums ---
-
-var (
-	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
-	crc64NVMETable = crc64.MakeTable(0x9a6c9329ac4bc9b5) // the NVMe polynomial, bit-reversed
-)
-
-// checksumAlgorithms are the x-amz-checksum-* algorithms the emulator
-// verifies (S3's names). Others (the xxhash family) are neither verified
-// nor kept.
-var checksumAlgorithms = map[string]func() hash.Hash{
-	"CRC32":     func() hash.Hash { return crc32.NewIEEE() },
-	"CRC32C":    func() hash.Hash { return crc32.New(crc32cTable) },
-	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVMETable) },
-	"SHA1":      sha1.New,
-	"SHA256":    sha256.New,
-	"SHA512":    sha512.New,
-	"MD5":       md5.New,
-}
-
-// verifyChecksums checks Content-MD5 and the x-amz-checksum-* value (a
-// header or an aws-chunked trailer) against the payload, and returns the
-// verified checksum by algorithm.
-func verifyChecksums(h http.Header, trailers map[string]string, body []byte) (map[string]string, error) {
-	if v := h.Get("Content-MD5"); v != "" {
-		want, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(want) != md5.Size {
-			return nil, pipeline.NewError(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was not valid.")
-		}
-		if got := md5.Sum(body); !bytes.Equal(got[:], want) {
-			e := pipeline.NewError(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
-			e.Extra = map[string]string{"ExpectedDigest": v, "CalculatedDigest": base64.StdEncoding.EncodeToString(got[:])}
-			return nil, e
-		}
-	}
-	found := map[string]string{}
-	for algo := range checksumAlgorithms {
-		name := "x-amz-checksum-" + strings.ToLower(algo)
-		if v, ok := trailers[name]; ok {
-			found[algo] = v
-		} else if v := h.Get(name); v != "" {
-			found[algo] = v
-		}
-	}
-	if len(found) > 1 {
-		return nil, pipeline.NewError(http.StatusBadRequest, "InvalidRequest",
-			"Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
-	}
-	for algo, v := range found {
-		sum := checksumAlgorithms[algo]()
-		want, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(want) != sum.Size() {
-			return nil, pipeline.NewError(http.StatusBadRequest, "InvalidRequest",
-				"Value for x-amz-checksum-%s header is invalid.", strings.ToLower(algo))
-		}
-		sum.Write(body)
-		if !bytes.Equal(sum.Sum(nil), want) {
-			return nil, pipeline.NewError(http.StatusBadRequest, "BadDigest", "The %s you specified did not match the calculated checksum.", algo)
-		}
-	}
-	if len(found) == 0 {
-		return nil, nil
-	}
-	return found, nil
 }

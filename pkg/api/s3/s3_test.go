@@ -710,7 +710,7 @@ func TestS3_TrailingSlashPath(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, r.Status)
 
 	// Sub-resources the emulator does not serve are NotImplemented.
-	r = testkit.RawS3(t, srv, admin, http.MethodGet, "/slash?acl", nil, nil)
+	r = testkit.RawS3(t, srv, admin, http.MethodGet, "/slash?analytics", nil, nil)
 	assert.Equal(t, http.StatusNotImplemented, r.Status)
 	assert.Contains(t, r.Body, "<Code>NotImplemented</Code>")
 	// Anonymous requests are refused.
@@ -749,7 +749,7 @@ func TestS3_MethodNotAllowed(t *testing.T) {
 	assert.Contains(t, r.Body, "<Code>CORSResponse</Code>")
 
 	// S3 operations the emulator lacks stay NotImplemented.
-	r = testkit.RawS3(t, srv, admin, http.MethodPost, "/methods/k?uploads", nil, nil)
+	r = testkit.RawS3(t, srv, admin, http.MethodPost, "/methods/k?restore", nil, nil)
 	assert.Equal(t, http.StatusNotImplemented, r.Status)
 	r = testkit.RawS3(t, srv, admin, http.MethodPost, "/methods", nil, nil)
 	assert.Equal(t, http.StatusNotImplemented, r.Status)

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package store
+
+// releaseMapped does nothing where madvise is not at hand.
+func releaseMapped([]byte) {}
