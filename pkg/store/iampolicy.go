@@ -160,3 +160,20 @@ func (tx *Tx) PolicyEntitiesPage(accountID, policyARN, after string, limit int, 
 			return p, err == nil && (keep == nil || keep(p)), false, err
 		})
 }
+
+// IAMPolicyUsage counts an account's groups, customer managed policies and
+// managed-policy attachments (GetAccountSummary's Groups, Policies and
+// PolicyVersionsInUse: each attachment uses its policy's default version),
+// from the indexes alone.
+func (tx *Tx) IAMPolicyUsage(accountID string) (groups, policies, attachments int) {
+	count := func(bucket []byte, prefix string) int {
+		n := 0
+		p := []byte(prefix)
+		c := tx.btx.Bucket(bucket).Cursor()
+		for k, _ := c.Seek(p); k != nil && hasPrefix(k, p); k, _ = c.Next() {
+			n++
+		}
+		return n
+	}
+	return tx.principalCount(accountID, PrincipalGroup), count(iamPoliciesByName, accountID+"\x00"), count(policyAttachments, accountID+"\x00")
+}

@@ -481,3 +481,55 @@ func TestIAMManaged_TagConditions(t *testing.T) {
 	_, err = creator.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("y"), PolicyDocument: aws.String(allowNothing)})
 	require.NoError(t, err)
 }
+
+func TestIAMManaged_AccountSummaryCounts(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	client := iam.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	summary := func() map[string]int32 {
+		out, err := client.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
+		require.NoError(t, err)
+		return out.SummaryMap
+	}
+	before := summary()
+	p := createPolicy(t, client, "Counted", allowNothing)
+	_, err := client.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("counted")})
+	require.NoError(t, err)
+	_, err = client.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("counted"), PolicyArn: p.Arn})
+	require.NoError(t, err)
+	after := summary()
+	assert.Equal(t, before["Policies"]+1, after["Policies"])
+	assert.Equal(t, before["Groups"]+1, after["Groups"])
+	assert.Equal(t, before["PolicyVersionsInUse"]+1, after["PolicyVersionsInUse"])
+}
+
+// TestIAMManaged_ListPoliciesPagesAcrossScopes: Scope=All pages through the
+// AWS managed policies, then the account's own, whatever the page size.
+func TestIAMManaged_ListPoliciesPagesAcrossScopes(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	client := iam.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	for _, name := range []string{"beta", "Alpha", "gamma"} {
+		createPolicy(t, client, name, allowNothing)
+	}
+	awsCount := len(policy.AWSManagedPolicies()) + len(policy.TaskPolicies())
+	for _, size := range []int32{1, 3, 4, int32(awsCount), int32(awsCount) + 1, 100} {
+		var names []string
+		p := iam.NewListPoliciesPaginator(client, &iam.ListPoliciesInput{MaxItems: aws.Int32(size)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(page.Policies), int(size))
+			for _, pol := range page.Policies {
+				names = append(names, aws.ToString(pol.PolicyName))
+			}
+		}
+		require.Len(t, names, awsCount+3, "page size %d", size)
+		assert.Equal(t, []string{"Alpha", "beta", "gamma"}, names[awsCount:], "page size %d", size)
+	}
+	local, err := client.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal, MaxItems: aws.Int32(2)})
+	require.NoError(t, err)
+	assert.True(t, local.IsTruncated)
+	require.Len(t, local.Policies, 2)
+	assert.Equal(t, "Alpha", aws.ToString(local.Policies[0].PolicyName))
+}

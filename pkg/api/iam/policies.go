@@ -384,6 +384,9 @@ func (s *Service) listPolicies(ctx context.Context, c *pipeline.Call, in *listPo
 func policiesPage(tx *store.Tx, account, scope string, keep func(arn, path string) bool, after string, limit int) ([]iamPolicy, string, error) {
 	out := []iamPolicy{}
 	local, inLocal := strings.CutPrefix(after, "l")
+	if !inLocal {
+		local = ""
+	}
 	if !inLocal && scope != "Local" {
 		start := 0
 		if after != "" {

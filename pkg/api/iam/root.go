@@ -336,6 +336,7 @@ func (s *Service) getAccountSummary(ctx context.Context, c *pipeline.Call, _ *ge
 		if err != nil {
 			return err
 		}
+		groups, policies, versionsInUse := tx.IAMPolicyUsage(acct)
 		virtual := 0
 		for _, d := range root.MFADevices {
 			if d.Virtual {
@@ -343,12 +344,12 @@ func (s *Service) getAccountSummary(ctx context.Context, c *pipeline.Call, _ *ge
 			}
 		}
 		out.SummaryMap.Entries = append([]summaryEntry{
-			{"Users", users}, {"Groups", 0}, {"ServerCertificates", 0},
+			{"Users", users}, {"Groups", groups}, {"ServerCertificates", 0},
 			{"MFADevices", virtual}, {"MFADevicesInUse", len(root.EnabledMFADevices())},
 			{"AccountMFAEnabled", flag(present.MFA)}, {"AccountAccessKeysPresent", flag(present.AccessKeys)},
 			{"AccountPasswordPresent", flag(present.Password)},
 			{"AccountSigningCertificatesPresent", flag(present.SigningCertificates)},
-			{"Policies", 0}, {"PolicyVersionsInUse", 0}, {"InstanceProfiles", 0}, {"Providers", 0},
+			{"Policies", policies}, {"PolicyVersionsInUse", versionsInUse}, {"InstanceProfiles", 0}, {"Providers", 0},
 			{"Roles", roles},
 		}, quotas...)
 		return nil
