@@ -446,6 +446,82 @@ func matrixCalls() map[string]matrixCall {
 			return ignore(e.iam().ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String("matrix")}))
 		}},
 
+		"iam:CreatePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("matrix"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}))
+		}},
+		"iam:DeletePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix")}))
+		}},
+		"iam:CreatePolicyVersion": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)}))
+		}},
+		"iam:ListPolicyVersions": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:DeletePolicyVersion": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix"), VersionId: aws.String("v2")}))
+		}},
+		"iam:SetDefaultPolicyVersion": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix"), VersionId: aws.String("v1")}))
+		}},
+		"iam:TagPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix"), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}))
+		}},
+		"iam:UntagPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().UntagPolicy(ctx, &iam.UntagPolicyInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix"), TagKeys: []string{"k"}}))
+		}},
+		"iam:ListPolicyTags": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String("arn:aws:iam::" + e.account + ":policy/matrix")}))
+		}},
+		"iam:ListEntitiesForPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:AttachUserPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("matrix"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:DetachUserPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("matrix"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:ListAttachedUserPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String("matrix")}))
+		}},
+		"iam:TagUser": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().TagUser(ctx, &iam.TagUserInput{UserName: aws.String("matrix"), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}))
+		}},
+		"iam:UntagUser": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String("matrix"), TagKeys: []string{"k"}}))
+		}},
+		"iam:ListUserTags": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String("matrix")}))
+		}},
+		"iam:AttachRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:DetachRolePolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("OrganizationAccountAccessRole"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:ListAttachedRolePolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
+		}},
+		"iam:TagRole": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("OrganizationAccountAccessRole"), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}))
+		}},
+		"iam:UntagRole": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String("OrganizationAccountAccessRole"), TagKeys: []string{"k"}}))
+		}},
+		"iam:ListRoleTags": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("OrganizationAccountAccessRole")}))
+		}},
+		"iam:AttachGroupPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("matrix"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:DetachGroupPolicy": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{GroupName: aws.String("matrix"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}))
+		}},
+		"iam:ListAttachedGroupPolicies": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.iam().ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String("matrix")}))
+		}},
+
 		// --- S3 ---
 		"s3:ListBuckets": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().ListBuckets(ctx, &s3.ListBucketsInput{}))

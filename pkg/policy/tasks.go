@@ -32,13 +32,13 @@ func ARN(name string) string {
 type ManagedPolicy struct {
 	// Name is the PolicyName, e.g. "IAMAuditRootUserCredentials".
 	Name string
-	// ARN is "arn:aws:iam::aws:policy/root-task/<Name>".
+	// ARN is "arn:aws:iam::aws:policy/<Path without its leading slash><Name>".
 	ARN string
 	// PolicyID is the ANPA… id IAM reports.
 	PolicyID string
-	// Path is "/root-task/".
+	// Path is "/root-task/" for the task policies, "/" for the others.
 	Path string
-	// DefaultVersionID is the served version, "v1".
+	// DefaultVersionID is the served version ("v1" for the task policies).
 	DefaultVersionID string
 	// CreateDate and UpdateDate come from IAM ListPolicies.
 	CreateDate time.Time

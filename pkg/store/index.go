@@ -45,10 +45,16 @@ var (
 	queuesByDeadLetterTarget = []byte("idx_queues_by_dead_letter_target")
 	// groupMembers: group ARN \0 user ARN, from the users' Groups. Built from the users like the others.
 	groupMembers = []byte("idx_group_members")
+	// iamPoliciesByName: account id \0 foldKey(policy name) \0 policy ARN,
+	// for customer managed policies.
+	iamPoliciesByName = []byte("idx_iam_policies_by_name")
+	// policyAttachments: account id \0 managed policy ARN \0 user, role or
+	// group ARN, from the principals' ManagedPolicies.
+	policyAttachments = []byte("idx_iam_policy_attachments")
 
 	indexBuckets = [][]byte{credentialsByPrincipal, sessionsByExpiry, accountsByEmail, accountsByScope,
 		createStatusesByOrg, principalsByName, bucketsByOwner, childrenByParent, ouNames,
-		queuesByDeadLetterTarget, groupMembers}
+		queuesByDeadLetterTarget, groupMembers, iamPoliciesByName, policyAttachments}
 )
 
 // indexEntry is one key of one index.
@@ -95,6 +101,9 @@ func principalIndexEntries(p Principal) []indexEntry {
 	for _, g := range p.Groups {
 		out = append(out, indexEntry{groupMembers, g + "\x00" + p.ARN})
 	}
+	for _, policyARN := range p.ManagedPolicies {
+		out = append(out, indexEntry{policyAttachments, policyAttachmentPrefix(p.AccountID, policyARN) + p.ARN})
+	}
 	return out
 }
 
@@ -122,6 +131,7 @@ var indexedRecords = map[string]func(data []byte) ([]indexEntry, error){
 	string(bucketsBucket):        entriesOf(bucketIndexEntries),
 	string(queuesBucket):         entriesOf(queueIndexEntries),
 	string(ousBucket):            entriesOf(ouIndexEntries),
+	string(iamPoliciesBucket):    entriesOf(iamPolicyIndexEntries),
 }
 
 func entriesOf[T any](entries func(T) []indexEntry) func([]byte) ([]indexEntry, error) {

@@ -218,6 +218,62 @@ func checkLookups(t *testing.T, tx *Tx, rng *rand.Rand) {
 	}
 }
 
+// checkPolicyLookups compares the policy name index and the attachment
+// index with reading every policy and principal.
+func checkPolicyLookups(t *testing.T, tx *Tx, limit int) {
+	t.Helper()
+	var policies []IAMPolicy
+	require.NoError(t, each(tx, iamPoliciesBucket, "", func(_ string, p *IAMPolicy) error {
+		policies = append(policies, *p)
+		return nil
+	}))
+	var principals []Principal
+	require.NoError(t, each(tx, principalsBucket, "", func(_ string, p *Principal) error {
+		principals = append(principals, *p)
+		return nil
+	}))
+	accounts := map[string]bool{}
+	for _, p := range policies {
+		accounts[p.AccountID] = true
+	}
+	for account := range accounts {
+		var want []IAMPolicy
+		for _, p := range policies {
+			if p.AccountID == account {
+				want = append(want, p)
+			}
+		}
+		slices.SortFunc(want, func(a, b IAMPolicy) int {
+			return cmp.Or(cmp.Compare(foldKey(a.Name), foldKey(b.Name)), cmp.Compare(a.ARN, b.ARN))
+		})
+		paged := allPages(t, limit, func(after string, limit int) ([]IAMPolicy, string, error) {
+			return tx.IAMPoliciesPage(account, after, limit, nil)
+		})
+		assert.Equal(t, ids(want, func(p IAMPolicy) string { return p.ARN }), ids(paged, func(p IAMPolicy) string { return p.ARN }), account)
+		for _, p := range want {
+			named, err := tx.IAMPolicyNamed(account, strings.ToUpper(p.Name))
+			require.NoError(t, err)
+			assert.Equal(t, p.ARN, named.ARN)
+		}
+	}
+	type attachment struct{ account, policy string }
+	attached := map[attachment][]string{}
+	for _, p := range principals {
+		for _, arn := range p.ManagedPolicies {
+			k := attachment{p.AccountID, arn}
+			attached[k] = append(attached[k], p.ARN)
+		}
+	}
+	for k, want := range attached {
+		slices.Sort(want)
+		assert.Equal(t, len(want), tx.PolicyAttachmentCount(k.account, k.policy), "%v", k)
+		paged := allPages(t, limit, func(after string, limit int) ([]Principal, string, error) {
+			return tx.PolicyEntitiesPage(k.account, k.policy, after, limit, nil)
+		})
+		assert.Equal(t, want, ids(paged, func(p Principal) string { return p.ARN }), "%v", k)
+	}
+}
+
 // allPages collects every page of a paged listing, checking that each page
 // but the last is full.
 func allPages[T any](t *testing.T, limit int, page func(after string, limit int) ([]T, string, error)) []T {
@@ -275,7 +331,7 @@ func randomWrite(tx *Tx, rng *rand.Rand, w *world) (func(), error) {
 	w.mu.Unlock()
 	emails := []string{"a@example.com", "B@example.com", "c@Example.com", "kelvin@example.com", "\u212aelvin@example.com"}
 	noop := func() {}
-	switch rng.IntN(14) {
+	switch rng.IntN(16) {
 	case 0: // a new member joining now, soon or some time ago
 		joinAt := tx.now.Add(time.Duration(rng.IntN(7)-3) * time.Minute)
 		a, err := tx.CreateMemberAccount(org, "m", emails[rng.IntN(len(emails))], "Access", `{}`, joinAt)
@@ -399,6 +455,34 @@ func randomWrite(tx *Tx, rng *rand.Rand, w *world) (func(), error) {
 			return noop, tx.DeleteQueue(q)
 		}
 		return noop, tx.PutQueue(q)
+	case 14: // a customer managed policy created, renamed or deleted
+		if acct == "" {
+			return noop, nil
+		}
+		name := fmt.Sprintf("Policy%d", rng.IntN(4))
+		existing, err := tx.IAMPolicyNamed(acct, name)
+		switch {
+		case err == nil && rng.IntN(2) == 0:
+			return noop, tx.DeleteIAMPolicy(existing.ARN)
+		case err == nil:
+			existing.Name = fmt.Sprintf("renamed%d", rng.IntN(1000))
+			return noop, tx.PutIAMPolicy(existing)
+		}
+		_, err = tx.AddIAMPolicy(IAMPolicy{AccountID: acct, Name: name, Path: []string{"/", "/team/"}[rng.IntN(2)]}, `{}`)
+		return noop, err
+	case 15: // a managed policy attached to or detached from a user or role
+		p, err := tx.Principal(user)
+		if err != nil {
+			return noop, nil
+		}
+		arns := []string{"arn:aws:iam::aws:policy/AdministratorAccess", IAMPolicyARN(p.AccountID, "/", "Policy1")}
+		arn := arns[rng.IntN(len(arns))]
+		if i := slices.Index(p.ManagedPolicies, arn); i >= 0 {
+			p.ManagedPolicies = slices.Delete(slices.Clone(p.ManagedPolicies), i, i+1)
+		} else {
+			p.ManagedPolicies = append(slices.Clone(p.ManagedPolicies), arn)
+		}
+		return noop, tx.PutPrincipal(p)
 	default: // a create-account request, sometimes moved in time
 		c := CreateAccountStatus{ID: NewCreateAccountRequestID(), OrganizationID: org.ID,
 			RequestedAt: tx.now.Add(time.Duration(rng.IntN(5)) * time.Second), CompletesAt: tx.now.Add(time.Minute)}
@@ -528,6 +612,7 @@ func TestIndexesAgreeWithTheirData(t *testing.T) {
 				return fmt.Errorf("round %d: %w", round, err)
 			}
 			checkLookups(t, tx, rng)
+			checkPolicyLookups(t, tx, 1+rng.IntN(3))
 			return nil
 		}))
 	}
@@ -585,7 +670,7 @@ func TestOpen_MigratesAVersion1FileByBuildingItsIndexes(t *testing.T) {
 	st, err := Open(path, WithNow(func() time.Time { return at.Add(2 * time.Hour) }))
 	require.NoError(t, err)
 	require.NoError(t, st.View(context.Background(), func(tx *Tx) error {
-		assert.Equal(t, "3", string(tx.btx.Bucket(metaBucket).Get([]byte("schema"))))
+		assert.Equal(t, strconv.Itoa(schemaVersion), string(tx.btx.Bucket(metaBucket).Get([]byte("schema"))))
 		require.NoError(t, checkIndexes(tx))
 		a, err := tx.AccountByEmail("member@example.com")
 		require.NoError(t, err)
@@ -633,7 +718,7 @@ func TestOpen_MigrationOfACorruptRecordFailsAndChangesNothing(t *testing.T) {
 	_, err := Open(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), path)
-	assert.Contains(t, err.Error(), "migrate data file from schema 1 to 3")
+	assert.Contains(t, err.Error(), fmt.Sprintf("migrate data file from schema 1 to %d", schemaVersion))
 
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
@@ -649,11 +734,13 @@ func TestOpen_RefusesANewerSchema(t *testing.T) {
 	writeV1File(t, path, nil)
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
-	require.NoError(t, db.Update(func(btx *bolt.Tx) error { return btx.Bucket(metaBucket).Put([]byte("schema"), []byte("4")) }))
+	require.NoError(t, db.Update(func(btx *bolt.Tx) error {
+		return btx.Bucket(metaBucket).Put([]byte("schema"), []byte(strconv.Itoa(schemaVersion+1)))
+	}))
 	require.NoError(t, db.Close())
 	_, err = Open(path)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "newer than this emulator's 3")
+	assert.Contains(t, err.Error(), fmt.Sprintf("newer than this emulator's %d", schemaVersion))
 }
 
 func TestFoldKey_EqualExactlyWhenEqualFold(t *testing.T) {

@@ -36,9 +36,13 @@ type Principal struct {
 	// Groups are the ARNs of a user's groups, in the order it joined them;
 	// the groupMembers index holds the reverse relation.
 	Groups []string `json:"groups,omitempty"`
+	// ManagedPolicies are the ARNs of the managed policies (customer or AWS
+	// managed) attached to the user, role or group, in the order they were
+	// attached; the policyAttachments index holds the reverse relation.
+	ManagedPolicies []string `json:"managed_policies,omitempty"`
 }
 
-// Tag is an IAM tag of a user or role.
+// Tag is an IAM tag of a user, role or customer managed policy.
 type Tag struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`

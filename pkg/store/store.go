@@ -12,7 +12,9 @@
 // record: long-term access keys by principal, sessions by expiry (the
 // purge), accounts by email and by organization (the same index takes a
 // parent id once there are OUs), create-account requests by organization,
-// IAM users and roles by account and name, S3 buckets by owner. S3 objects
+// IAM users, roles, groups and customer managed policies by account and
+// name, group members and managed-policy attachments (by policy, for
+// ListEntitiesForPolicy), S3 buckets by owner. S3 objects
 // and SQS messages are keyed under their bucket or queue, so they need none.
 // Listings page with a cursor (the …Page methods) that seeks where the last
 // page ended instead of loading everything. A data file of schema 1 (no
@@ -50,8 +52,10 @@ import (
 //
 // 1: records only. 2: the secondary indexes of index.go, built from the
 // records when a version-1 file is opened. 3: the organization tree
-// (accounts get a parent, OUs, the children and OU-name indexes).
-const schemaVersion = 3
+// (accounts get a parent, OUs, the children and OU-name indexes). 4: IAM
+// customer managed policies (their bucket and name index) and the index of
+// managed-policy attachments, built from the principals.
+const schemaVersion = 4
 
 var (
 	metaBucket           = []byte("meta")
@@ -67,6 +71,7 @@ var (
 	messagesBucket       = []byte("sqs_messages")
 	dedupBucket          = []byte("sqs_deduplication")
 	scenariosBucket      = []byte("scenarios")
+	iamPoliciesBucket    = []byte("iam_policies") // customer managed policies by ARN
 	// The organization tree and its policies (orgtree.go, orgpolicy.go).
 	// Attachments are data, not derived from records: two keyings of the
 	// same facts, written together (see AttachPolicy), never rebuilt.
@@ -78,7 +83,7 @@ var (
 	allBuckets = append([][]byte{metaBucket, accountsBucket, organizationsBucket, credentialsBucket,
 		principalsBucket, createStatusesBucket, rootUsersBucket, bucketsBucket, objectsBucket,
 		queuesBucket, messagesBucket, dedupBucket, ousBucket, orgPoliciesBucket, attachmentsByTarget, attachmentsByPolicy, scenariosBucket,
-		chunksBucket, pendingDataBucket, uploadsBucket, partsBucket},
+		chunksBucket, pendingDataBucket, uploadsBucket, partsBucket, iamPoliciesBucket},
 		slices.Concat(indexBuckets, cloudTrailBuckets)...)
 )
 
@@ -167,6 +172,10 @@ func (s *Store) initialize() error {
 		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
+		// A schema-3 file can hold the chunks of an upload a crash cut short.
+		if err := sweepPendingData(btx); err != nil {
+			return err
 		}
 		b, _ := json.Marshal(schemaVersion)
 		return meta.Put([]byte("schema"), b)

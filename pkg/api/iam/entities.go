@@ -18,10 +18,11 @@ import (
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
-// IAM users, roles and their inline policies, so that least-privilege
+// IAM users and roles, so that least-privilege
 // principals (an auditor allowed only sts:AssumeRoot for one task, a
 // delegated administrator's user…) can be built over the wire. Users and
-// roles live in store.Principal; inline policies in its Policies map, which
+// roles live in store.Principal (their inline policies, managed-policy
+// attachments and tags: inline.go, policies.go, tags.go), which
 // authorization reads on every request, so a change takes effect at once.
 //
 // Every operation is authorized on the entity's ARN,
@@ -95,8 +96,7 @@ func userTarget[In any, P interface {
 	*In
 	userNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalUser, in.entityUserName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalUser, in.entityUserName())
 }
 
 // roleTarget authorizes a call on the named role's ARN.
@@ -104,8 +104,7 @@ func roleTarget[In any, P interface {
 	*In
 	roleNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalRole, in.entityRoleName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalRole, in.entityRoleName())
 }
 
 // noSuchUserOrRole is IAM's NoSuchEntity for a user or role.
@@ -167,9 +166,8 @@ func optionalBoundary(v *pipeline.Validator, arn string) error {
 	return v.Err()
 }
 
-// refuseBoundary refuses a PermissionsBoundary: the emulator has no
-// customer managed policies and does not evaluate boundaries, so a boundary
-// is refused rather than silently ignored. It runs in the handler, after
+// refuseBoundary refuses a PermissionsBoundary: the emulator does not
+// evaluate boundaries, so a boundary is refused rather than silently ignored. It runs in the handler, after
 // authorization, so that a caller without iam:Put…PermissionsBoundary is
 // told AccessDenied first, as AWS would.
 func refuseBoundary(arn string) error {
@@ -456,8 +454,8 @@ func (in *userNameInput) Validate() error {
 }
 
 // deleteUser deletes a user that has nothing left attached: IAM refuses
-// (DeleteConflict) while it has access keys, inline policies or a login
-// profile, or is in groups. (The emulator keeps no certificates or MFA
+// (DeleteConflict) while it has access keys, managed or inline policies or
+// a login profile, or is in groups. (The emulator keeps no certificates or MFA
 // devices for IAM users.)
 func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
@@ -471,6 +469,9 @@ func (s *Service) deleteUser(ctx context.Context, c *pipeline.Call, in *userName
 		}
 		if len(keys) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+		}
+		if len(p.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		if len(p.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
@@ -624,13 +625,16 @@ func (s *Service) getRole(ctx context.Context, c *pipeline.Call, in *roleNameInp
 	return &getRoleResult{Role: r}, nil
 }
 
-// deleteRole deletes a role without inline policies (DeleteConflict
-// otherwise). Its live sessions are allowed nothing from then on.
+// deleteRole deletes a role without attached or inline policies
+// (DeleteConflict otherwise). Its live sessions are allowed nothing from then on.
 func (s *Service) deleteRole(ctx context.Context, c *pipeline.Call, in *roleNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		p, err := namedEntity(tx, c, store.PrincipalRole, in.RoleName)
 		if err != nil {
 			return err
+		}
+		if len(p.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		if len(p.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
@@ -701,273 +705,6 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, c *pipeline.Call, 
 		return nil, err
 	}
 	return &pipeline.NoOutput{}, nil
-}
-
-// --- Inline policies of users and roles ---
-
-// inlinePolicies is what differs between the user and the role forms of
-// the inline-policy calls.
-type inlinePolicies struct {
-	kind  entityKind
-	quota int // the entity's inline policies together, in characters
-}
-
-var (
-	userInlinePolicies = inlinePolicies{kind: store.PrincipalUser, quota: userPolicySizeQuota}
-	roleInlinePolicies = inlinePolicies{kind: store.PrincipalRole, quota: rolePolicySizeQuota}
-)
-
-func (ip inlinePolicies) noSuchPolicy(name string) *pipeline.Error {
-	return noSuchEntity("The %s policy with name %s cannot be found.", ip.kind, name)
-}
-
-// put parses doc as an identity policy (MalformedPolicyDocument otherwise)
-// and stores it as the entity's inline policy name, replacing one of that
-// name, unless the entity's inline policies would then pass the quota
-// (LimitExceeded). Authorization reads them on every request, so the policy
-// applies from the next request on.
-func (ip inlinePolicies) put(ctx context.Context, s *Service, c *pipeline.Call, entity, name, doc string) (*pipeline.NoOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		p, err := namedEntity(tx, c, ip.kind, entity)
-		if err != nil {
-			return err
-		}
-		if _, err := policy.ParseAs([]byte(doc), policy.IdentityPolicy); err != nil {
-			return MalformedPolicyDocument(err)
-		}
-		total := policySize(doc)
-		for n, other := range p.Policies {
-			if n != name {
-				total += policySize(other)
-			}
-		}
-		if total > ip.quota {
-			return pipeline.NewError(http.StatusConflict, "LimitExceeded", "Maximum policy size of %d bytes exceeded for %s %s", ip.quota, ip.kind, p.Name)
-		}
-		if p.Policies == nil {
-			p.Policies = map[string]string{}
-		}
-		p.Policies[name] = doc
-		return tx.PutPrincipal(p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
-}
-
-// get returns the entity's stored name and its inline policy name.
-func (ip inlinePolicies) get(ctx context.Context, s *Service, c *pipeline.Call, entity, name string) (storedName, doc string, err error) {
-	err = s.store.View(ctx, func(tx *store.Tx) error {
-		p, err := namedEntity(tx, c, ip.kind, entity)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		if doc, ok = p.Policies[name]; !ok {
-			return ip.noSuchPolicy(name)
-		}
-		storedName = p.Name
-		return nil
-	})
-	return storedName, doc, err
-}
-
-func (ip inlinePolicies) delete(ctx context.Context, s *Service, c *pipeline.Call, entity, name string) (*pipeline.NoOutput, error) {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		p, err := namedEntity(tx, c, ip.kind, entity)
-		if err != nil {
-			return err
-		}
-		if _, ok := p.Policies[name]; !ok {
-			return ip.noSuchPolicy(name)
-		}
-		delete(p.Policies, name)
-		return tx.PutPrincipal(p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &pipeline.NoOutput{}, nil
-}
-
-// list returns one IAM page of the entity's inline policy names, in order.
-func (ip inlinePolicies) list(ctx context.Context, s *Service, c *pipeline.Call, entity, marker string, maxItems *int32) (*listInlinePoliciesResult, error) {
-	var p store.Principal
-	err := s.store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		p, err = namedEntity(tx, c, ip.kind, entity)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	page, next, err := iamPage(slices.Sorted(maps.Keys(p.Policies)), p.ARN, marker, maxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listInlinePoliciesResult{PolicyNames: iamMembers[string]{page}, IsTruncated: next != "", Marker: next}, nil
-}
-
-type listInlinePoliciesResult struct {
-	PolicyNames iamMembers[string]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
-// policyName checks a required PolicyName member (policyNameType).
-func policyName(v *pipeline.Validator, name string) {
-	entityName(v, "PolicyName", name, 128)
-}
-
-// User inline policies.
-
-type putUserPolicyInput struct {
-	UserName       string `query:"UserName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (in *putUserPolicyInput) entityUserName() string { return in.UserName }
-
-func (in *putUserPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "UserName", in.UserName, 128)
-	policyName(v, in.PolicyName)
-	policyDocument(v, "PolicyDocument", in.PolicyDocument)
-	return v.Err()
-}
-
-func (s *Service) putUserPolicy(ctx context.Context, c *pipeline.Call, in *putUserPolicyInput) (*pipeline.NoOutput, error) {
-	return userInlinePolicies.put(ctx, s, c, in.UserName, in.PolicyName, in.PolicyDocument)
-}
-
-// userPolicyInput is the input of GetUserPolicy and DeleteUserPolicy.
-type userPolicyInput struct {
-	UserName   string `query:"UserName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-func (in *userPolicyInput) entityUserName() string { return in.UserName }
-
-func (in *userPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "UserName", in.UserName, 128)
-	policyName(v, in.PolicyName)
-	return v.Err()
-}
-
-type getUserPolicyResult struct {
-	UserName       string
-	PolicyName     string
-	PolicyDocument string
-}
-
-// getUserPolicy returns the document URL-encoded, as IAM does.
-func (s *Service) getUserPolicy(ctx context.Context, c *pipeline.Call, in *userPolicyInput) (*getUserPolicyResult, error) {
-	user, doc, err := userInlinePolicies.get(ctx, s, c, in.UserName, in.PolicyName)
-	if err != nil {
-		return nil, err
-	}
-	return &getUserPolicyResult{UserName: user, PolicyName: in.PolicyName, PolicyDocument: rfc3986Escape(doc)}, nil
-}
-
-func (s *Service) deleteUserPolicy(ctx context.Context, c *pipeline.Call, in *userPolicyInput) (*pipeline.NoOutput, error) {
-	return userInlinePolicies.delete(ctx, s, c, in.UserName, in.PolicyName)
-}
-
-type listUserPoliciesInput struct {
-	UserName string `query:"UserName"`
-	Marker   string `query:"Marker"`
-	MaxItems *int32 `query:"MaxItems"`
-}
-
-func (in *listUserPoliciesInput) entityUserName() string { return in.UserName }
-
-func (in *listUserPoliciesInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "UserName", in.UserName, 128)
-	pageParams(v, in.Marker, in.MaxItems)
-	return v.Err()
-}
-
-func (s *Service) listUserPolicies(ctx context.Context, c *pipeline.Call, in *listUserPoliciesInput) (*listInlinePoliciesResult, error) {
-	return userInlinePolicies.list(ctx, s, c, in.UserName, in.Marker, in.MaxItems)
-}
-
-// Role inline policies.
-
-type putRolePolicyInput struct {
-	RoleName       string `query:"RoleName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (in *putRolePolicyInput) entityRoleName() string { return in.RoleName }
-
-func (in *putRolePolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "RoleName", in.RoleName, 64)
-	policyName(v, in.PolicyName)
-	policyDocument(v, "PolicyDocument", in.PolicyDocument)
-	return v.Err()
-}
-
-func (s *Service) putRolePolicy(ctx context.Context, c *pipeline.Call, in *putRolePolicyInput) (*pipeline.NoOutput, error) {
-	return roleInlinePolicies.put(ctx, s, c, in.RoleName, in.PolicyName, in.PolicyDocument)
-}
-
-// rolePolicyInput is the input of GetRolePolicy and DeleteRolePolicy.
-type rolePolicyInput struct {
-	RoleName   string `query:"RoleName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-func (in *rolePolicyInput) entityRoleName() string { return in.RoleName }
-
-func (in *rolePolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "RoleName", in.RoleName, 64)
-	policyName(v, in.PolicyName)
-	return v.Err()
-}
-
-type getRolePolicyResult struct {
-	RoleName       string
-	PolicyName     string
-	PolicyDocument string
-}
-
-// getRolePolicy returns the document URL-encoded, as IAM does.
-func (s *Service) getRolePolicy(ctx context.Context, c *pipeline.Call, in *rolePolicyInput) (*getRolePolicyResult, error) {
-	role, doc, err := roleInlinePolicies.get(ctx, s, c, in.RoleName, in.PolicyName)
-	if err != nil {
-		return nil, err
-	}
-	return &getRolePolicyResult{RoleName: role, PolicyName: in.PolicyName, PolicyDocument: rfc3986Escape(doc)}, nil
-}
-
-func (s *Service) deleteRolePolicy(ctx context.Context, c *pipeline.Call, in *rolePolicyInput) (*pipeline.NoOutput, error) {
-	return roleInlinePolicies.delete(ctx, s, c, in.RoleName, in.PolicyName)
-}
-
-type listRolePoliciesInput struct {
-	RoleName string `query:"RoleName"`
-	Marker   string `query:"Marker"`
-	MaxItems *int32 `query:"MaxItems"`
-}
-
-func (in *listRolePoliciesInput) entityRoleName() string { return in.RoleName }
-
-func (in *listRolePoliciesInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "RoleName", in.RoleName, 64)
-	pageParams(v, in.Marker, in.MaxItems)
-	return v.Err()
-}
-
-func (s *Service) listRolePolicies(ctx context.Context, c *pipeline.Call, in *listRolePoliciesInput) (*listInlinePoliciesResult, error) {
-	return roleInlinePolicies.list(ctx, s, c, in.RoleName, in.Marker, in.MaxItems)
 }
 
 // --- small helpers ---

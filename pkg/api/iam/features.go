@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 
-	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -185,137 +183,6 @@ func (s *Service) listOrganizationsFeatures(ctx context.Context, c *pipeline.Cal
 	return s.organizationFeatures(ctx, c, featureCall{})
 }
 
-// --- Managed policies: GetPolicy, GetPolicyVersion, ListPolicies ---
-//
-// The emulator's only managed policies are the five AWS-managed root-task
-// policies (pkg/policy); there are no customer managed policies.
-
-// managedPolicyARNPattern is a well-formed managed policy ARN: an AWS
-// managed (account "aws") or customer managed (12-digit account) policy.
-var managedPolicyARNPattern = regexp.MustCompile(`^arn:aws:iam::(?:aws|\d{12}):policy/(?:[!-~]+/)*[\w+=,.@-]+$`)
-
-// The model's patterns, anchored because Coral matches the whole value.
-var (
-	policyVersionIDPattern = regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
-	policyPathPattern      = regexp.MustCompile(`^((/[A-Za-z0-9\.,\+@=_-]+)*)/$`)
-)
-
-// iamPolicy is IAM's Policy shape.
-type iamPolicy struct {
-	PolicyName                    string
-	PolicyID                      string `xml:"PolicyId"`
-	Arn                           string
-	Path                          string
-	DefaultVersionID              string `xml:"DefaultVersionId"`
-	AttachmentCount               int
-	PermissionsBoundaryUsageCount int
-	IsAttachable                  bool
-	CreateDate                    string
-	UpdateDate                    string
-}
-
-// policyOf describes a task policy. It is attached to nothing: AWS lets
-// only AssumeRoot use it, so both counts stay 0.
-func policyOf(p policy.ManagedPolicy) iamPolicy {
-	return iamPolicy{PolicyName: p.Name, PolicyID: p.PolicyID, Arn: p.ARN, Path: p.Path,
-		DefaultVersionID: p.DefaultVersionID, IsAttachable: true,
-		CreateDate: pipeline.XMLTime(p.CreateDate), UpdateDate: pipeline.XMLTime(p.UpdateDate)}
-}
-
-// validatePolicyARN checks a PolicyArn member: the model's constraints,
-// then IAM's own InvalidInput for a value that is not a policy ARN.
-func validatePolicyARN(v *pipeline.Validator, arn string) error {
-	if v.Required("PolicyArn", arn != "") {
-		v.Length("PolicyArn", arn, 20, 2048)
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
-	if !managedPolicyARNPattern.MatchString(arn) {
-		return pipeline.NewError(http.StatusBadRequest, "InvalidInput", "ARN %s is not valid.", arn)
-	}
-	return nil
-}
-
-// managedPolicy finds the managed policy with the ARN.
-func managedPolicy(arn string) (policy.ManagedPolicy, error) {
-	p, ok := policy.TaskPolicy(arn)
-	if !ok {
-		return policy.ManagedPolicy{}, pipeline.NewError(http.StatusNotFound, "NoSuchEntity",
-			"Policy %s does not exist or is not attachable.", arn)
-	}
-	return p, nil
-}
-
-// getPolicyTarget and getPolicyVersionTarget authorize a policy read on the
-// policy's ARN in the caller's own account: AWS managed policies are
-// readable from every account.
-func getPolicyTarget(_ *Service, _ context.Context, _ *pipeline.Call, in *getPolicyInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: in.PolicyArn}, nil
-}
-
-func getPolicyVersionTarget(_ *Service, _ context.Context, _ *pipeline.Call, in *getPolicyVersionInput) (pipeline.Resource, error) {
-	return pipeline.Resource{ARN: in.PolicyArn}, nil
-}
-
-type getPolicyInput struct {
-	PolicyArn string `query:"PolicyArn"`
-}
-
-func (in *getPolicyInput) Validate() error {
-	return validatePolicyARN(pipeline.NewValidator("ValidationError"), in.PolicyArn)
-}
-
-type getPolicyResult struct {
-	Policy iamPolicy
-}
-
-func (s *Service) getPolicy(_ context.Context, _ *pipeline.Call, in *getPolicyInput) (*getPolicyResult, error) {
-	p, err := managedPolicy(in.PolicyArn)
-	if err != nil {
-		return nil, err
-	}
-	return &getPolicyResult{Policy: policyOf(p)}, nil
-}
-
-type getPolicyVersionInput struct {
-	PolicyArn string `query:"PolicyArn"`
-	VersionID string `query:"VersionId"`
-}
-
-func (in *getPolicyVersionInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	if v.Required("VersionId", in.VersionID != "") {
-		v.Pattern("VersionId", in.VersionID, policyVersionIDPattern)
-	}
-	return validatePolicyARN(v, in.PolicyArn)
-}
-
-type getPolicyVersionResult struct {
-	PolicyVersion struct {
-		Document         string
-		VersionID        string `xml:"VersionId"`
-		IsDefaultVersion bool
-		CreateDate       string
-	}
-}
-
-func (s *Service) getPolicyVersion(_ context.Context, _ *pipeline.Call, in *getPolicyVersionInput) (*getPolicyVersionResult, error) {
-	p, err := managedPolicy(in.PolicyArn)
-	if err != nil {
-		return nil, err
-	}
-	// Each task policy has one version, v1, created with the policy.
-	if in.VersionID != p.DefaultVersionID {
-		return nil, pipeline.NewError(http.StatusNotFound, "NoSuchEntity",
-			"Policy %s version %s does not exist or is not attachable.", in.PolicyArn, in.VersionID)
-	}
-	out := &getPolicyVersionResult{}
-	pv := &out.PolicyVersion
-	pv.Document, pv.VersionID, pv.IsDefaultVersion, pv.CreateDate = rfc3986Escape(p.Raw), p.DefaultVersionID, true, pipeline.XMLTime(p.CreateDate)
-	return out, nil
-}
-
 // rfc3986Escape percent-encodes every byte except RFC 3986's unreserved
 // characters, as IAM encodes policy documents.
 func rfc3986Escape(s string) string {
@@ -335,66 +202,4 @@ func rfc3986Escape(s string) string {
 		}
 	}
 	return b.String()
-}
-
-type listPoliciesInput struct {
-	Scope             string `query:"Scope"`
-	OnlyAttached      bool   `query:"OnlyAttached"`
-	PathPrefix        string `query:"PathPrefix"`
-	PolicyUsageFilter string `query:"PolicyUsageFilter"`
-	Marker            string `query:"Marker"`
-	MaxItems          *int   `query:"MaxItems"`
-}
-
-func (in *listPoliciesInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	if in.Scope != "" {
-		v.OneOf("Scope", in.Scope, "All", "AWS", "Local")
-	}
-	if in.PathPrefix != "" {
-		v.Length("PathPrefix", in.PathPrefix, 1, 512)
-		v.Pattern("PathPrefix", in.PathPrefix, policyPathPattern)
-	}
-	if in.PolicyUsageFilter != "" {
-		v.OneOf("PolicyUsageFilter", in.PolicyUsageFilter, "PermissionsPolicy", "PermissionsBoundary")
-	}
-	if in.Marker != "" {
-		v.Length("Marker", in.Marker, 1, 320)
-	}
-	if in.MaxItems != nil {
-		v.Between("MaxItems", int64(*in.MaxItems), 1, 1000)
-	}
-	return v.Err()
-}
-
-type listPoliciesResult struct {
-	Policies    iamMembers[iamPolicy]
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
-// listPolicies lists the task policies, ordered by name. Scope=Local and
-// OnlyAttached=true list nothing: there are no customer managed policies and
-// the task policies are attached to no entity. PolicyUsageFilter only
-// narrows attached policies, so it changes nothing here.
-func (s *Service) listPolicies(_ context.Context, _ *pipeline.Call, in *listPoliciesInput) (*listPoliciesResult, error) {
-	prefix := in.PathPrefix
-	if prefix == "" {
-		prefix = "/"
-	}
-	all := []iamPolicy{}
-	if in.Scope != "Local" && !in.OnlyAttached {
-		for _, p := range policy.TaskPolicies() {
-			if strings.HasPrefix(p.Path, prefix) {
-				all = append(all, policyOf(p))
-			}
-		}
-	}
-	// A marker is valid only for the listing (filter) it came from.
-	scope := strings.Join([]string{in.Scope, prefix, in.PolicyUsageFilter}, "|")
-	page, next, err := iamPage(all, scope, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return &listPoliciesResult{Policies: iamMembers[iamPolicy]{page}, IsTruncated: next != "", Marker: next}, nil
 }

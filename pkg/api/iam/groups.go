@@ -22,8 +22,6 @@ const (
 	maxGroupsPerUser     = 10
 )
 
-var groupInlinePolicies = inlinePolicies{kind: store.PrincipalGroup, quota: groupPolicySizeQuota}
-
 type groupNamed interface{ entityGroupName() string }
 
 // groupTarget authorizes a call on the named group's ARN.
@@ -31,8 +29,7 @@ func groupTarget[In any, P interface {
 	*In
 	groupNamed
 }](s *Service, ctx context.Context, c *pipeline.Call, in P) (pipeline.Resource, error) {
-	arn, _, err := s.entityARN(ctx, c.ID.AccountID, store.PrincipalGroup, in.entityGroupName())
-	return pipeline.Resource{ARN: arn}, err
+	return s.entityResource(ctx, c.ID.AccountID, store.PrincipalGroup, in.entityGroupName())
 }
 
 // groupShape is IAM's Group.
@@ -146,7 +143,7 @@ func (in *groupNameInput) Validate() error {
 	return v.Err()
 }
 
-// deleteGroup deletes a group with no users and no inline policies
+// deleteGroup deletes a group with no users and no attached or inline policies
 // (DeleteConflict otherwise, as IAM refuses).
 func (s *Service) deleteGroup(ctx context.Context, c *pipeline.Call, in *groupNameInput) (*pipeline.NoOutput, error) {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
@@ -156,6 +153,9 @@ func (s *Service) deleteGroup(ctx context.Context, c *pipeline.Call, in *groupNa
 		}
 		if tx.HasGroupMembers(g.ARN) {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+		}
+		if len(g.ManagedPolicies) > 0 {
+			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 		}
 		if len(g.Policies) > 0 {
 			return pipeline.NewError(http.StatusConflict, "DeleteConflict", "Cannot delete entity, must delete policies first.")
@@ -299,77 +299,4 @@ func (s *Service) listGroupsForUser(ctx context.Context, c *pipeline.Call, in *l
 		return nil, err
 	}
 	return groupsResult(page, next), nil
-}
-
-// --- group inline policies ---
-
-type putGroupPolicyInput struct {
-	GroupName      string `query:"GroupName"`
-	PolicyName     string `query:"PolicyName"`
-	PolicyDocument string `query:"PolicyDocument"`
-}
-
-func (in *putGroupPolicyInput) entityGroupName() string { return in.GroupName }
-
-func (in *putGroupPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	policyName(v, in.PolicyName)
-	policyDocument(v, "PolicyDocument", in.PolicyDocument)
-	return v.Err()
-}
-
-func (s *Service) putGroupPolicy(ctx context.Context, c *pipeline.Call, in *putGroupPolicyInput) (*pipeline.NoOutput, error) {
-	return groupInlinePolicies.put(ctx, s, c, in.GroupName, in.PolicyName, in.PolicyDocument)
-}
-
-type groupPolicyInput struct {
-	GroupName  string `query:"GroupName"`
-	PolicyName string `query:"PolicyName"`
-}
-
-func (in *groupPolicyInput) entityGroupName() string { return in.GroupName }
-
-func (in *groupPolicyInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	policyName(v, in.PolicyName)
-	return v.Err()
-}
-
-type getGroupPolicyResult struct {
-	GroupName      string
-	PolicyName     string
-	PolicyDocument string
-}
-
-func (s *Service) getGroupPolicy(ctx context.Context, c *pipeline.Call, in *groupPolicyInput) (*getGroupPolicyResult, error) {
-	group, doc, err := groupInlinePolicies.get(ctx, s, c, in.GroupName, in.PolicyName)
-	if err != nil {
-		return nil, err
-	}
-	return &getGroupPolicyResult{GroupName: group, PolicyName: in.PolicyName, PolicyDocument: rfc3986Escape(doc)}, nil
-}
-
-func (s *Service) deleteGroupPolicy(ctx context.Context, c *pipeline.Call, in *groupPolicyInput) (*pipeline.NoOutput, error) {
-	return groupInlinePolicies.delete(ctx, s, c, in.GroupName, in.PolicyName)
-}
-
-type listGroupPoliciesInput struct {
-	GroupName string `query:"GroupName"`
-	Marker    string `query:"Marker"`
-	MaxItems  *int32 `query:"MaxItems"`
-}
-
-func (in *listGroupPoliciesInput) entityGroupName() string { return in.GroupName }
-
-func (in *listGroupPoliciesInput) Validate() error {
-	v := pipeline.NewValidator("ValidationError")
-	entityName(v, "GroupName", in.GroupName, 128)
-	pageParams(v, in.Marker, in.MaxItems)
-	return v.Err()
-}
-
-func (s *Service) listGroupPolicies(ctx context.Context, c *pipeline.Call, in *listGroupPoliciesInput) (*listInlinePoliciesResult, error) {
-	return groupInlinePolicies.list(ctx, s, c, in.GroupName, in.Marker, in.MaxItems)
 }

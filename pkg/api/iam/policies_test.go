@@ -78,7 +78,7 @@ func TestIAMPolicies_UnknownAndMalformedARNs(t *testing.T) {
 	ctx := context.Background()
 	for _, arn := range []string{
 		"arn:aws:iam::aws:policy/root-task/IAMDeleteEverything",
-		"arn:aws:iam::aws:policy/AdministratorAccess",
+		"arn:aws:iam::aws:policy/ReadOnlyAccess",
 		"arn:aws:iam::111111111111:policy/Custom",
 		"arn:aws:iam::aws:policy/root-task/iamauditrootusercredentials",
 	} {
@@ -124,13 +124,16 @@ func TestIAMPolicies_ListPolicies(t *testing.T) {
 		}
 		return out
 	}
-	all := []string{"IAMAuditRootUserCredentials", "IAMCreateRootUserPassword", "IAMDeleteRootUserCredentials",
+	// The AWS managed policies, by name: the attachable ones and the root-task ones.
+	all := []string{"AdministratorAccess", "AmazonS3FullAccess", "AmazonS3ReadOnlyAccess", "AmazonSQSFullAccess",
+		"IAMAuditRootUserCredentials", "IAMCreateRootUserPassword", "IAMDeleteRootUserCredentials", "IAMFullAccess",
+		"PowerUserAccess", "S3UnlockBucketPolicy", "SQSUnlockQueuePolicy"}
+	tasks := []string{"IAMAuditRootUserCredentials", "IAMCreateRootUserPassword", "IAMDeleteRootUserCredentials",
 		"S3UnlockBucketPolicy", "SQSUnlockQueuePolicy"}
 
 	for _, in := range []*iam.ListPoliciesInput{
 		nil,
 		{Scope: iamtypes.PolicyScopeTypeAws},
-		{Scope: iamtypes.PolicyScopeTypeAll, PathPrefix: aws.String("/root-task/")},
 		{PathPrefix: aws.String("/")},
 		{PolicyUsageFilter: iamtypes.PolicyUsageTypePermissionsPolicy},
 	} {
@@ -140,6 +143,9 @@ func TestIAMPolicies_ListPolicies(t *testing.T) {
 		assert.False(t, out.IsTruncated)
 		assert.Nil(t, out.Marker)
 	}
+	out, err := client.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAll, PathPrefix: aws.String("/root-task/")})
+	require.NoError(t, err)
+	assert.Equal(t, tasks, names(out.Policies))
 	for _, in := range []*iam.ListPoliciesInput{
 		{Scope: iamtypes.PolicyScopeTypeLocal},
 		{OnlyAttached: true},
@@ -155,7 +161,7 @@ func TestIAMPolicies_ListPolicies(t *testing.T) {
 	var got []string
 	var marker *string
 	for pages := 0; ; pages++ {
-		require.Less(t, pages, 5)
+		require.Less(t, pages, 6)
 		out, err := client.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, MaxItems: aws.Int32(2), Marker: marker})
 		require.NoError(t, err)
 		assert.LessOrEqual(t, len(out.Policies), 2)

@@ -106,7 +106,11 @@ func (s *Service) subjectResource(ctx context.Context, c *pipeline.Call, userNam
 	if err != nil {
 		return pipeline.Resource{}, err
 	}
-	return pipeline.Resource{ARN: sub.ARN}, nil
+	if sub.root() {
+		return pipeline.Resource{ARN: sub.ARN}, nil
+	}
+	// An IAM user's tags are the resource's tags.
+	return s.entityResource(ctx, sub.AccountID, store.PrincipalUser, sub.UserName)
 }
 
 // subjectUser returns the IAM user a user subject names; NoSuchEntity when
@@ -332,6 +336,7 @@ func (s *Service) getAccountSummary(ctx context.Context, c *pipeline.Call, _ *ge
 		if err != nil {
 			return err
 		}
+		groups, policies, versionsInUse := tx.IAMPolicyUsage(acct)
 		virtual := 0
 		for _, d := range root.MFADevices {
 			if d.Virtual {
@@ -339,12 +344,12 @@ func (s *Service) getAccountSummary(ctx context.Context, c *pipeline.Call, _ *ge
 			}
 		}
 		out.SummaryMap.Entries = append([]summaryEntry{
-			{"Users", users}, {"Groups", 0}, {"ServerCertificates", 0},
+			{"Users", users}, {"Groups", groups}, {"ServerCertificates", 0},
 			{"MFADevices", virtual}, {"MFADevicesInUse", len(root.EnabledMFADevices())},
 			{"AccountMFAEnabled", flag(present.MFA)}, {"AccountAccessKeysPresent", flag(present.AccessKeys)},
 			{"AccountPasswordPresent", flag(present.Password)},
 			{"AccountSigningCertificatesPresent", flag(present.SigningCertificates)},
-			{"Policies", 0}, {"PolicyVersionsInUse", 0}, {"InstanceProfiles", 0}, {"Providers", 0},
+			{"Policies", policies}, {"PolicyVersionsInUse", versionsInUse}, {"InstanceProfiles", 0}, {"Providers", 0},
 			{"Roles", roles},
 		}, quotas...)
 		return nil

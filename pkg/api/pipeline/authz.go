@@ -184,6 +184,10 @@ func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Docu
 	}
 	docs := make([]*policy.Document, 0, len(gathered))
 	for _, ip := range gathered {
+		if ip.parsed != nil {
+			docs = append(docs, ip.parsed)
+			continue
+		}
 		doc, err := policy.Parse([]byte(ip.document))
 		if err != nil {
 			s.log.Warn("unparsable identity policy", "principal", id.PrincipalARN, "from", ip.source, "policy", ip.name, "error", err)
@@ -195,20 +199,41 @@ func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Docu
 }
 
 // identityPolicy is one identity-based policy that applies to a principal,
-// and where it comes from (the principal itself or one of its groups).
-type identityPolicy struct{ source, name, document string }
+// and where it comes from (the principal itself or one of its groups):
+// its document, or for an AWS managed policy the shared parsed document.
+type identityPolicy struct {
+	source, name, document string
+	parsed                 *policy.Document
+}
 
 // gatherIdentityPolicies collects every identity-based policy that applies
-// to a user or role: its inline policies and, for a user, the inline
-// policies of each of its groups.
+// to a user or role: its inline policies and the default version of each
+// managed policy attached to it and, for a user, the same of each of its
+// groups. Each is a lookup by key: no listing is read.
 func gatherIdentityPolicies(tx *store.Tx, p store.Principal) ([]identityPolicy, error) {
 	var out []identityPolicy
-	add := func(source string, policies map[string]string) {
-		for name, doc := range policies {
-			out = append(out, identityPolicy{source: source, name: name, document: doc})
+	add := func(e store.Principal) error {
+		for name, doc := range e.Policies {
+			out = append(out, identityPolicy{source: e.ARN, name: name, document: doc})
 		}
+		for _, arn := range e.ManagedPolicies {
+			if aws, ok := policy.AWSManagedPolicy(arn); ok {
+				out = append(out, identityPolicy{source: e.ARN, name: arn, parsed: aws.Document})
+				continue
+			}
+			mp, err := tx.IAMPolicy(arn)
+			if errors.Is(err, store.ErrNotFound) {
+				continue // a policy is deleted only once detached; nothing to apply
+			} else if err != nil {
+				return err
+			}
+			out = append(out, identityPolicy{source: e.ARN, name: arn, document: mp.DefaultDocument()})
+		}
+		return nil
 	}
-	add(p.ARN, p.Policies)
+	if err := add(p); err != nil {
+		return nil, err
+	}
 	for _, groupARN := range p.Groups {
 		g, err := tx.Principal(groupARN)
 		if errors.Is(err, store.ErrNotFound) {
@@ -216,7 +241,9 @@ func gatherIdentityPolicies(tx *store.Tx, p store.Principal) ([]identityPolicy, 
 		} else if err != nil {
 			return nil, err
 		}
-		add(g.ARN, g.Policies)
+		if err := add(g); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
