@@ -309,7 +309,7 @@ var payloadOperations = map[string]bool{"PutObject": true, "UploadPart": true}
 // streamBody tells the pipeline which requests' bodies S3 takes as a
 // stream: the uploads of object data.
 func streamBody(r *http.Request) bool {
-	return payloadOperations[s3Action(r)]
+	return !isControlRequest(r) && payloadOperations[s3Action(r)]
 }
 
 // checkBucketRegion refuses a request for an existing bucket signed for
