@@ -119,7 +119,9 @@ func TestS3Control_Errors(t *testing.T) {
 	control := controlClient(t, srv, srv.URL, srv.AdminCredentials())
 	account := aws.String(srv.ManagementAccountID())
 	arn := aws.String("arn:aws:s3:::guarded")
-	tag := func(k, v string) []controltypes.Tag { return []controltypes.Tag{{Key: aws.String(k), Value: aws.String(v)}} }
+	tag := func(k, v string) []controltypes.Tag {
+		return []controltypes.Tag{{Key: aws.String(k), Value: aws.String(v)}}
+	}
 
 	_, err := control.ListTagsForResource(ctx, &s3control.ListTagsForResourceInput{AccountId: account,
 		ResourceArn: aws.String("arn:aws:s3:::no-such-bucket")})
