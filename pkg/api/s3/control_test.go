@@ -167,3 +167,37 @@ func TestS3Control_UnknownOperation(t *testing.T) {
 	_, err := control.GetPublicAccessBlock(context.Background(), &s3control.GetPublicAccessBlockInput{AccountId: aws.String(srv.ManagementAccountID())})
 	testkit.RequireAWSError(t, err, "NotImplemented", http.StatusNotImplemented)
 }
+
+// TestS3_CreateBucketWithTags: the tags of CreateBucketConfiguration (what
+// Terraform's provider sends) are the new bucket's, read back through S3
+// Control; creating with tags takes s3:TagResource, as S3 documents.
+func TestS3_CreateBucketWithTags(t *testing.T) {
+	srv := apitest.New(t)
+	ctx := context.Background()
+	c := testkit.S3Client(srv, srv.AdminCredentials())
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("born-tagged"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{Tags: []s3types.Tag{
+			{Key: aws.String("team"), Value: aws.String("platform")}}}})
+	require.NoError(t, err)
+	control := controlClient(t, srv, srv.URL, srv.AdminCredentials())
+	out, err := control.ListTagsForResource(ctx, &s3control.ListTagsForResourceInput{
+		AccountId: aws.String(srv.ManagementAccountID()), ResourceArn: aws.String("arn:aws:s3:::born-tagged")})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"team": "platform"}, controlTags(out.Tags))
+
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bad-tags"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{Tags: []s3types.Tag{
+			{Key: aws.String("aws:reserved"), Value: aws.String("x")}}}})
+	testkit.RequireAWSError(t, err, "InvalidTag", http.StatusBadRequest)
+
+	creator := testkit.CreateUser(t, srv, srv.ManagementAccountID(), "creator",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:CreateBucket","Resource":"*"}]}`)
+	cc := testkit.S3Client(srv, creator)
+	_, err = cc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("tags-refused"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{Tags: []s3types.Tag{
+			{Key: aws.String("team"), Value: aws.String("platform")}}}})
+	testkit.RequireAWSError(t, err, "AccessDenied", http.StatusForbidden)
+	createBucket(t, cc, "untagged-allowed")
+	_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("tags-refused")})
+	require.Error(t, err, "the refused create made no bucket")
+}
