@@ -187,21 +187,7 @@ func (s *Service) deleteBucketTagging(ctx context.Context, c *pipeline.Call, req
 
 // setBucketTags replaces a bucket's tags and answers 204.
 func (s *Service) setBucketTags(ctx context.Context, c *pipeline.Call, bucket string, tags map[string]string) error {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		b, err := tx.Bucket(bucket)
-		if err != nil {
-			return err
-		}
-		b.Tags = tags
-		return tx.PutBucket(b)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return noSuchBucket(bucket)
-	}
-	if err != nil {
-		return err
-	}
-	return writeNoContent(c.W)
+	return s.changeBucket(ctx, c, bucket, http.StatusNoContent, func(b *store.Bucket) { b.Tags = tags })
 }
 
 func (s *Service) getObjectTagging(ctx context.Context, c *pipeline.Call, req *s3Request) error {

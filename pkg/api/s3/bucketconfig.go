@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -190,14 +191,10 @@ func wellFormed(body []byte, root string) bool {
 
 // setBucketConfig replaces ("" deletes) one configuration of a bucket.
 func (s *Service) setBucketConfig(ctx context.Context, c *pipeline.Call, bucket, sub, doc string, status int) error {
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		b, err := tx.Bucket(bucket)
-		if err != nil {
-			return err
-		}
-		configs := map[string]string{}
-		for k, v := range b.Configs {
-			configs[k] = v
+	return s.changeBucket(ctx, c, bucket, status, func(b *store.Bucket) {
+		configs := maps.Clone(b.Configs)
+		if configs == nil {
+			configs = map[string]string{}
 		}
 		if doc == "" {
 			delete(configs, sub)
@@ -205,14 +202,5 @@ func (s *Service) setBucketConfig(ctx context.Context, c *pipeline.Call, bucket,
 			configs[sub] = doc
 		}
 		b.Configs = configs
-		return tx.PutBucket(b)
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return noSuchBucket(bucket)
-	}
-	if err != nil {
-		return err
-	}
-	c.W.WriteHeader(status)
-	return nil
 }

@@ -150,25 +150,8 @@ func (s *Service) copyObject(ctx context.Context, c *pipeline.Call, req *s3Reque
 		return err
 	}
 	info.ETag = etag
-	base := info
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := checkWriteConditions(tx, h, req.bucket, req.key); err != nil {
-			return err
-		}
-		seg, err := w.Commit(tx)
-		if err != nil {
-			return err
-		}
-		o := store.Object{ObjectInfo: base}
-		o.Segments = []store.DataSegment{seg}
-		info, err = tx.PutObject(o)
-		return err
-	})
+	info, err = s.commitObject(ctx, h, req, w, info)
 	if err != nil {
-		s.abort(w)
-		if errors.Is(err, store.ErrNotFound) {
-			return noSuchBucket(req.bucket)
-		}
 		return err
 	}
 	c.W.Header().Set("X-Amz-Server-Side-Encryption", "AES256")

@@ -67,6 +67,33 @@ func (s *Service) receive(ctx context.Context, c *pipeline.Call, limit int64) (*
 	return w, p, sums, nil
 }
 
+// commitObject writes the object record info adopting w's segment, in one
+// transaction with the write conditions' check; on failure the segment is
+// discarded.
+func (s *Service) commitObject(ctx context.Context, h http.Header, req *s3Request, w *store.DataWriter, info store.ObjectInfo) (store.ObjectInfo, error) {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := checkWriteConditions(tx, h, req.bucket, req.key); err != nil {
+			return err
+		}
+		seg, err := w.Commit(tx)
+		if err != nil {
+			return err
+		}
+		o := store.Object{ObjectInfo: info}
+		o.Segments = []store.DataSegment{seg}
+		info, err = tx.PutObject(o)
+		return err
+	})
+	if err != nil {
+		s.abort(w)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.ObjectInfo{}, noSuchBucket(req.bucket)
+		}
+		return store.ObjectInfo{}, err
+	}
+	return info, nil
+}
+
 // abort discards a received segment whose commit failed.
 func (s *Service) abort(w *store.DataWriter) {
 	if err := w.Abort(); err != nil {
@@ -93,25 +120,8 @@ func (s *Service) putObject(ctx context.Context, c *pipeline.Call, req *s3Reques
 	if len(sums) > 0 {
 		info.ChecksumType = "FULL_OBJECT"
 	}
-	base := info
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		if err := checkWriteConditions(tx, h, req.bucket, req.key); err != nil {
-			return err
-		}
-		seg, err := w.Commit(tx)
-		if err != nil {
-			return err
-		}
-		o := store.Object{ObjectInfo: base}
-		o.Segments = []store.DataSegment{seg}
-		info, err = tx.PutObject(o)
-		return err
-	})
+	info, err = s.commitObject(ctx, h, req, w, info)
 	if err != nil {
-		s.abort(w)
-		if errors.Is(err, store.ErrNotFound) {
-			return noSuchBucket(req.bucket)
-		}
 		return err
 	}
 	hdr := c.W.Header()
@@ -318,6 +328,16 @@ func selectBytes(c *pipeline.Call, req *s3Request, o store.ObjectInfo) (selectio
 }
 
 func (s *Service) getObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
+	return s.answerObject(ctx, c, req, true)
+}
+
+func (s *Service) headObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
+	return s.answerObject(ctx, c, req, false)
+}
+
+// answerObject answers GetObject (withBody) and HeadObject alike: the
+// conditions, the range or part, the headers; then GetObject's bytes.
+func (s *Service) answerObject(ctx context.Context, c *pipeline.Call, req *s3Request, withBody bool) error {
 	o, err := s.readObject(ctx, c, req)
 	if err != nil {
 		return err
@@ -341,6 +361,9 @@ func (s *Service) getObject(ctx context.Context, c *pipeline.Call, req *s3Reques
 	writeResponseOverrides(c, req)
 	c.W.Header().Set("Content-Length", strconv.FormatInt(sel.length, 10))
 	c.W.WriteHeader(status)
+	if !withBody {
+		return nil
+	}
 	if _, err := io.Copy(c.W, s.objectData(ctx, o, sel.start, sel.length)); err != nil {
 		// The status is sent: the short body (against Content-Length) is
 		// how the client learns that the object went away or the
@@ -350,7 +373,7 @@ func (s *Service) getObject(ctx context.Context, c *pipeline.Call, req *s3Reques
 	return nil
 }
 
-// writeResponseOverrides applies GetObject's response-* query parameters
+// writeResponseOverrides applies GetObject's and HeadObject's response-* query parameters
 // (what presigned download links use to name the file).
 func writeResponseOverrides(c *pipeline.Call, req *s3Request) {
 	for param, header := range map[string]string{"response-content-type": "Content-Type",
@@ -405,32 +428,6 @@ func parseRange(h string, size int64) (start, end int64, ok bool, err error) {
 		return 0, 0, false, notSatisfiable()
 	}
 	return start, end, true, nil
-}
-
-func (s *Service) headObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {
-	o, err := s.readObject(ctx, c, req)
-	if err != nil {
-		return err
-	}
-	if nm, err := readConditions(c.R.Header, o); err != nil {
-		return err
-	} else if nm {
-		return notModified(c, o)
-	}
-	sel, err := selectBytes(c, req, o)
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if sel.partial {
-		status = http.StatusPartialContent
-		c.W.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", sel.start, sel.start+sel.length-1, o.Size))
-		o.Checksums = nil
-	}
-	writeObjectHeaders(c, o)
-	c.W.Header().Set("Content-Length", strconv.FormatInt(sel.length, 10))
-	c.W.WriteHeader(status)
-	return nil
 }
 
 func (s *Service) deleteObject(ctx context.Context, c *pipeline.Call, req *s3Request) error {

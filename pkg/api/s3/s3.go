@@ -750,12 +750,18 @@ func (s *Service) putBucketPolicy(ctx context.Context, c *pipeline.Call, req *s3
 
 // setBucketPolicy replaces a bucket's policy ("": none) and answers 204.
 func (s *Service) setBucketPolicy(ctx context.Context, c *pipeline.Call, bucket, doc string) error {
+	return s.changeBucket(ctx, c, bucket, http.StatusNoContent, func(b *store.Bucket) { b.Policy = doc })
+}
+
+// changeBucket applies change to a bucket's record in one transaction and
+// answers status with no body; NoSuchBucket when there is none.
+func (s *Service) changeBucket(ctx context.Context, c *pipeline.Call, bucket string, status int, change func(*store.Bucket)) error {
 	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		b, err := tx.Bucket(bucket)
 		if err != nil {
 			return err
 		}
-		b.Policy = doc
+		change(&b)
 		return tx.PutBucket(b)
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -764,7 +770,8 @@ func (s *Service) setBucketPolicy(ctx context.Context, c *pipeline.Call, bucket,
 	if err != nil {
 		return err
 	}
-	return writeNoContent(c.W)
+	c.W.WriteHeader(status)
+	return nil
 }
 
 func malformedPolicy(msg string) *pipeline.Error {
