@@ -66,8 +66,12 @@ while i < len(lines):
         i += 1
         continue
     fence, lang, tags, start = m.group(1), m.group(2), m.group(3).split(), i + 1
+    # As in CommonMark, only a bare fence closes a block: a fence with an
+    # info string (```sh) inside one means the block above was left open.
     j = i + 1
-    while j < len(lines) and not lines[j].startswith(fence):
+    while j < len(lines) and not re.match(re.escape(fence) + r"`*\s*$", lines[j]):
+        if re.match(re.escape(fence) + r"\s*\w", lines[j]):
+            sys.exit(f"{readme}:{j + 1}: a fence with an info string inside the block opened at line {start}: close that block first")
         j += 1
     if j == len(lines):
         sys.exit(f"{readme}:{start}: unclosed code block")

@@ -54,7 +54,7 @@ func TestBanner_SaysWhatItDidWithTheScenario(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "emulator.db")
 	const bucket = "../../testdata/scenarios/locked-bucket.json"
 	m, out := MustRunMain(t, path, "-scenario", bucket)
-	assert.Equal(t, "scenario:            "+bucket+": applied now, to the fresh data file", bannerLine(t, out.String(), "scenario:"))
+	assert.Equal(t, "scenario:            "+bucket+" (named locked-bucket): applied now, to the fresh data file", bannerLine(t, out.String(), "scenario:"))
 	require.NoError(t, m.Close())
 
 	m, out = MustRunMain(t, path, "-scenario", bucket)
@@ -64,9 +64,37 @@ func TestBanner_SaysWhatItDidWithTheScenario(t *testing.T) {
 	assert.Contains(t, bannerLine(t, out.String(), "data file:"), "(existing world kept)")
 	require.NoError(t, m.Close())
 
-	m, out = MustRunMain(t, path, "-scenario", "../../testdata/scenarios/locked-queue.json")
+	// The file and the shipped scenario of that name are the same scenario.
+	m, out = MustRunMain(t, path, "-scenario", "locked-bucket")
+	assert.Equal(t, "scenario:            locked-bucket (shipped, embedded in the program): already applied on an earlier start"+
+		" (a named scenario applies once: nothing changed); POST /_emulator/reset applies it afresh", bannerLine(t, out.String(), "scenario:"))
+	require.NoError(t, m.Close())
+
+	m, out = MustRunMain(t, path, "-scenario", "locked-queue")
+	assert.Contains(t, bannerLine(t, out.String(), "scenario:"), "locked-queue (shipped, embedded in the program): not applied: the data file was seeded on an earlier start")
+	require.NoError(t, m.Close())
+
+	edited := filepath.Join(t.TempDir(), "bucket.json")
+	sc, err := api.ScenarioNamed("locked-bucket")
+	require.NoError(t, err)
+	sc.Description = "edited since"
+	data, err := json.Marshal(sc)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(edited, data, 0o600))
+	m, out = MustRunMain(t, path, "-scenario", edited)
 	defer m.Close()
-	assert.Contains(t, bannerLine(t, out.String(), "scenario:"), "not applied: the data file was seeded on an earlier start")
+	assert.Contains(t, bannerLine(t, out.String(), "scenario:"), "not applied: another version of scenario locked-bucket was applied on an earlier start")
+}
+
+func TestStartScenario_ByName(t *testing.T) {
+	m, out := MustRunMain(t, filepath.Join(t.TempDir(), "emulator.db"), "-scenario", "legacy-fleet")
+	defer m.Close()
+	assert.Equal(t, "scenario:            legacy-fleet (shipped, embedded in the program): applied now, to the fresh data file",
+		bannerLine(t, out.String(), "scenario:"))
+	info, err := m.Server.Describe(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"legacy-fleet"}, info.Scenarios)
+	assert.Len(t, info.Accounts, 6, "the management account and the fleet's five")
 }
 
 func TestBanner_AllInterfacesAndContainers(t *testing.T) {
@@ -172,6 +200,35 @@ func TestTenantsFile_CreatedAtStartAndCounted(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cannot read scenario file "+filepath.Join(dir, "missing.json"))
 	assert.NoFileExists(t, filepath.Join(dir, "other.db"), "checked before the data file is touched")
+}
+
+func TestTenantsFile_ScenarioByName(t *testing.T) {
+	dir := t.TempDir()
+	tenants := filepath.Join(dir, "tenants.json")
+	require.NoError(t, os.WriteFile(tenants, []byte(`{"tenants":[{"id":"queue","scenario":"locked-queue"}]}`), 0o600))
+	m, _ := MustRunMain(t, filepath.Join(dir, "emulator.db"), "-tenants", tenants)
+	list, err := m.Server.Tenants(context.Background())
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	req, err := http.NewRequest(http.MethodGet, m.URL()+"/_emulator/tenants/queue/info", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+list[1].ControlToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var world api.WorldInfo
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&world))
+	resp.Body.Close()
+	assert.Equal(t, []string{"locked-queue"}, world.Scenarios, "the shipped scenario, by name, as -scenario reads it")
+	require.NoError(t, m.Close())
+
+	require.NoError(t, os.WriteFile(tenants, []byte(`{"tenants":[{"id":"typo","scenario":"locked-queu"}]}`), 0o600))
+	bad := NewMain(&bytes.Buffer{})
+	require.NoError(t, bad.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "other.db"), "-tenants", tenants}, noEnv))
+	err = bad.Run(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tenant typo")
+	assert.Contains(t, err.Error(), `no shipped scenario is called "locked-queu"`)
+	assert.Contains(t, err.Error(), "locked-queue", "the valid names are listed")
 }
 
 func TestBanner_NoTenants(t *testing.T) {

@@ -7,6 +7,8 @@
 // EMULATOR_PUBLIC_URL, EMULATOR_TENANT_DIR, EMULATOR_TENANTS,
 // EMULATOR_NO_ORGANIZATION); a flag wins. `emulator -h` lists them,
 // `emulator -version` prints the version and the commit it was built from.
+// -scenario takes a shipped scenario's name (embedded; -h lists them) or a
+// scenario file's path: a value with a slash or ending in .json is a path.
 //
 // Start-up binds the listen address first, then opens (or creates and
 // seeds) the data file, so a start that cannot listen leaves no file
@@ -148,8 +150,9 @@ type Main struct {
 	done   chan struct{}
 	// purged is closed when the expired-session purge has stopped.
 	purged chan struct{}
-	// seeded and scenarioNote are what Run did, for the banner.
+	// seeded, scenarioLabel and scenarioNote are what Run did, for the banner.
 	seeded         bool
+	scenarioLabel  string
 	scenarioNote   string
 	tenantsCreated int
 }
@@ -221,7 +224,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
 	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
-	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario JSON `file` applied to a fresh data file and on every reset (env EMULATOR_SCENARIO)")
+	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario applied to a fresh data file and on every reset, by `name-or-file`: a shipped one's name ("+
+		strings.Join(api.ScenarioNames(), ", ")+"), or a scenario JSON file's path (a path has a / or ends in .json: ./NAME for a file NAME here; docs/scenarios.md; env EMULATOR_SCENARIO)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the endpoint `URL` the banner gives clients, when it is not the listen address (a container's published port; env EMULATOR_PUBLIC_URL)")
 	fs.StringVar(&c.TenantDir, "tenant-dir", c.TenantDir, "`directory` of the tenants' data files (default: the data file's name + .tenants; env EMULATOR_TENANT_DIR)")
 	fs.StringVar(&c.Tenants, "tenants", c.Tenants, "tenants `file` whose missing tenants are created at start (docs/sandboxes.md; env EMULATOR_TENANTS)")
@@ -276,14 +280,9 @@ func (m *Main) Run(ctx context.Context) error {
 		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
 	var scenario *api.Scenario
 	if c.Scenario != "" {
-		data, err := os.ReadFile(c.Scenario)
+		sc, err := readStartScenario(c.Scenario)
 		if err != nil {
-			return fmt.Errorf("cannot read scenario file %s: %v: give a scenario JSON file with -scenario or EMULATOR_SCENARIO (the shipped ones are in testdata/scenarios/)",
-				c.Scenario, reason(err))
-		}
-		sc, err := api.ParseScenario(data)
-		if err != nil {
-			return fmt.Errorf("scenario file %s: %w (docs/scenarios.md describes the format)", c.Scenario, err)
+			return err
 		}
 		scenario = &sc
 		opts = append(opts, api.WithScenario(sc))
@@ -337,7 +336,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fail(fmt.Errorf("data file %s: %w", c.Data, err))
 	}
 	if scenario != nil {
-		m.scenarioNote = scenarioNote(*scenario, m.seeded, info)
+		m.scenarioLabel = scenarioLabel(c.Scenario, *scenario)
+		if m.scenarioNote, err = m.startScenarioNote(ctx, *scenario, info); err != nil {
+			return fail(fmt.Errorf("data file %s: %w", c.Data, err))
+		}
 	}
 	m.listener = ln
 	m.http = &http.Server{Handler: m.Server.Handler(), ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)}
@@ -356,9 +358,49 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// readStartScenario reads -scenario: a shipped scenario's name, or a
+// scenario file's path (api.IsScenarioPath tells which).
+func readStartScenario(value string) (api.Scenario, error) {
+	if !api.IsScenarioPath(value) {
+		sc, err := api.ScenarioNamed(value)
+		if err == nil {
+			return sc, nil
+		}
+		hint := ""
+		if _, statErr := os.Stat(value); statErr == nil {
+			hint = fmt.Sprintf("; for the file %s here, write -scenario ./%s", value, value)
+		}
+		return api.Scenario{}, fmt.Errorf("-scenario %s: no shipped scenario has that name: give one of %s, or a scenario file's path (with a / or ending in .json)%s",
+			value, strings.Join(api.ScenarioNames(), ", "), hint)
+	}
+	data, err := os.ReadFile(value)
+	if err != nil {
+		return api.Scenario{}, fmt.Errorf("cannot read scenario file %s: %v: give a scenario file's path, or a shipped scenario's name (%s), with -scenario or EMULATOR_SCENARIO",
+			value, reason(err), strings.Join(api.ScenarioNames(), ", "))
+	}
+	sc, err := api.ParseScenario(data)
+	if err != nil {
+		return api.Scenario{}, fmt.Errorf("scenario file %s: %w (docs/scenarios.md describes the format)", value, err)
+	}
+	return sc, nil
+}
+
+// scenarioLabel names the start scenario in the banner: what -scenario
+// said, and the scenario's own name when a file gives it one.
+func scenarioLabel(value string, sc api.Scenario) string {
+	switch {
+	case !api.IsScenarioPath(value):
+		return value + " (shipped, embedded in the program)"
+	case sc.Name != "":
+		return fmt.Sprintf("%s (named %s)", value, sc.Name)
+	}
+	return value
+}
+
 // readTenantsFile reads a tenants file; a tenant's "scenario" may be a
-// scenario object or the name of a scenario file, relative to the tenants
-// file's directory.
+// scenario object, a shipped scenario's name, or a scenario file's path
+// (api.IsScenarioPath tells which), relative to the tenants file's
+// directory.
 func readTenantsFile(path string) ([]api.TenantSpec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -370,8 +412,8 @@ func readTenantsFile(path string) ([]api.TenantSpec, error) {
 	}
 	for i, spec := range specs {
 		var name string
-		if json.Unmarshal(spec.Scenario, &name) != nil {
-			continue // an object, or none
+		if json.Unmarshal(spec.Scenario, &name) != nil || !api.IsScenarioPath(name) {
+			continue // an object, none, or a shipped scenario's name, which the server resolves
 		}
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(filepath.Dir(path), name)
@@ -449,13 +491,27 @@ func dataFileError(path string, err error) error {
 	return err
 }
 
-// scenarioNote says what Run did with the -scenario: applied it to a
+// startScenarioNote says what Run did with the -scenario: applied it to a
 // fresh data file, or found a world seeded before, which it keeps. A
-// scenario's member accounts being in that world means an earlier start
-// applied it.
-func scenarioNote(sc api.Scenario, seeded bool, info api.WorldInfo) string {
-	if seeded {
-		return "applied now, to the fresh data file"
+// named scenario's record in the world tells whether an earlier start
+// applied it (and which version); for an unnamed one, its member accounts
+// being in the world do.
+func (m *Main) startScenarioNote(ctx context.Context, sc api.Scenario, info api.WorldInfo) (string, error) {
+	const reapply = "POST /_emulator/reset (or a new -data file) applies it"
+	if m.seeded {
+		return "applied now, to the fresh data file", nil
+	}
+	if sc.Name != "" {
+		applied, same, err := m.Server.ScenarioAppliedContent(ctx, sc)
+		switch {
+		case err != nil:
+			return "", err
+		case applied && same:
+			return "already applied on an earlier start (a named scenario applies once: nothing changed); POST /_emulator/reset applies it afresh", nil
+		case applied:
+			return fmt.Sprintf("not applied: another version of scenario %s was applied on an earlier start and is kept; %s", sc.Name, reapply), nil
+		}
+		return "not applied: the data file was seeded on an earlier start without it and is kept as it is; " + reapply, nil
 	}
 	present := map[string]bool{}
 	for _, a := range info.Accounts {
@@ -477,9 +533,9 @@ func scenarioNote(sc api.Scenario, seeded bool, info api.WorldInfo) string {
 		}
 	}
 	if members > 0 && found == members {
-		return "already applied on an earlier start (its accounts are in the data file); POST /_emulator/reset applies it afresh"
+		return "already applied on an earlier start (its accounts are in the data file); POST /_emulator/reset applies it afresh", nil
 	}
-	return "not applied: the data file was seeded on an earlier start and is kept as it is; POST /_emulator/reset (or a new -data file) applies it"
+	return "not applied: the data file was seeded on an earlier start and is kept as it is; " + reapply, nil
 }
 
 // sessionRetention is how long an expired session is kept so that its
@@ -570,7 +626,7 @@ func (m *Main) printBanner(info api.WorldInfo) {
 	}
 	scenario := "none"
 	if m.Config.Scenario != "" {
-		scenario = m.Config.Scenario + ": " + m.scenarioNote
+		scenario = m.scenarioLabel + ": " + m.scenarioNote
 	}
 	tenants := "none besides the default world (POST /_emulator/tenants adds one: docs/sandboxes.md)"
 	if list, err := m.Server.Tenants(context.Background()); err == nil && len(list) > 1 {

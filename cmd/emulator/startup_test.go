@@ -227,6 +227,25 @@ func TestDataFileError(t *testing.T) {
 	}
 }
 
+func TestStartup_UnknownScenario(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "emulator.db")
+	p := runBinary(t, dir, nil, "-addr", freeAddress(t), "-data", path, "-scenario", "locked-buckets")
+	requireOneLineFailure(t, p, "locked-buckets", "no shipped scenario has that name",
+		"guardrails, legacy-fleet, locked-bucket, locked-queue, root-auditor", "a scenario file's path")
+	assert.NoFileExists(t, path, "refused before anything is opened")
+
+	// A file with a name's shape is still read as a name; the line says how to give the file.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "my-world"), []byte(`{"accounts":[]}`), 0o600))
+	p = runBinary(t, dir, nil, "-addr", freeAddress(t), "-data", path, "-scenario", "my-world")
+	requireOneLineFailure(t, p, "write -scenario ./my-world")
+
+	withEnv := func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, "EMULATOR_SCENARIO=no-such.json") }
+	p = runBinary(t, dir, withEnv, "-addr", freeAddress(t), "-data", path)
+	requireOneLineFailure(t, p, "no-such.json", "cannot read scenario file", "EMULATOR_SCENARIO", "legacy-fleet")
+	assert.NoFileExists(t, path)
+}
+
 func TestVersion(t *testing.T) {
 	t.Run("Stamped", func(t *testing.T) {
 		info := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/rootaccess/emulator", Version: "(devel)"},
@@ -259,6 +278,7 @@ func TestHelp(t *testing.T) {
 	for _, flag := range []string{"-addr", "-data", "-scenario", "-control-token", "-public-url", "-version", "EMULATOR_ADDR"} {
 		assert.Contains(t, flags, flag)
 	}
+	assert.Contains(t, flags, "guardrails, legacy-fleet, locked-bucket, locked-queue, root-auditor", "-scenario's names")
 
 	withToken := func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, "EMULATOR_CONTROL_TOKEN=s3cret-t0ken") }
 	assert.NotContains(t, runBinary(t, t.TempDir(), withToken, "-h").stdout, "s3cret-t0ken", "-h never shows the token")

@@ -221,6 +221,16 @@ func ScenarioNamed(name string) (Scenario, error) {
 // ScenarioNames lists the shipped scenarios, sorted.
 func ScenarioNames() []string { return emulator.ShippedScenarioNames() }
 
+// IsScenarioPath tells how a scenario given as a string (the program's
+// -scenario, a tenants file's "scenario", apitest's LoadScenario) is read:
+// with a slash or a backslash, or ending in .json, it is a file's path;
+// anything else is a shipped scenario's name (ScenarioNamed). The rule looks
+// at the string alone, never at the file system, so a value means the same
+// in every directory: a file called legacy-fleet is ./legacy-fleet.
+func IsScenarioPath(s string) bool {
+	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".json")
+}
+
 // scenarioDigest identifies a scenario's content: the canonical JSON of
 // its parsed form, so that spacing and key order do not count.
 func scenarioDigest(sc Scenario) string {

@@ -473,3 +473,13 @@ func TestScenario_Guardrails(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, list.OrganizationalUnits, 1, "the OU of the refused scenario was not kept")
 }
+
+func TestIsScenarioPath(t *testing.T) {
+	for value, isPath := range map[string]bool{
+		"locked-bucket": false, "legacy-fleet": false, "my.world": false,
+		"./legacy-fleet": true, "testdata/scenarios/locked-bucket.json": true, "world.json": true,
+		`C:\scenarios\world`: true, "/abs/path": true,
+	} {
+		assert.Equal(t, isPath, api.IsScenarioPath(value), value)
+	}
+}

@@ -209,3 +209,24 @@ func (s *Server) ScenarioApplied(ctx context.Context, name string) (bool, error)
 	})
 	return applied, err
 }
+
+// ScenarioAppliedContent reports whether a scenario called sc.Name has been
+// applied to the world, and whether with sc's content (spacing and key order
+// aside) rather than another version of it. An unnamed scenario is never
+// reported applied: nothing records it.
+func (s *Server) ScenarioAppliedContent(ctx context.Context, sc Scenario) (applied, sameContent bool, err error) {
+	if sc.Name == "" {
+		return false, false, nil
+	}
+	err = s.store.View(ctx, func(tx *store.Tx) error {
+		prior, err := tx.AppliedScenario(sc.Name)
+		switch {
+		case err == nil:
+			applied, sameContent = true, prior.Digest == scenarioDigest(sc)
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		return nil
+	})
+	return applied, sameContent, err
+}

@@ -53,7 +53,8 @@ type TenantSpec struct {
 	// ControlToken guards the tenant's own control endpoints; generated when empty.
 	ControlToken string `json:"control_token,omitempty"`
 	// Scenario is applied after seeding and after every reset of the tenant:
-	// a scenario object (docs/scenarios.md).
+	// a scenario object (docs/scenarios.md), or a shipped scenario's name as
+	// a JSON string ("locked-bucket"), whose content the tenant then keeps.
 	Scenario json.RawMessage `json:"scenario,omitempty"`
 }
 
@@ -261,6 +262,18 @@ func (s *Server) tenantRecord(spec TenantSpec) (tenantRecord, error) {
 	}
 	if rec.ControlToken == "" {
 		rec.ControlToken = randomDigitsAndLetters(32)
+	}
+	var name string
+	if json.Unmarshal(spec.Scenario, &name) == nil {
+		// Kept as content, not as a name: the tenant's world does not
+		// change when another build ships another version of it.
+		sc, err := ScenarioNamed(name)
+		if err != nil {
+			return rec, scenarioError("scenario: %v", err)
+		}
+		if rec.Scenario, err = json.Marshal(sc); err != nil {
+			return rec, err
+		}
 	}
 	switch {
 	case !tenantIDPattern.MatchString(rec.ID):
@@ -573,7 +586,8 @@ type TenantsFile struct {
 }
 
 // ParseTenantsFile reads a tenants file; scenario members are scenario
-// objects (the program resolves file names before this).
+// objects or shipped scenarios' names (the program reads scenario files
+// before this: see IsScenarioPath).
 func ParseTenantsFile(data []byte) ([]TenantSpec, error) {
 	var f TenantsFile
 	dec := json.NewDecoder(strings.NewReader(string(data)))

@@ -296,3 +296,44 @@ func TestTenants_File(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, tenants, 22)
 }
+
+// TestTenants_ScenarioByName: a tenant's scenario may be a shipped
+// scenario's name, as -scenario and ?name= take it; the tenant keeps the
+// content, and an unknown name is a 400 that lists the shipped ones.
+func TestTenants_ScenarioByName(t *testing.T) {
+	srv := apitest.New(t)
+	post := func(body string) (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/_emulator/tenants", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+		return resp.StatusCode, out
+	}
+	status, out := post(`{"id":"trainee-1","scenario":"locked-bucket"}`)
+	require.Equal(t, http.StatusCreated, status, out)
+	scenario, _ := out["scenario"].(map[string]any)
+	assert.Equal(t, "locked-bucket", scenario["name"])
+	tenants, err := srv.API.Tenants(context.Background())
+	require.NoError(t, err)
+	require.Len(t, tenants, 2)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/_emulator/tenants/trainee-1/info", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+out["control_token"].(string))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var world api.WorldInfo
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&world))
+	resp.Body.Close()
+	assert.Equal(t, []string{"locked-bucket"}, world.Scenarios)
+	assert.Len(t, world.Accounts, 2, "the management account and the scenario's analytics")
+
+	status, out = post(`{"id":"trainee-2","scenario":"locked-buckets"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, out["error"], `no shipped scenario is called "locked-buckets"`)
+	assert.Contains(t, out["error"], "locked-bucket, locked-queue")
+	tenants, err = srv.API.Tenants(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, tenants, 2, "nothing created")
+}

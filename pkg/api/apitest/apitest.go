@@ -35,7 +35,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -265,7 +264,7 @@ func (s *Server) LoadScenario(tb TB, nameOrPath string) api.ScenarioResult {
 	tb.Helper()
 	var sc api.Scenario
 	var err error
-	if strings.ContainsAny(nameOrPath, `/\`) || strings.HasSuffix(nameOrPath, ".json") {
+	if api.IsScenarioPath(nameOrPath) {
 		var data []byte
 		if data, err = os.ReadFile(nameOrPath); err != nil {
 			tb.Fatalf("read scenario: %v", err)

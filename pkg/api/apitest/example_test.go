@@ -3,6 +3,7 @@ package apitest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -346,4 +348,68 @@ func ExampleSessionCredentials() {
 	}
 	fmt.Println(aws.ToString(who.Arn) == "arn:aws:sts::"+member+":assumed-role/OrganizationAccountAccessRole/ops")
 	// Output: true
+}
+
+func ExampleServer_CreateOU() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	member := srv.MemberAccount(t, "workload")
+	sandbox := srv.CreateOU(t, srv.RootID(t), "sandbox")
+	srv.MoveAccount(t, member, sandbox)
+	parents, err := srv.Organizations().ListParents(ctx, &organizations.ListParentsInput{ChildId: &member})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(aws.ToString(parents.Parents[0].Id) == sandbox, parents.Parents[0].Type)
+	// Output: true ORGANIZATIONAL_UNIT
+}
+
+func ExampleServer_AttachNewPolicy() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	member := srv.MemberAccount(t, "workload")
+	sandbox := srv.CreateOU(t, srv.RootID(t), "sandbox")
+	srv.MoveAccount(t, member, sandbox)
+	srv.EnablePolicyType(t, orgtypes.PolicyTypeServiceControlPolicy) // FullAWSAccess everywhere
+	srv.AttachNewPolicy(t, orgtypes.PolicyTypeServiceControlPolicy, "no-iam",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:*","Resource":"*"}]}`, sandbox)
+
+	// Even an administrator of the member account is refused what the SCP denies.
+	_, err := iam.NewFromConfig(srv.Config(srv.AssumeAccessRole(t, member))).ListUsers(ctx, &iam.ListUsersInput{})
+	fmt.Println(errorCode(err))
+	// Output: AccessDenied
+}
+
+func ExampleServer_Events() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	if _, err := sts.NewFromConfig(srv.Config(srv.AdminCredentials())).GetCallerIdentity(ctx, nil); err != nil {
+		panic(err)
+	}
+	events := srv.Events(t, srv.ManagementAccountID()) // newest first
+	identity := events[0]["userIdentity"].(map[string]any)
+	fmt.Println(events[0]["eventName"], identity["type"], identity["userName"])
+	// Output: GetCallerIdentity IAMUser admin
+}
+
+func ExampleServer_NewTenant() {
+	t := newExampleT()
+	defer t.done()
+
+	srv := apitest.New(t)
+	// A tenant is a world of its own; its scenario may be a shipped one's name.
+	trainee := srv.NewTenant(t, api.TenantSpec{ID: "trainee-01", Scenario: json.RawMessage(`"locked-bucket"`)})
+	accounts, err := organizations.NewFromConfig(srv.Config(apitest.TenantCredentials(trainee))).
+		ListAccounts(ctx, &organizations.ListAccountsInput{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(trainee.Scenario.Name, len(accounts.Accounts))
+	// Output: locked-bucket 2
 }
