@@ -116,6 +116,8 @@ type Config struct {
 	TrailDeliveryInterval time.Duration
 	// EventHistoryLimit caps each account's CloudTrail event history.
 	EventHistoryLimit int
+	// NoRecording switches CloudTrail recording off (cmd/loadtest measures its cost).
+	NoRecording bool
 	// Scenario is a scenario file applied to a fresh data file and on reset.
 	Scenario string
 	// PublicURL, when set, is the endpoint the banner tells clients to use:
@@ -223,6 +225,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.DurationVar(&c.CreateAccountDelay, "create-account-delay", c.CreateAccountDelay, "how long CreateAccount stays IN_PROGRESS")
 	fs.DurationVar(&c.SkewLimit, "skew-limit", c.SkewLimit, "allowed difference between a request's X-Amz-Date and the wall clock; 0 disables the check")
 	fs.DurationVar(&c.TrailDeliveryInterval, "trail-delivery-interval", c.TrailDeliveryInterval, "how often logging CloudTrail trails get their log files (also on shutdown); 0: only on shutdown")
+	fs.BoolVar(&c.NoRecording, "no-cloudtrail", c.NoRecording, "record no CloudTrail events (for measuring what recording costs; event history and trails stay empty)")
 	fs.IntVar(&c.EventHistoryLimit, "event-history-limit", c.EventHistoryLimit, "CloudTrail events each account keeps (oldest dropped first; 90 days at most)")
 	fs.StringVar(&c.Scenario, "scenario", c.Scenario, "scenario applied to a fresh data file and on every reset, by `name-or-file`: a shipped one's name ("+
 		strings.Join(api.ScenarioNames(), ", ")+"), or a scenario JSON file's path (a path has a / or ends in .json: ./NAME for a file NAME here; docs/scenarios.md; env EMULATOR_SCENARIO)")
@@ -277,7 +280,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log = slog.New(slog.NewTextHandler(m.logOut, &slog.HandlerOptions{Level: c.LogLevel}))
 	opts := []api.Option{api.WithLogger(m.log), api.WithSkewLimit(c.SkewLimit),
 		api.WithCreateAccountDelay(c.CreateAccountDelay), api.WithControlToken(c.ControlToken),
-		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit)}
+		api.WithTrailDeliveryInterval(c.TrailDeliveryInterval), api.WithEventHistoryLimit(c.EventHistoryLimit),
+		api.WithRecording(!c.NoRecording)}
 	var scenario *api.Scenario
 	if c.Scenario != "" {
 		sc, err := readStartScenario(c.Scenario)

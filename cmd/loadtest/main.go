@@ -1,7 +1,8 @@
 // Command loadtest builds the emulator, runs it on loopback and prints the
 // figures of docs/performance.md: start to first signed request, idle RSS,
 // GetCallerIdentity beside a bare net/http + SigV4 server, durable
-// AssumeRoot beside bare bbolt commit loops on the same disk, the root
+// AssumeRoot beside bare bbolt commit loops on the same disk, both with
+// CloudTrail recording on and off (-no-cloudtrail), the root
 // credentials audit of 1,000 and 10,000 member accounts, ListAccounts over
 // 10,000 accounts, and RSS. Every phase is bounded in time and count; every
 // address is 127.0.0.1. Run it from the repository root:
@@ -234,12 +235,12 @@ func freeAddr() (string, error) {
 
 // startEmulator starts the binary on a fresh data file and returns once a
 // signed GetCallerIdentity succeeds, with the time that took.
-func startEmulator(ctx context.Context, bin, data, profile string) (*emulator, error) {
+func startEmulator(ctx context.Context, bin, data, profile string, extra ...string) (*emulator, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-addr", addr, "-data", data, "-log-level", "warn", "-create-account-delay", "0s"}
+	args := append([]string{"-addr", addr, "-data", data, "-log-level", "warn", "-create-account-delay", "0s"}, extra...)
 	if profile != "" {
 		args = append(args, "-cpuprofile", profile)
 	}
@@ -437,6 +438,18 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		return err
 	}
 	member := world.Accounts[len(world.Accounts)-1].ID
+	// The same emulator with CloudTrail recording off, measured in turn
+	// with it: what recording costs (issue 7: at most a quarter).
+	off, err := startEmulator(ctx, bin, filepath.Join(dir, "load-off.db"), "", "-no-cloudtrail")
+	if err != nil {
+		return err
+	}
+	defer off.stop()
+	offWorld, err := applyScenario(off.url, scenarioOf(1, false))
+	if err != nil {
+		return err
+	}
+	offMember := offWorld.Accounts[len(offWorld.Accounts)-1].ID
 
 	bare, bareURL, err := startBare(bin)
 	if err != nil {
@@ -446,23 +459,38 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 
 	admin := aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}
 	gci := signedRequest(e.url, "sts", callerIdentityBody, admin)
+	gciOff := signedRequest(off.url, "sts", callerIdentityBody, admin)
 	bareGCI := signedRequest(bareURL, "sts", callerIdentityBody, admin)
 	for _, conns := range []int{1, 64} {
 		load(ctx, gci, conns, o.loadFor/5, 1<<30, e.cmd.Process.Pid) // warm up
+		load(ctx, gciOff, conns, o.loadFor/5, 1<<30, off.cmd.Process.Pid)
 		load(ctx, bareGCI, conns, o.loadFor/5, 1<<30, bare.Process.Pid)
 		em := load(ctx, gci, conns, o.loadFor, 1<<30, e.cmd.Process.Pid)
+		eo := load(ctx, gciOff, conns, o.loadFor, 1<<30, off.cmd.Process.Pid)
 		ba := load(ctx, bareGCI, conns, o.loadFor, 1<<30, bare.Process.Pid)
+		// The recording's batch commits within half a second: wait for it
+		// so that its CPU is counted with the requests it records.
+		em.serverCPU += settleCPU(e.cmd.Process.Pid)
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
 			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.failures)
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): recording off", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
+			eo.rate(), ms(eo.p(0.5)), us(eo.cpuPerRequest()), eo.failures)
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): bare net/http + SigV4", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req",
 			ba.rate(), ms(ba.p(0.5)), us(ba.cpuPerRequest()))
 		report(fmt.Sprintf("  → CPU per request ÷ bare, %d connection(s)", conns), "%.2f (throughput ratio %.2f)",
 			float64(em.cpuPerRequest())/float64(max(ba.cpuPerRequest(), 1)), em.rate()/ba.rate())
+		report(fmt.Sprintf("  → recording's cost, %d connection(s)", conns), "CPU per request %+.0f %%, throughput %+.0f %%, p50 %+.0f %%",
+			pct(float64(em.cpuPerRequest()), float64(eo.cpuPerRequest())), pct(eo.rate(), em.rate()),
+			pct(float64(em.p(0.5)), float64(eo.p(0.5))))
 	}
 
 	// AssumeRoot, every answer after an fsync'd commit, beside bbolt on the same disk.
-	assume := signedRequest(e.url, "sts", "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal="+member+
-		"&TaskPolicyArn.arn="+url.QueryEscape(auditPolicy), admin)
+	assumeBody := func(member string) string {
+		return "Action=AssumeRoot&Version=2011-06-15&DurationSeconds=900&TargetPrincipal=" + member +
+			"&TaskPolicyArn.arn=" + url.QueryEscape(auditPolicy)
+	}
+	assume := signedRequest(e.url, "sts", assumeBody(member), admin)
+	assumeOff := signedRequest(off.url, "sts", assumeBody(offMember), admin)
 	// Measured in slices taken in turn, so that the disk's other traffic
 	// (the machine is shared) falls on both sides alike; a first slice of
 	// each warms up (a new bbolt file grows with its first commits, and an
@@ -474,15 +502,16 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	defer bf.close()
 	const slicesOf = 5
 	slice := o.loadFor / slicesOf
-	var bolt1, ar1, bolt64, batch64, ar64 []loadResult
+	var bolt1, ar1, off1, bolt64, batch64, ar64, off64 []loadResult
 	for i := range slicesOf + 1 {
 		b, err := bf.run(1, false, slice)
 		if err != nil {
 			return err
 		}
 		a := load(ctx, assume, 1, slice, 1<<30, e.cmd.Process.Pid)
+		f := load(ctx, assumeOff, 1, slice, 1<<30, off.cmd.Process.Pid)
 		if i > 0 {
-			bolt1, ar1 = append(bolt1, b), append(ar1, a)
+			bolt1, ar1, off1 = append(bolt1, b), append(ar1, a), append(off1, f)
 		}
 	}
 	for i := range slicesOf + 1 {
@@ -495,14 +524,19 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 			return err
 		}
 		a := load(ctx, assume, 64, slice, 1<<30, e.cmd.Process.Pid)
+		a.serverCPU += settleCPU(e.cmd.Process.Pid) // the journal's move into history
+		f := load(ctx, assumeOff, 64, slice, 1<<30, off.cmd.Process.Pid)
 		if i > 0 {
-			bolt64, batch64, ar64 = append(bolt64, u), append(batch64, b), append(ar64, a)
+			bolt64, batch64, ar64, off64 = append(bolt64, u), append(batch64, b), append(ar64, a), append(off64, f)
 		}
 	}
 	b1, a1 := merge(bolt1...), merge(ar1...)
 	report("bare bbolt Update (1 Put + fsync), 1 writer", "%.0f commits/s, p50 %s", b1.rate(), ms(b1.p(0.5)))
 	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, %d failed", a1.rate(), ms(a1.p(0.5)), a1.failures)
 	report("  → p50 ÷ one bbolt commit", "%.2f", float64(a1.p(0.5))/float64(b1.p(0.5)))
+	f1 := merge(off1...)
+	report("AssumeRoot durable, 1 connection, recording off", "%.0f req/s, p50 %s, %d failed", f1.rate(), ms(f1.p(0.5)), f1.failures)
+	report("  → recording's cost, 1 connection", "throughput %+.0f %%, p50 %+.0f %%", pct(f1.rate(), a1.rate()), pct(float64(a1.p(0.5)), float64(f1.p(0.5))))
 	{
 		bolt64, batch64, ar64 := merge(bolt64...), merge(batch64...), merge(ar64...)
 		report("bare bbolt Update, 64 writers (one fsync each)", "%.0f commits/s, p50 %s", bolt64.rate(), ms(bolt64.p(0.5)))
@@ -510,8 +544,31 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		report("AssumeRoot durable, 64 connections", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
 			ar64.rate(), ms(ar64.p(0.5)), us(ar64.cpuPerRequest()), ar64.failures)
 		report("  → ÷ batched bbolt ceiling; ÷ one-fsync-per-write loop", "%.2f; %.2f", ar64.rate()/batch64.rate(), ar64.rate()/bolt64.rate())
+		off64 := merge(off64...)
+		report("AssumeRoot durable, 64 connections, recording off", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
+			off64.rate(), ms(off64.p(0.5)), us(off64.cpuPerRequest()), off64.failures)
+		report("  → recording's cost, 64 connections", "CPU per request %+.0f %%, throughput %+.0f %%",
+			pct(float64(ar64.cpuPerRequest()), float64(off64.cpuPerRequest())), pct(off64.rate(), ar64.rate()))
 	}
 	return nil
+}
+
+// pct is how much a exceeds b, in per cent. Recording's cost in
+// throughput is pct(rate off, rate on): how much longer a request takes
+// with recording on.
+func pct(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return (a/b - 1) * 100
+}
+
+// settleCPU waits for pid's CloudTrail batch (committed within half a
+// second) and returns the CPU it took meanwhile.
+func settleCPU(pid int) time.Duration {
+	cpu0 := cpuTime(pid)
+	time.Sleep(700 * time.Millisecond)
+	return cpuTime(pid) - cpu0
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,7 +115,7 @@ func indexPrefix(account, attr, value string) []byte {
 
 // indexEntries are the lookup attributes of ev, one (attribute, value) each.
 func (ev Event) indexEntries() [][2]string {
-	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, fmt.Sprint(ev.ReadOnly)},
+	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
 		{AttrEventSource, ev.Source}}
 	if ev.Username != "" {
 		out = append(out, [2]string{AttrUsername, ev.Username})
@@ -150,7 +152,10 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		events = append(journaled, events...)
 	}
 	trails := map[string][]Trail{}
-	for _, ev := range events {
+	history := make([]historyEntry, 0, len(events))
+	seqs := tx.btx.Bucket(eventsBucket)
+	for i := range events {
+		ev := &events[i]
 		ts, seen := trails[ev.Account]
 		if !seen {
 			if !tx.AccountExists(ev.Account) {
@@ -168,11 +173,67 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		} else if ts == nil {
 			continue
 		}
-		if err := tx.recordEvent(ev, ts, lim); err != nil {
+		if err := tx.queueForTrails(*ev, ts); err != nil {
+			return err
+		}
+		if ev.Management {
+			// The sequence is taken in the batch's order, so that events of
+			// one instant keep it.
+			seq, _ := seqs.NextSequence()
+			history = append(history, historyEntry{ev: ev, suffix: eventSuffix(ev.Time, seq)})
+		}
+	}
+	// Put in key order. bbolt splits a node only at commit, so a batch's
+	// keys pile into a few nodes, and a key put before the batch's others
+	// in its node moves them all: quadratic in the batch (a third of a
+	// GetCallerIdentity's CPU went there, its record put oldest first,
+	// before the newer ones, and under random event ids). Put in order,
+	// each key lands after the last one. The index goes first, so that an
+	// event the limits drop at once takes its entries with it.
+	// The keys are cut from one buffer (bbolt copies what it keeps).
+	var keys [][]byte
+	var arena []byte
+	index := tx.btx.Bucket(eventIndexBucket)
+	for _, h := range history {
+		for _, e := range h.ev.indexEntries() {
+			n := len(h.ev.Account) + len(e[0]) + len(e[1]) + 3 + len(h.suffix)
+			if cap(arena)-len(arena) < n {
+				arena = make([]byte, 0, max(n, 64<<10))
+			}
+			start := len(arena)
+			arena = append(append(append(append(append(append(append(arena, h.ev.Account...), 0), e[0]...), 0), e[1]...), 0), h.suffix...)
+			keys = append(keys, arena[start:len(arena):len(arena)])
+		}
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	for _, k := range keys {
+		if err := index.Put(k, nil); err != nil {
 			return err
 		}
 	}
+	slices.SortFunc(history, func(a, b historyEntry) int {
+		if c := strings.Compare(a.ev.Account, b.ev.Account); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.suffix, b.suffix)
+	})
+	for i := 0; i < len(history); {
+		j := i + 1
+		for j < len(history) && history[j].ev.Account == history[i].ev.Account {
+			j++
+		}
+		if err := tx.addToHistory(history[i:j], lim); err != nil {
+			return err
+		}
+		i = j
+	}
 	return nil
+}
+
+// historyEntry is an event of a RecordEvents batch and its history key's suffix.
+type historyEntry struct {
+	ev     *Event
+	suffix []byte
 }
 
 // JournalEvents commits records with the transaction they describe; the
@@ -192,12 +253,8 @@ func (tx *Tx) JournalEvents(events []Event) error {
 	return nil
 }
 
-func (tx *Tx) recordEvent(ev Event, trails []Trail, lim EventLimits) error {
-	if ev.Management {
-		if err := tx.addToHistory(ev, lim); err != nil {
-			return err
-		}
-	}
+// queueForTrails queues ev for delivery by every trail of trails that selects it.
+func (tx *Tx) queueForTrails(ev Event, trails []Trail) error {
 	for _, t := range trails {
 		if !t.Wants(ev) {
 			continue
@@ -247,26 +304,26 @@ func suffixTime(suffix []byte) time.Time {
 	return time.Unix(0, int64(math.MaxUint64-binary.BigEndian.Uint64(suffix[:8]))).UTC()
 }
 
-func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
+// addToHistory puts entries, events of one account whose index entries
+// are in, in its history and then drops the account's oldest events beyond
+// lim: as if each had been added alone, for the oldest go first either way,
+// but with one count and one trim per account and batch.
+func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 	events := tx.btx.Bucket(eventsBucket)
-	seq, _ := events.NextSequence()
-	suffix := eventSuffix(ev.Time, seq)
-	data, err := encodeEvent(ev)
-	if err != nil {
-		return err
-	}
-	if err := events.Put(eventKey(ev.Account, suffix), data); err != nil {
-		return err
-	}
-	index := tx.btx.Bucket(eventIndexBucket)
-	for _, e := range ev.indexEntries() {
-		if err := index.Put(append(indexPrefix(ev.Account, e[0], e[1]), suffix...), nil); err != nil {
+	account := entries[0].ev.Account
+	for _, h := range entries {
+		data, err := encodeEvent(*h.ev)
+		if err != nil {
+			return err
+		}
+		if err := events.Put(eventKey(account, h.suffix), data); err != nil {
 			return err
 		}
 	}
+	index := tx.btx.Bucket(eventIndexBucket)
 	counts := tx.btx.Bucket(eventCountsBucket)
-	n := uint64(1)
-	if v := counts.Get([]byte(ev.Account)); len(v) == 8 {
+	n := uint64(len(entries))
+	if v := counts.Get([]byte(account)); len(v) == 8 {
 		n += binary.BigEndian.Uint64(v)
 	}
 	// Drop the oldest while over the cap or past retention: the oldest is
@@ -274,16 +331,16 @@ func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
 	cutoff := tx.now.Add(-lim.Retention)
 	c := events.Cursor()
 	for n > 0 {
-		k, v := c.Seek([]byte(ev.Account + "\x01"))
+		k, v := c.Seek([]byte(account + "\x01"))
 		if k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
 		}
-		if k == nil || !bytes.HasPrefix(k, []byte(ev.Account+"\x00")) {
+		if k == nil || !bytes.HasPrefix(k, []byte(account+"\x00")) {
 			break
 		}
-		oldSuffix := append([]byte(nil), k[len(ev.Account)+1:]...)
+		oldSuffix := append([]byte(nil), k[len(account)+1:]...)
 		over := lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount)
 		expired := lim.Retention > 0 && suffixTime(oldSuffix).Before(cutoff)
 		if !over && !expired {
@@ -303,7 +360,7 @@ func (tx *Tx) addToHistory(ev Event, lim EventLimits) error {
 		}
 		n--
 	}
-	return counts.Put([]byte(ev.Account), binary.BigEndian.AppendUint64(nil, n))
+	return counts.Put([]byte(account), binary.BigEndian.AppendUint64(nil, n))
 }
 
 // EventQuery is one page of LookupEvents in an account: events with

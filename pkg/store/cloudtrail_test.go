@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +80,83 @@ func TestEvents_CapAndRetentionDropTheOldestWithTheirIndexes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 1)
 	assert.Equal(t, "Late", all[0].Name)
+}
+
+// A batch is put in key order, not in its own: one larger than the cap,
+// out of order and with events of one instant, keeps the newest, in the
+// order they were recorded, and the dropped ones leave no index entry.
+func TestEvents_ABatchOverTheCapKeepsTheNewest(t *testing.T) {
+	st, clock, _ := MustOpenStore(t)
+	putAccount(t, st, acct)
+	putAccount(t, st, "222222222222")
+	lim := store.EventLimits{MaxPerAccount: 4, Retention: time.Hour}
+	record(t, st, lim, event(clock.t.Add(-time.Minute), "Before"))
+	var batch []store.Event
+	for _, i := range []int{3, 0, 5, 1, 4, 2} {
+		batch = append(batch, event(clock.t.Add(time.Duration(i)*time.Second), fmt.Sprintf("Op%d", i)))
+	}
+	same := event(clock.t.Add(5*time.Second), "Op5b") // the instant of Op5, recorded after it
+	other := event(clock.t, "Other")
+	other.Account = "222222222222"
+	batch = append(batch, same, other)
+	record(t, st, lim, batch...)
+	all, _, err := st.LookupEvents(ctx, store.EventQuery{Account: acct, Max: 10})
+	require.NoError(t, err)
+	var names []string
+	for _, e := range all {
+		names = append(names, e.Name)
+	}
+	assert.Equal(t, []string{"Op5b", "Op5", "Op4", "Op3"}, names)
+	for _, gone := range []string{"Before", "Op0", "Op1", "Op2"} {
+		found, _, err := st.LookupEvents(ctx, store.EventQuery{Account: acct, Attribute: store.AttrEventName, Value: gone, Max: 10})
+		require.NoError(t, err)
+		assert.Empty(t, found, "%s was dropped with its index entries", gone)
+	}
+	kept, _, err := st.LookupEvents(ctx, store.EventQuery{Account: acct, Attribute: store.AttrUsername, Value: "admin", Max: 10})
+	require.NoError(t, err)
+	assert.Len(t, kept, 4)
+	theirs, _, err := st.LookupEvents(ctx, store.EventQuery{Account: "222222222222", Max: 10})
+	require.NoError(t, err)
+	require.Len(t, theirs, 1)
+	assert.Equal(t, "Other", theirs[0].Name)
+}
+
+// Joined updates are writes of the group commit: concurrent ones share
+// commits, and one that fails fails alone.
+func TestUpdateJoined_GroupCommitsAndFailsAlone(t *testing.T) {
+	st, _, _ := MustOpenStore(t)
+	const n = 32
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("%012d", 300000000000+i)
+			errs[i] = st.UpdateJoined(ctx, func(ctx context.Context) error {
+				return st.Update(ctx, func(tx *store.Tx) error { return tx.PutAccount(store.Account{ID: id, Name: id}) })
+			}, func(tx *store.Tx) error {
+				if i%8 == 3 {
+					return errors.New("refused")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, st.View(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			id := fmt.Sprintf("%012d", 300000000000+i)
+			if i%8 == 3 {
+				assert.EqualError(t, errs[i], "refused")
+				assert.False(t, tx.AccountExists(id), "a failed joined update leaves nothing")
+			} else {
+				assert.NoError(t, errs[i])
+				assert.True(t, tx.AccountExists(id))
+			}
+		}
+		return nil
+	}))
 }
 
 func TestUpdateJoined_OneTransaction(t *testing.T) {

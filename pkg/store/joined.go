@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 )
 
 // ErrJoinedFailed is what UpdateJoined returns when run succeeded although
@@ -44,7 +43,13 @@ func (s *Store) joined(ctx context.Context) *joinedTx {
 // and commits once: the request pipeline uses it so that a write and the
 // CloudTrail record of that write are one commit. When run fails, or one of
 // its Updates failed, nothing is committed (ErrJoinedFailed in the second case).
-// run must not use the context from other goroutines.
+//
+// It is an Update (commit.go): run and finish run on the committer's
+// goroutine, in the transaction of a group that shares one fsync, and may
+// run more than once (when a neighbour in the group fails), so they follow
+// Update's rules: no effect outside the transaction but assignments, the
+// last run's counting. run must not use the context from other goroutines,
+// nor write to s outside it (that would wait for the committer running it).
 func (s *Store) UpdateJoined(ctx context.Context, run func(context.Context) error, finish func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -52,25 +57,14 @@ func (s *Store) UpdateJoined(ctx context.Context, run func(context.Context) erro
 	if s.joined(ctx) != nil {
 		return errors.New("store: UpdateJoined inside a joined transaction")
 	}
-	btx, err := s.db.Begin(true)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	// A panic in run must not leave the writer's lock held.
-	defer btx.Rollback() //nolint:errcheck // no-op after Commit
-	// What the joined writes do to credentials leaves the credential cache
-	// once the transaction ends, committed or not, before the caller answers.
-	changes := &credentialChanges{}
-	defer s.credentials.evict(changes)
-	j := &joinedTx{store: s, tx: &Tx{btx: btx, now: s.now().UTC(), credentialChanges: changes}}
-	if err := run(context.WithValue(ctx, joinedKey{}, j)); err != nil {
-		return err
-	}
-	if j.failed {
-		return ErrJoinedFailed
-	}
-	if err := finish(j.tx); err != nil {
-		return err
-	}
-	return btx.Commit()
+	return s.Update(ctx, func(tx *Tx) error {
+		j := &joinedTx{store: s, tx: tx}
+		if err := run(context.WithValue(ctx, joinedKey{}, j)); err != nil {
+			return err
+		}
+		if j.failed {
+			return ErrJoinedFailed
+		}
+		return finish(tx)
+	})
 }

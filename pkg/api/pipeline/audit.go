@@ -3,6 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -189,7 +191,13 @@ func (c *Call) runRecorded(ctx context.Context, run func(context.Context) error)
 	real := c.W
 	held := &heldResponse{header: http.Header{}}
 	c.W = held
-	err := p.Store.UpdateJoined(ctx, run, func(tx *store.Tx) error {
+	// The joined work is a write of the store's group commit: it may run
+	// again when a neighbour in its group fails, and starts afresh each time.
+	err := p.Store.UpdateJoined(ctx, func(ctx context.Context) error {
+		held.reset()
+		c.auditOut = nil
+		return run(ctx)
+	}, func(tx *store.Tx) error {
 		return tx.JournalEvents(c.records(nil))
 	})
 	c.W = real
@@ -223,6 +231,13 @@ type heldResponse struct {
 }
 
 func (h *heldResponse) Header() http.Header { return h.header }
+
+// reset forgets what a run that was rolled back wrote.
+func (h *heldResponse) reset() {
+	clear(h.header)
+	h.status = 0
+	h.body.Reset()
+}
 func (h *heldResponse) WriteHeader(code int) {
 	if h.status == 0 {
 		h.status = code
@@ -355,6 +370,32 @@ func lookupUsername(id Identity) string {
 	return lastSegment(id.PrincipalARN)
 }
 
+// newEventID is a record's eventID: a UUID, as CloudTrail's, of version 7
+// (the first 48 bits are the event's time in milliseconds, the rest
+// random), so that event history's EventId index grows at its end instead
+// of at random places (a random id dirtied one more page per event).
+func newEventID(at time.Time) string {
+	var b [16]byte
+	rand.Read(b[6:])
+	ms := uint64(at.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
+}
+
 // records builds the call's CloudTrail records: one in the caller's
 // account, and a copy (with a shared event id) in the account that owns the
 // resource of a successful cross-account call.
@@ -366,7 +407,7 @@ func (c *Call) records(callErr error) []store.Event {
 	rec := auditRecord{
 		EventVersion: EventVersion, UserIdentity: identityRecord(c.ID), EventTime: XMLTime(now.Truncate(time.Second)),
 		EventSource: c.Svc.Name + ".amazonaws.com", EventName: c.Action, AWSRegion: c.Region,
-		SourceIPAddress: sourceIP(c.R), UserAgent: c.R.UserAgent(), RequestID: c.RequestID, EventID: NewRequestID(),
+		SourceIPAddress: sourceIP(c.R), UserAgent: c.R.UserAgent(), RequestID: c.RequestID, EventID: newEventID(now),
 		ReadOnly: readOnly, EventType: "AwsApiCall", ManagementEvent: !c.op.Data, RecipientAccountID: c.ID.AccountID,
 		EventCategory: "Management",
 	}

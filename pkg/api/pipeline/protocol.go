@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -90,14 +92,39 @@ func (t EpochTime) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
 }
 
+// queryBuffer is a query answer's buffer and the bufio.Writer into it that
+// xml.NewEncoder uses as is (it would allocate a 4 KiB one per answer).
+type queryBuffer struct {
+	buf bytes.Buffer
+	bw  *bufio.Writer
+}
+
+var queryBuffers = sync.Pool{New: func() any {
+	qb := &queryBuffer{}
+	qb.bw = bufio.NewWriter(&qb.buf)
+	return qb
+}}
+
+// release returns qb to the pool, unless a large answer grew it.
+func (qb *queryBuffer) release() {
+	if qb.buf.Cap() > 64<<10 {
+		return
+	}
+	qb.buf.Reset()
+	qb.bw.Reset(&qb.buf)
+	queryBuffers.Put(qb)
+}
+
 // writeQueryResult writes <OpResponse xmlns=…><OpResult>…</OpResult><ResponseMetadata>.
 // A nil result (operations with no output) writes no Result element.
 func WriteQueryResult(w http.ResponseWriter, svc *Service, op, requestID string, result any) error {
-	var buf bytes.Buffer
+	qb := queryBuffers.Get().(*queryBuffer)
+	defer qb.release()
+	buf := &qb.buf
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	buf.WriteString("<" + op + `Response xmlns="` + svc.XMLNamespace + `">`)
 	if result != nil {
-		enc := xml.NewEncoder(&buf)
+		enc := xml.NewEncoder(qb.bw) // takes qb.bw as is: no buffer of its own
 		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
 			return err
 		}

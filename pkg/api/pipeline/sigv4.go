@@ -50,8 +50,17 @@ func ParseAuthorization(h string) (AuthHeader, bool) {
 		}
 		switch k {
 		case "Credential":
-			scope := strings.Split(v, "/")
-			if len(scope) != 5 || scope[4] != "aws4_request" || scope[0] == "" {
+			// key/date/region/service/aws4_request, cut without allocating:
+			// a request's header is parsed several times on its way.
+			var scope [5]string
+			rest, n := v, 0
+			for ; n < 4; n++ {
+				var found bool
+				if scope[n], rest, found = strings.Cut(rest, "/"); !found {
+					break
+				}
+			}
+			if n != 4 || rest != "aws4_request" || scope[0] == "" {
 				return AuthHeader{}, false
 			}
 			a.AccessKeyID, a.Date, a.Region, a.Service = scope[0], scope[1], scope[2], scope[3]
