@@ -9,10 +9,12 @@
 #
 #   scripts/bench-s3.sh                    # 1MiB,64MiB,1GiB
 #   SIZES=1MiB,64MiB,1GiB,5GiB scripts/bench-s3.sh
+#   SIZES=5GiB PART_SIZE=64MiB scripts/bench-s3.sh   # multipart, by the SDK's transfer manager
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZES=${SIZES:-1MiB,64MiB,1GiB}
+PART_SIZE=${PART_SIZE:-}
 MAX_RSS_MIB=${MAX_RSS_MIB:-64}
 WORK=$(mktemp -d)
 PID=
@@ -31,7 +33,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "emulator pid $PID, RSS at start $(awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$PID/status")"
-"$WORK/s3bench" -endpoint "http://127.0.0.1:$PORT" -sizes "$SIZES" -dir "$WORK"
+"$WORK/s3bench" -endpoint "http://127.0.0.1:$PORT" -sizes "$SIZES" -dir "$WORK" ${PART_SIZE:+-part-size "$PART_SIZE"}
 PEAK=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$PID/status")
 echo "emulator peak RSS (VmHWM): $PEAK MiB; data file $(du -m "$WORK/emulator.db" | cut -f1) MiB"
 if [ "$PEAK" -gt "$MAX_RSS_MIB" ]; then

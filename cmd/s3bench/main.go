@@ -1,10 +1,12 @@
 // Command s3bench measures S3 object throughput against a running
-// emulator: for each size it PUTs one object from a file (a single PUT, not
-// multipart), GETs it back and checks its MD5, and prints MB/s. Run by
+// emulator: for each size it PUTs one object from a file (a single PUT, or
+// with -part-size a multipart upload by the SDK's transfer manager), GETs it
+// back and checks its MD5, and prints MB/s. Run by
 // scripts/bench-s3.sh, which also starts the emulator and reads its peak
 // memory; it is a measurement, not a test, and asserts no timing.
 //
 //	s3bench -endpoint http://127.0.0.1:4566 -sizes 1MiB,64MiB,1GiB
+//	s3bench -endpoint http://127.0.0.1:4566 -sizes 5GiB -part-size 64MiB
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -33,7 +36,15 @@ func main() {
 	dir := flag.String("dir", os.TempDir(), "where the source files are written")
 	key := flag.String("key", "test", "access key id")
 	secret := flag.String("secret", "test", "secret access key")
+	partSize := flag.String("part-size", "", "upload in parts of this size with the transfer manager (default: a single PUT)")
 	flag.Parse()
+	var part int64
+	if *partSize != "" {
+		var err error
+		if part, err = parseSize(*partSize); err != nil {
+			log.Fatal(err)
+		}
+	}
 
 	ctx := context.Background()
 	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: endpoint, UsePathStyle: true,
@@ -52,7 +63,7 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		put, get, err := roundTrip(ctx, c, bucket, path, n, sum)
+		put, get, err := roundTrip(ctx, c, bucket, path, n, sum, part)
 		os.Remove(path)
 		if err != nil {
 			log.Fatal(err)
@@ -96,7 +107,9 @@ func writeSource(dir string, n int64) (string, []byte, error) {
 	return filepath.Clean(f.Name()), h.Sum(nil), nil
 }
 
-func roundTrip(ctx context.Context, c *s3.Client, bucket, path string, n int64, sum []byte) (put, get time.Duration, err error) {
+// roundTrip uploads the file (in parts of part bytes, when part > 0), reads
+// it back, checks its MD5 and deletes it.
+func roundTrip(ctx context.Context, c *s3.Client, bucket, path string, n int64, sum []byte, part int64) (put, get time.Duration, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
@@ -104,7 +117,12 @@ func roundTrip(ctx context.Context, c *s3.Client, bucket, path string, n int64, 
 	defer f.Close()
 	key := filepath.Base(path)
 	start := time.Now()
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f,
+	if part > 0 {
+		up := manager.NewUploader(c, func(u *manager.Uploader) { u.PartSize = part })
+		if _, err := up.Upload(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f}); err != nil {
+			return 0, 0, fmt.Errorf("multipart upload of %d bytes: %w", n, err)
+		}
+	} else if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f,
 		ContentLength: aws.Int64(n)}); err != nil {
 		return 0, 0, fmt.Errorf("put %d bytes: %w", n, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	controltypes "github.com/aws/aws-sdk-go-v2/service/s3control/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -258,6 +261,16 @@ func (e *matrixEnv) org() *organizations.Client {
 	return organizations.NewFromConfig(e.srv.Config(e.creds))
 }
 func (e *matrixEnv) s3() *s3.Client { return testkit.S3Client(e.srv, e.creds) }
+
+// s3control sends S3 Control's requests, addressed to {AccountId}.<host>,
+// to the emulator through a proxy, as Terraform's HTTP_PROXY does.
+func (e *matrixEnv) s3control() *s3control.Client {
+	listener, err := url.Parse(e.srv.URL)
+	require.NoError(e.t, err)
+	cfg := e.srv.Config(e.creds)
+	cfg.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(listener)}}
+	return s3control.NewFromConfig(cfg)
+}
 
 // matrixCall is how the test makes one row's call.
 type matrixCall struct {
@@ -704,6 +717,29 @@ func matrixCalls() map[string]matrixCall {
 		}},
 		"s3:GetBucketLogging": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: aws.String(e.bucket)}))
+		}},
+		"s3:PutBucketLogging": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String(e.bucket), BucketLoggingStatus: &s3types.BucketLoggingStatus{}}))
+		}},
+		"s3:PutBucketAccelerateConfiguration": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketAccelerateConfiguration(ctx, &s3.PutBucketAccelerateConfigurationInput{Bucket: aws.String(e.bucket),
+				AccelerateConfiguration: &s3types.AccelerateConfiguration{Status: s3types.BucketAccelerateStatusSuspended}}))
+		}},
+		"s3:PutBucketRequestPayment": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3().PutBucketRequestPayment(ctx, &s3.PutBucketRequestPaymentInput{Bucket: aws.String(e.bucket),
+				RequestPaymentConfiguration: &s3types.RequestPaymentConfiguration{Payer: s3types.PayerBucketOwner}}))
+		}},
+		"s3:ListTagsForResource": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3control().ListTagsForResource(ctx, &s3control.ListTagsForResourceInput{AccountId: aws.String(e.account),
+				ResourceArn: aws.String("arn:aws:s3:::" + e.bucket)}))
+		}},
+		"s3:TagResource": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3control().TagResource(ctx, &s3control.TagResourceInput{AccountId: aws.String(e.account),
+				ResourceArn: aws.String("arn:aws:s3:::" + e.bucket), Tags: []controltypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}))
+		}},
+		"s3:UntagResource": {run: func(ctx context.Context, e *matrixEnv) error {
+			return ignore(e.s3control().UntagResource(ctx, &s3control.UntagResourceInput{AccountId: aws.String(e.account),
+				ResourceArn: aws.String("arn:aws:s3:::" + e.bucket), TagKeys: []string{"k"}}))
 		}},
 		"s3:GetBucketAcl": {run: func(ctx context.Context, e *matrixEnv) error {
 			return ignore(e.s3().GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(e.bucket)}))

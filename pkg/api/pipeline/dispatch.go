@@ -507,7 +507,7 @@ func (p *Pipeline) fail(c *Call, err error) {
 		c.internal = true
 	}
 	c.errCode = wireCode(c.Proto, e)
-	writeError(c.W, c.Proto, c.Svc, c.RequestID, e)
+	writeError(c.W, c.R, c.Proto, c.Svc, c.RequestID, e)
 }
 
 // statusWriter remembers the status code for the log line.

@@ -68,6 +68,11 @@ type Service struct {
 	// StoreError maps a store sentinel that a handler did not map itself to
 	// the service's own code for it (nil: the generic mapping).
 	StoreError func(err error) error
+	// WrappedErrors reports whether a rest-xml request's errors take the
+	// <ErrorResponse><Error>…</Error><RequestId/></ErrorResponse> envelope
+	// (S3 Control's, which S3 serves under /v20180820/) instead of S3's
+	// bare <Error>; nil: never.
+	WrappedErrors func(r *http.Request) bool
 }
 
 // hasTargetPrefix reports whether prefix is the service's X-Amz-Target prefix or an alias of it.
@@ -157,13 +162,13 @@ func jsonContentType(p Protocol) string {
 	return "application/x-amz-json-1.1"
 }
 
-// writeError renders e in the envelope of protocol p.
-func writeError(w http.ResponseWriter, p Protocol, svc *Service, requestID string, e *Error) {
+// writeError renders e, the answer to r, in the envelope of protocol p.
+func writeError(w http.ResponseWriter, r *http.Request, p Protocol, svc *Service, requestID string, e *Error) {
 	switch p {
 	case ProtoJSON10, ProtoJSON11:
 		writeJSONError(w, p, e)
 	case ProtoRestXML:
-		writeRestXMLError(w, requestID, e)
+		writeRestXMLError(w, requestID, e, svc != nil && svc.WrappedErrors != nil && svc.WrappedErrors(r))
 	default:
 		writeQueryError(w, svc, requestID, e)
 	}
@@ -219,9 +224,13 @@ func writeJSONError(w http.ResponseWriter, p Protocol, e *Error) {
 	w.Write(data)
 }
 
-func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error) {
+func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error, wrapped bool) {
 	var buf bytes.Buffer
-	WriteRestXMLErrorBody(&buf, requestID, e)
+	if wrapped {
+		writeWrappedErrorBody(&buf, requestID, e)
+	} else {
+		WriteRestXMLErrorBody(&buf, requestID, e)
+	}
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(e.Status)
 	w.Write(buf.Bytes())
@@ -241,4 +250,20 @@ func WriteRestXMLErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
 		buf.WriteString("</" + k + ">")
 	}
 	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
+}
+
+// writeWrappedErrorBody writes e as S3 Control's document: code, message
+// and details inside <Error>, the request's ids beside it.
+func writeWrappedErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
+	buf.WriteString(xml.Header + "<ErrorResponse><Error><Code>")
+	xml.EscapeText(buf, []byte(e.Code))
+	buf.WriteString("</Code><Message>")
+	xml.EscapeText(buf, []byte(e.Message))
+	buf.WriteString("</Message>")
+	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
+		buf.WriteString("<" + k + ">")
+		xml.EscapeText(buf, []byte(e.Extra[k]))
+		buf.WriteString("</" + k + ">")
+	}
+	buf.WriteString("</Error><RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></ErrorResponse>")
 }

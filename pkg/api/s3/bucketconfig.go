@@ -66,16 +66,16 @@ var bucketConfigs = []bucketConfig{
 		getAction: "s3:GetBucketVersioning", defaultDoc: func(*store.Bucket) string {
 			return `<VersioningConfiguration xmlns="` + s3Namespace + `"/>`
 		}},
-	{sub: "accelerate", get: "GetBucketAccelerateConfiguration",
-		getAction: "s3:GetAccelerateConfiguration", defaultDoc: func(*store.Bucket) string {
+	{sub: "accelerate", get: "GetBucketAccelerateConfiguration", put: "PutBucketAccelerateConfiguration",
+		getAction: "s3:GetAccelerateConfiguration", putAction: "s3:PutAccelerateConfiguration", root: "AccelerateConfiguration", defaultDoc: func(*store.Bucket) string {
 			return `<AccelerateConfiguration xmlns="` + s3Namespace + `"/>`
 		}},
-	{sub: "requestPayment", get: "GetBucketRequestPayment",
-		getAction: "s3:GetBucketRequestPayment", defaultDoc: func(*store.Bucket) string {
+	{sub: "requestPayment", get: "GetBucketRequestPayment", put: "PutBucketRequestPayment",
+		getAction: "s3:GetBucketRequestPayment", putAction: "s3:PutBucketRequestPayment", root: "RequestPaymentConfiguration", defaultDoc: func(*store.Bucket) string {
 			return `<RequestPaymentConfiguration xmlns="` + s3Namespace + `"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>`
 		}},
-	{sub: "logging", get: "GetBucketLogging",
-		getAction: "s3:GetBucketLogging", defaultDoc: func(*store.Bucket) string {
+	{sub: "logging", get: "GetBucketLogging", put: "PutBucketLogging",
+		getAction: "s3:GetBucketLogging", putAction: "s3:PutBucketLogging", root: "BucketLoggingStatus", defaultDoc: func(*store.Bucket) string {
 			return `<BucketLoggingStatus xmlns="` + s3Namespace + `"/>`
 		}},
 	{sub: "acl", get: "GetBucketAcl",

@@ -113,6 +113,38 @@ func TestS3_BucketConfigurationPutGetDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, aws.ToBool(pab.PublicAccessBlockConfiguration.BlockPublicPolicy))
 
+	// The settings Terraform's aws_s3_bucket_logging, _accelerate_configuration
+	// and _request_payment_configuration write, read back as written.
+	_, err = c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: b, BucketLoggingStatus: &s3types.BucketLoggingStatus{
+		LoggingEnabled: &s3types.LoggingEnabled{TargetBucket: aws.String("configured"), TargetPrefix: aws.String("logs/")}}})
+	require.NoError(t, err)
+	lg, err := c.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: b})
+	require.NoError(t, err)
+	require.NotNil(t, lg.LoggingEnabled)
+	assert.Equal(t, "logs/", aws.ToString(lg.LoggingEnabled.TargetPrefix))
+	_, err = c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: b, BucketLoggingStatus: &s3types.BucketLoggingStatus{}})
+	require.NoError(t, err)
+	lg, err = c.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Nil(t, lg.LoggingEnabled, "an empty BucketLoggingStatus turns logging off")
+
+	_, err = c.PutBucketAccelerateConfiguration(ctx, &s3.PutBucketAccelerateConfigurationInput{Bucket: b,
+		AccelerateConfiguration: &s3types.AccelerateConfiguration{Status: s3types.BucketAccelerateStatusEnabled}})
+	require.NoError(t, err)
+	acc, err := c.GetBucketAccelerateConfiguration(ctx, &s3.GetBucketAccelerateConfigurationInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, s3types.BucketAccelerateStatusEnabled, acc.Status)
+
+	_, err = c.PutBucketRequestPayment(ctx, &s3.PutBucketRequestPaymentInput{Bucket: b,
+		RequestPaymentConfiguration: &s3types.RequestPaymentConfiguration{Payer: s3types.PayerRequester}})
+	require.NoError(t, err)
+	rp, err := c.GetBucketRequestPayment(ctx, &s3.GetBucketRequestPaymentInput{Bucket: b})
+	require.NoError(t, err)
+	assert.Equal(t, s3types.PayerRequester, rp.Payer)
+
+	_, err = c.PutBucketLogging(ctx, &s3.PutBucketLoggingInput{Bucket: aws.String("nobucket"), BucketLoggingStatus: &s3types.BucketLoggingStatus{}})
+	testkit.RequireAWSError(t, err, "NoSuchBucket", http.StatusNotFound)
+
 	raw := testkit.RawS3(t, srv, srv.AdminCredentials(), http.MethodPut, "/configured?cors", []byte("<NotCORS/>"), nil)
 	assert.Equal(t, http.StatusBadRequest, raw.Status)
 	assert.Contains(t, raw.Body, "<Code>MalformedXML</Code>")

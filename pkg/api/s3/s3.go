@@ -309,7 +309,7 @@ var payloadOperations = map[string]bool{"PutObject": true, "UploadPart": true}
 // streamBody tells the pipeline which requests' bodies S3 takes as a
 // stream: the uploads of object data.
 func streamBody(r *http.Request) bool {
-	return payloadOperations[s3Action(r)]
+	return !isControlRequest(r) && payloadOperations[s3Action(r)]
 }
 
 // checkBucketRegion refuses a request for an existing bucket signed for
@@ -445,9 +445,13 @@ func policyTarget(c *pipeline.Call, req *s3Request) pipeline.Resource {
 // newBucketTarget is the bucket CreateBucket would create: the caller's,
 // whoever owns the name now (a taken name is BucketAlreadyExists, not a
 // question for the other owner's policy).
+// Creating it with tags takes s3:TagResource too, as S3 requires.
 func newBucketTarget(_ *pipeline.Call, req *s3Request) pipeline.Resource {
 	res := req.resource(bucketARN(req.bucket))
 	res.Account, res.Policies = "", nil
+	if conf, err := readCreateBucketConfiguration(req.body); err == nil && len(conf.Tags) > 0 {
+		res.Also = append(res.Also, "s3:TagResource")
+	}
 	return res
 }
 
@@ -575,6 +579,21 @@ func (s *Service) listBuckets(ctx context.Context, c *pipeline.Call, req *s3Requ
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string
+	// Tags are the new bucket's (S3 Control's ABAC-era addition, which
+	// Terraform's provider sends).
+	Tags []tag `xml:"Tags>Tag"`
+}
+
+// readCreateBucketConfiguration decodes CreateBucket's optional body.
+func readCreateBucketConfiguration(body []byte) (createBucketConfiguration, error) {
+	var conf createBucketConfiguration
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := xml.Unmarshal(body, &conf); err != nil {
+			return conf, pipeline.NewError(http.StatusBadRequest, "MalformedXML",
+				"The XML you provided was not well-formed or did not validate against our published schema")
+		}
+	}
+	return conf, nil
 }
 
 var (
@@ -604,16 +623,19 @@ func (s *Service) createBucket(ctx context.Context, c *pipeline.Call, req *s3Req
 	if !ValidBucketName(req.bucket) {
 		return invalidBucketName(req.bucket)
 	}
-	var conf createBucketConfiguration
-	if len(bytes.TrimSpace(req.body)) > 0 {
-		if err := xml.Unmarshal(req.body, &conf); err != nil {
-			return pipeline.NewError(http.StatusBadRequest, "MalformedXML",
-				"The XML you provided was not well-formed or did not validate against our published schema")
-		}
+	conf, err := readCreateBucketConfiguration(req.body)
+	if err != nil {
+		return err
 	}
 	region, err := bucketRegion(conf.LocationConstraint, c.Region)
 	if err != nil {
 		return err
+	}
+	var tags map[string]string
+	if len(conf.Tags) > 0 {
+		if tags, err = (tagging{TagSet: conf.Tags}).byKey(maxBucketTags); err != nil {
+			return err
+		}
 	}
 	err = s.store.Update(ctx, func(tx *store.Tx) error {
 		if existing, err := tx.Bucket(req.bucket); err == nil {
@@ -624,7 +646,7 @@ func (s *Service) createBucket(ctx context.Context, c *pipeline.Call, req *s3Req
 			return bucketError(http.StatusConflict, "BucketAlreadyExists",
 				"The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", req.bucket)
 		}
-		_, err := tx.CreateBucket(store.Bucket{Name: req.bucket, Owner: c.ID.AccountID, Region: region})
+		_, err := tx.CreateBucket(store.Bucket{Name: req.bucket, Owner: c.ID.AccountID, Region: region, Tags: tags})
 		return err
 	})
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package s3 serves Amazon S3 (REST-XML): buckets, bucket policies and
-// objects, with aws-chunked uploads and their chunk signatures.
+// objects, with aws-chunked uploads and their chunk signatures; and S3
+// Control's tagging of buckets (control.go).
 package s3
 
 import (
@@ -24,7 +25,7 @@ const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 // Info is S3's wire identity. S3 answers every request that names no
 // other service, as its endpoint does.
 var Info = &pipeline.Service{Name: "s3", XMLNamespace: s3Namespace, RestXML: true,
-	BodyLimit: bufferedLimit, ResolveAction: resolveAction, StreamBody: streamBody}
+	BodyLimit: bufferedLimit, ResolveAction: resolveAction, StreamBody: streamBody, WrappedErrors: isControlRequest}
 
 // Service holds what the handlers use.
 type Service struct {
@@ -69,11 +70,14 @@ func (s *Service) Operations() []pipeline.Operation {
 		pipeline.DataEvent(s.op("AbortMultipartUpload", "s3:AbortMultipartUpload", objectTarget, (*Service).abortMultipartUpload)),
 		pipeline.DataEvent(s.op("ListParts", "s3:ListMultipartUploadParts", objectTarget, (*Service).listParts)),
 		s.op("ListMultipartUploads", "s3:ListBucketMultipartUploads", bucketTarget, (*Service).listMultipartUploads),
-	}, s.bucketConfigOperations()...)
+	}, append(s.bucketConfigOperations(), s.controlOperations()...)...)
 }
 
 // resolveAction names the S3 operation of a request, or says why none fits.
 func resolveAction(r *http.Request) (string, error) {
+	if isControlRequest(r) {
+		return controlAction(r), nil
+	}
 	if a := s3Action(r); a != "" {
 		return a, nil
 	}
