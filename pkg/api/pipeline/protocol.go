@@ -239,23 +239,22 @@ func writeRestXMLError(w http.ResponseWriter, requestID string, e *Error, wrappe
 // WriteRestXMLErrorBody writes e as S3's <Error> document, for answers
 // written outside a handler (net/http's refusals of unparsable requests).
 func WriteRestXMLErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
-	buf.WriteString(xml.Header + "<Error><Code>")
-	xml.EscapeText(buf, []byte(e.Code))
-	buf.WriteString("</Code><Message>")
-	xml.EscapeText(buf, []byte(e.Message))
-	buf.WriteString("</Message>")
-	for _, k := range slices.Sorted(maps.Keys(e.Extra)) {
-		buf.WriteString("<" + k + ">")
-		xml.EscapeText(buf, []byte(e.Extra[k]))
-		buf.WriteString("</" + k + ">")
-	}
+	buf.WriteString(xml.Header + "<Error>")
+	writeErrorFields(buf, e)
 	buf.WriteString("<RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></Error>")
 }
 
 // writeWrappedErrorBody writes e as S3 Control's document: code, message
 // and details inside <Error>, the request's ids beside it.
 func writeWrappedErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
-	buf.WriteString(xml.Header + "<ErrorResponse><Error><Code>")
+	buf.WriteString(xml.Header + "<ErrorResponse><Error>")
+	writeErrorFields(buf, e)
+	buf.WriteString("</Error><RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></ErrorResponse>")
+}
+
+// writeErrorFields writes a rest-xml error's code, message and details.
+func writeErrorFields(buf *bytes.Buffer, e *Error) {
+	buf.WriteString("<Code>")
 	xml.EscapeText(buf, []byte(e.Code))
 	buf.WriteString("</Code><Message>")
 	xml.EscapeText(buf, []byte(e.Message))
@@ -265,5 +264,4 @@ func writeWrappedErrorBody(buf *bytes.Buffer, requestID string, e *Error) {
 		xml.EscapeText(buf, []byte(e.Extra[k]))
 		buf.WriteString("</" + k + ">")
 	}
-	buf.WriteString("</Error><RequestId>" + requestID + "</RequestId><HostId>" + requestID + "</HostId></ErrorResponse>")
 }

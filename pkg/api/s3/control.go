@@ -129,17 +129,7 @@ func (s *Service) controlParse(ctx context.Context, c *pipeline.Call) (*controlR
 	}
 	if m := bucketARNPattern.FindStringSubmatch(req.arn); m != nil {
 		req.bucket = m[1]
-		err := s.store.View(ctx, func(tx *store.Tx) error {
-			b, err := tx.Bucket(req.bucket)
-			if err == nil {
-				req.bucketRec = &b
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			return err
-		})
-		if err != nil {
+		if req.bucketRec, err = s.bucketRecord(ctx, req.bucket); err != nil {
 			return nil, err
 		}
 	}

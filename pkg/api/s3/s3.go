@@ -375,21 +375,30 @@ func (s *Service) s3Parse(ctx context.Context, c *pipeline.Call) (*s3Request, er
 		}
 	}
 	if bucket != "" {
-		err := s.store.View(ctx, func(tx *store.Tx) error {
-			b, err := tx.Bucket(bucket)
-			if err == nil {
-				req.bucketRec = &b
-			}
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			return err
-		})
+		rec, err := s.bucketRecord(ctx, bucket)
 		if err != nil {
 			return nil, err
 		}
+		req.bucketRec = rec
 	}
 	return req, nil
+}
+
+// bucketRecord is the named bucket's record, nil when there is none.
+func (s *Service) bucketRecord(ctx context.Context, name string) (*store.Bucket, error) {
+	var rec *store.Bucket
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		b, err := tx.Bucket(name)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		rec = &b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // --- Authorization targets ---
