@@ -34,15 +34,16 @@ func batchError(shape, format string, args ...any) *pipeline.Error {
 
 // checkBatchIDs applies the rules every batch shares to its entries' ids;
 // entryName is the query protocol's name of one entry.
-func checkBatchIDs(ids []string, entryName string) error {
-	if len(ids) == 0 {
+func checkBatchIDs[E any](entries []E, idOf func(E) string, entryName string) error {
+	if len(entries) == 0 {
 		return batchError("EmptyBatchRequest", "There should be at least one %s in the request.", entryName)
 	}
-	if len(ids) > maxBatchEntries {
-		return batchError("TooManyEntriesInBatchRequest", "Maximum number of entries per request are %d. You have sent %d.", maxBatchEntries, len(ids))
+	if len(entries) > maxBatchEntries {
+		return batchError("TooManyEntriesInBatchRequest", "Maximum number of entries per request are %d. You have sent %d.", maxBatchEntries, len(entries))
 	}
 	seen := map[string]bool{}
-	for i, id := range ids {
+	for i, e := range entries {
+		id := idOf(e)
 		if id == "" {
 			return errMissingParameter(entryName + "." + strconv.Itoa(i+1) + ".Id")
 		}
@@ -100,11 +101,7 @@ type sendMessageBatchEntry struct {
 func (in *sendMessageBatchInput) queueURLMember() *string { return &in.QueueURL }
 
 func (in *sendMessageBatchInput) Validate() error {
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.ID
-	}
-	return checkBatchIDs(ids, "SendMessageBatchRequestEntry")
+	return checkBatchIDs(in.Entries, func(e sendMessageBatchEntry) string { return e.ID }, "SendMessageBatchRequestEntry")
 }
 
 type sendMessageBatchResultEntry struct {
@@ -185,11 +182,7 @@ type deleteMessageBatchEntry struct {
 func (in *deleteMessageBatchInput) queueURLMember() *string { return &in.QueueURL }
 
 func (in *deleteMessageBatchInput) Validate() error {
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.ID
-	}
-	return checkBatchIDs(ids, "DeleteMessageBatchRequestEntry")
+	return checkBatchIDs(in.Entries, func(e deleteMessageBatchEntry) string { return e.ID }, "DeleteMessageBatchRequestEntry")
 }
 
 // batchResultEntry is the result of an entry that succeeded, when SQS
@@ -209,27 +202,43 @@ func (s *Service) deleteMessageBatch(ctx context.Context, c *pipeline.Call, in *
 	if err != nil {
 		return nil, err
 	}
-	var out *deleteMessageBatchResult
-	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, _ store.Queue) error {
-		out = &deleteMessageBatchResult{Successful: []batchResultEntry{}, Failed: []batchResultErrorEntry{}}
-		for _, e := range in.Entries {
-			if err := deleteByHandle(tx, ref, e.ReceiptHandle); err != nil {
-				failed, err := entryFailure(e.ID, err)
+	ok, failed, err := eachEntry(ctx, s, ref, in.Entries, func(e deleteMessageBatchEntry) string { return e.ID },
+		func(tx *store.Tx, e deleteMessageBatchEntry) error { return deleteByHandle(tx, ref, e.ReceiptHandle) })
+	if err != nil {
+		return nil, err
+	}
+	return &deleteMessageBatchResult{Successful: ok, Failed: failed}, nil
+}
+
+// eachEntry applies one entry at a time, in one transaction, for the
+// batches whose successes are their ids alone (DeleteMessageBatch,
+// ChangeMessageVisibilityBatch): an entry's own failure is its
+// BatchResultErrorEntry, any other error fails the call. The queue's long
+// polls are woken afterwards, since a FIFO group may be free again.
+func eachEntry[E any](ctx context.Context, s *Service, ref store.QueueRef, entries []E, idOf func(E) string,
+	apply func(*store.Tx, E) error) ([]batchResultEntry, []batchResultErrorEntry, error) {
+	var ok []batchResultEntry
+	var failed []batchResultErrorEntry
+	err := inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, _ store.Queue) error {
+		ok, failed = []batchResultEntry{}, []batchResultErrorEntry{} // a retried transaction starts over
+		for _, e := range entries {
+			if err := apply(tx, e); err != nil {
+				f, err := entryFailure(idOf(e), err)
 				if err != nil {
 					return err
 				}
-				out.Failed = append(out.Failed, failed)
+				failed = append(failed, f)
 				continue
 			}
-			out.Successful = append(out.Successful, batchResultEntry{ID: e.ID})
+			ok = append(ok, batchResultEntry{ID: idOf(e)})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s.arrivals.announce(ref) // a FIFO group may be free again
-	return out, nil
+	s.arrivals.announce(ref)
+	return ok, failed, nil
 }
 
 // deleteByHandle deletes the message a receipt handle names. As in SQS, a
@@ -263,11 +272,7 @@ type changeMessageVisibilityBatchEntry struct {
 func (in *changeMessageVisibilityBatchInput) queueURLMember() *string { return &in.QueueURL }
 
 func (in *changeMessageVisibilityBatchInput) Validate() error {
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.ID
-	}
-	return checkBatchIDs(ids, "ChangeMessageVisibilityBatchRequestEntry")
+	return checkBatchIDs(in.Entries, func(e changeMessageVisibilityBatchEntry) string { return e.ID }, "ChangeMessageVisibilityBatchRequestEntry")
 }
 
 type changeMessageVisibilityBatchResult struct {
@@ -280,28 +285,14 @@ func (s *Service) changeMessageVisibilityBatch(ctx context.Context, c *pipeline.
 	if err != nil {
 		return nil, err
 	}
-	var out *changeMessageVisibilityBatchResult
-	err = inQueue(ctx, s.store.Update, ref, func(tx *store.Tx, _ store.Queue) error {
-		out = &changeMessageVisibilityBatchResult{Successful: []batchResultEntry{}, Failed: []batchResultErrorEntry{}}
-		for _, e := range in.Entries {
-			err := changeVisibilityEntry(tx, ref, e)
-			if err != nil {
-				failed, err := entryFailure(e.ID, err)
-				if err != nil {
-					return err
-				}
-				out.Failed = append(out.Failed, failed)
-				continue
-			}
-			out.Successful = append(out.Successful, batchResultEntry{ID: e.ID})
-		}
-		return nil
-	})
+	ok, failed, err := eachEntry(ctx, s, ref, in.Entries, func(e changeMessageVisibilityBatchEntry) string { return e.ID },
+		func(tx *store.Tx, e changeMessageVisibilityBatchEntry) error {
+			return changeVisibilityEntry(tx, ref, e)
+		})
 	if err != nil {
 		return nil, err
 	}
-	s.arrivals.announce(ref)
-	return out, nil
+	return &changeMessageVisibilityBatchResult{Successful: ok, Failed: failed}, nil
 }
 
 func changeVisibilityEntry(tx *store.Tx, ref store.QueueRef, e changeMessageVisibilityBatchEntry) error {
