@@ -498,16 +498,25 @@ func policyTarget(tx *store.Tx, org store.Organization, id string) (policyTarget
 	return policyTargetSummary{}, targetNotFound()
 }
 
+// policyType checks that the attachment's policy and target exist in org
+// and returns the policy's type.
+func (in *attachmentInput) policyType(tx *store.Tx, org store.Organization) (string, error) {
+	p, err := orgPolicy(tx, org, in.PolicyID)
+	if err != nil {
+		return "", err
+	}
+	if _, err := policyTarget(tx, org, in.TargetID); err != nil {
+		return "", err
+	}
+	return p.PolicySummary.Type, nil
+}
+
 func (s *Service) attachPolicy(ctx context.Context, c *pipeline.Call, in *attachmentInput) (*pipeline.NoOutput, error) {
 	return call(ctx, s.store.Update, c, manager, func(tx *store.Tx, org store.Organization, _ *pipeline.NoOutput) error {
-		p, err := orgPolicy(tx, org, in.PolicyID)
+		t, err := in.policyType(tx, org)
 		if err != nil {
 			return err
 		}
-		if _, err := policyTarget(tx, org, in.TargetID); err != nil {
-			return err
-		}
-		t := p.PolicySummary.Type
 		if !org.PolicyTypeEnabled(t) {
 			return policyTypeNotEnabled()
 		}
@@ -527,14 +536,10 @@ func (s *Service) attachPolicy(ctx context.Context, c *pipeline.Call, in *attach
 // SCP while SCPs are enabled, and RCPFullAWSAccess cannot be detached.
 func (s *Service) detachPolicy(ctx context.Context, c *pipeline.Call, in *attachmentInput) (*pipeline.NoOutput, error) {
 	return call(ctx, s.store.Update, c, manager, func(tx *store.Tx, org store.Organization, _ *pipeline.NoOutput) error {
-		p, err := orgPolicy(tx, org, in.PolicyID)
+		t, err := in.policyType(tx, org)
 		if err != nil {
 			return err
 		}
-		if _, err := policyTarget(tx, org, in.TargetID); err != nil {
-			return err
-		}
-		t := p.PolicySummary.Type
 		attached := tx.AttachedPolicies(in.TargetID, t)
 		if !slices.Contains(attached, in.PolicyID) {
 			return orgError("PolicyNotAttachedException", "The policy isn't attached to the specified target in the specified root.")
