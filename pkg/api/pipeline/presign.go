@@ -35,7 +35,11 @@ type presignedAuth struct {
 }
 
 // isPresigned reports whether r carries a SigV4 signature in the query.
-func isPresigned(r *http.Request) bool { return r.URL.Query().Has("X-Amz-Algorithm") }
+// The raw query is looked at first: every request asks, several times, and
+// most have no query to parse.
+func isPresigned(r *http.Request) bool {
+	return strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm") && r.URL.Query().Has("X-Amz-Algorithm")
+}
 
 // isPresignedAny reports whether r is authenticated by its query string:
 // SigV4, or S3's SigV2 (AWSAccessKeyId, Signature, Expires) when there is no

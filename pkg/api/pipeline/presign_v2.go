@@ -22,6 +22,9 @@ import (
 
 // isPresignedV2 reports whether r is a SigV2 query-string request.
 func isPresignedV2(r *http.Request) bool {
+	if !strings.Contains(r.URL.RawQuery, "Signature") {
+		return false
+	}
 	q := r.URL.Query()
 	return q.Has("AWSAccessKeyId") && q.Has("Signature") && q.Has("Expires")
 }
