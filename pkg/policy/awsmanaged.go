@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -31,8 +32,10 @@ var managedMeta = []struct {
 	{"AmazonSQSFullAccess", "ANPAI65L554VRJ33ECQS6", "v1", "2015-02-06T18:41:07Z", "2015-02-06T18:41:07Z"},
 }
 
-// awsManaged is keyed by ARN; sortedAWSManaged is ordered by name.
-var awsManaged, sortedAWSManaged = loadAWSManaged()
+// awsManaged is the policies keyed by ARN, and ordered by name. They are
+// parsed on first use, not at init: a start that never needs them (most
+// do not) is spared parsing some 30 KiB of JSON.
+var awsManaged = sync.OnceValues(loadAWSManaged)
 
 func loadAWSManaged() (map[string]ManagedPolicy, []ManagedPolicy) {
 	byARN := make(map[string]ManagedPolicy, len(managedMeta))
@@ -64,10 +67,14 @@ func loadAWSManaged() (map[string]ManagedPolicy, []ManagedPolicy) {
 // AWSManagedPolicy returns the attachable AWS managed policy with exactly
 // this ARN (the root-task policies are not among them).
 func AWSManagedPolicy(arn string) (ManagedPolicy, bool) {
-	p, ok := awsManaged[arn]
+	byARN, _ := awsManaged()
+	p, ok := byARN[arn]
 	return p, ok
 }
 
 // AWSManagedPolicies returns the attachable AWS managed policies sorted by
 // name. The slice is shared: treat it as read-only.
-func AWSManagedPolicies() []ManagedPolicy { return sortedAWSManaged }
+func AWSManagedPolicies() []ManagedPolicy {
+	_, sorted := awsManaged()
+	return sorted
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,8 +69,8 @@ var taskMeta = []struct {
 	{SQSUnlockQueuePolicy, "ANPAZKAPJZG4HPZI4FDUV", "2024-11-06T21:51:02Z"},
 }
 
-// taskPolicies is keyed by ARN; built once at init.
-var taskPolicies = loadTaskPolicies()
+// taskPolicies is keyed by ARN; built on first use (as awsManaged is).
+var taskPolicies = sync.OnceValue(loadTaskPolicies)
 
 // loadTaskPolicies parses the embedded documents. Any failure is a
 // programmer error (bad embedded file), hence the panic.
@@ -108,14 +109,14 @@ func loadTaskPolicies() map[string]ManagedPolicy {
 // TaskPolicy returns the root-task policy with exactly this ARN. Matching is
 // exact (case-sensitive, no wildcards), as for AssumeRoot's TaskPolicyArn.
 func TaskPolicy(arn string) (ManagedPolicy, bool) {
-	p, ok := taskPolicies[arn]
+	p, ok := taskPolicies()[arn]
 	return p, ok
 }
 
 // TaskPolicies returns all five root-task policies sorted by name.
 func TaskPolicies() []ManagedPolicy {
-	out := make([]ManagedPolicy, 0, len(taskPolicies))
-	for _, p := range taskPolicies {
+	out := make([]ManagedPolicy, 0, len(taskMeta))
+	for _, p := range taskPolicies() {
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })

@@ -50,8 +50,6 @@ var (
 	pathPrefixPattern      = regexp.MustCompile(`^/[\x{21}-\x{7F}]*$`)
 	policyDocPattern       = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
 	roleDescriptionPattern = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{7E}\x{A1}-\x{FF}]*$`)
-	tagKeyPattern          = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValuePattern        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	// entityARNPattern is a user or role ARN, as a trust policy names one.
 	entityARNPattern = regexp.MustCompile(`^arn:aws:iam::\d{12}:(user|role)/`)
 )
@@ -211,9 +209,9 @@ func tagList(v *pipeline.Validator, tags map[string]string) error {
 	keys := slices.Sorted(maps.Keys(tags))
 	for i, k := range keys {
 		v.Length(fmt.Sprintf("tags.%d.member.key", i+1), k, 1, 128)
-		v.Pattern(fmt.Sprintf("tags.%d.member.key", i+1), k, tagKeyPattern)
+		v.Matches(fmt.Sprintf("tags.%d.member.key", i+1), k, pipeline.TagKeyPattern, pipeline.IsTagKey)
 		v.Length(fmt.Sprintf("tags.%d.member.value", i+1), tags[k], 0, 256)
-		v.Pattern(fmt.Sprintf("tags.%d.member.value", i+1), tags[k], tagValuePattern)
+		v.Matches(fmt.Sprintf("tags.%d.member.value", i+1), tags[k], pipeline.TagValuePattern, pipeline.IsTagValue)
 	}
 	if err := v.Err(); err != nil {
 		return err

@@ -52,7 +52,7 @@ func tagKeyList(v *pipeline.Validator, keys []string) {
 	}
 	for i, k := range keys {
 		v.Length(fmt.Sprintf("tagKeys.%d.member", i+1), k, 1, 128)
-		v.Pattern(fmt.Sprintf("tagKeys.%d.member", i+1), k, tagKeyPattern)
+		v.Matches(fmt.Sprintf("tagKeys.%d.member", i+1), k, pipeline.TagKeyPattern, pipeline.IsTagKey)
 	}
 }
 

@@ -28,7 +28,7 @@ type accountIDInput struct {
 func (in *accountIDInput) Validate() error {
 	v := &input{}
 	if v.required("AccountId", in.AccountID != "") {
-		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern)
+		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern.MatchString)
 	}
 	return v.result()
 }
@@ -137,7 +137,7 @@ type listDelegatedServicesInput struct {
 func (in *listDelegatedServicesInput) Validate() error {
 	v := &input{}
 	if v.required("AccountId", in.AccountID != "") {
-		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern)
+		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern.MatchString)
 	}
 	v.maxResults(in.MaxResults)
 	return v.result()

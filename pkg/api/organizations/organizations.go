@@ -69,11 +69,7 @@ func notAllFeatures() *pipeline.Error {
 var (
 	emailPattern           = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
 	accountNamePattern     = regexp.MustCompile(`^[\x20-\x7E]+$`)
-	roleNamePattern        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	servicePrincipalRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	createRequestIDPattern = regexp.MustCompile(`^car-[a-z0-9]{8,32}$`)
-	parentIDPattern        = regexp.MustCompile(`^(?:r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	tagPattern             = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // input checks a request against the model's constraints the way
@@ -97,14 +93,14 @@ func (v *input) required(member string, present bool) bool {
 }
 
 // text checks a string's length (in characters; max 0 means none) and pattern.
-func (v *input) text(member, s string, min, max int, re *regexp.Regexp) {
+func (v *input) text(member, s string, min, max int, pattern func(string) bool) {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < min:
 		v.fail("MIN_LENGTH_EXCEEDED", "You provided a string parameter that is shorter than allowed.", member)
 	case max > 0 && n > max:
 		v.fail("MAX_LENGTH_EXCEEDED", "You provided a string parameter that is longer than allowed.", member)
-	case re != nil && !re.MatchString(s):
+	case !pattern(s):
 		v.fail("INVALID_PATTERN", "You provided a value that does not match the required pattern.", member)
 	}
 }
@@ -112,12 +108,12 @@ func (v *input) text(member, s string, min, max int, re *regexp.Regexp) {
 // id checks an identifier member whose pattern violation Organizations
 // reports with its own reason (INVALID_SYNTAX_POLICY_ID,
 // INVALID_PATTERN_TARGET_ID).
-func (v *input) id(member, s string, max int, re *regexp.Regexp, reason string) {
-	if utf8.RuneCountInString(s) <= max && !re.MatchString(s) {
+func (v *input) id(member, s string, max int, pattern func(string) bool, reason string) {
+	if utf8.RuneCountInString(s) <= max && !pattern(s) {
 		v.fail(reason, "You provided a value that does not match the required pattern.", member)
 		return
 	}
-	v.text(member, s, 1, max, re)
+	v.text(member, s, 1, max, pattern)
 }
 
 // enum checks an enumerated value.
@@ -140,7 +136,7 @@ func (v *input) maxResults(n *int32) {
 
 // servicePrincipal checks a ServicePrincipal member.
 func (v *input) servicePrincipal(s string) {
-	v.text("ServicePrincipal", s, 1, 128, servicePrincipalRegexp)
+	v.text("ServicePrincipal", s, 1, 128, servicePrincipalRegexp.MatchString)
 }
 
 // result is the violation, or nil (never a typed nil).
@@ -483,13 +479,13 @@ type createAccountInput struct {
 func (in *createAccountInput) Validate() error {
 	v := &input{}
 	if v.required("Email", in.Email != "") {
-		v.text("Email", in.Email, 6, 64, emailPattern)
+		v.text("Email", in.Email, 6, 64, emailPattern.MatchString)
 	}
 	if v.required("AccountName", in.AccountName != "") {
-		v.text("AccountName", in.AccountName, 1, 50, accountNamePattern)
+		v.text("AccountName", in.AccountName, 1, 50, accountNamePattern.MatchString)
 	}
 	if in.RoleName != "" {
-		v.text("RoleName", in.RoleName, 1, 64, roleNamePattern)
+		v.text("RoleName", in.RoleName, 1, 64, isRoleName)
 		if strings.HasPrefix(in.RoleName, "AWSServiceRoleFor") {
 			v.fail("INVALID_ROLE_NAME", "You provided a role name that isn't valid. A role name can't begin with the reserved prefix AWSServiceRoleFor.", "RoleName")
 		}
@@ -560,7 +556,7 @@ type describeCreateAccountStatusInput struct {
 func (in *describeCreateAccountStatusInput) Validate() error {
 	v := &input{}
 	if v.required("CreateAccountRequestId", in.CreateAccountRequestID != "") {
-		v.text("CreateAccountRequestId", in.CreateAccountRequestID, 1, 36, createRequestIDPattern)
+		v.text("CreateAccountRequestId", in.CreateAccountRequestID, 1, 36, isCreateAccountRequestID)
 	}
 	return v.result()
 }
@@ -655,7 +651,7 @@ type listAccountsForParentInput struct {
 func (in *listAccountsForParentInput) Validate() error {
 	v := &input{}
 	if v.required("ParentId", in.ParentID != "") {
-		v.text("ParentId", in.ParentID, 1, 100, parentIDPattern)
+		v.text("ParentId", in.ParentID, 1, 100, isParentID)
 	}
 	v.maxResults(in.MaxResults)
 	return v.result()
@@ -694,7 +690,7 @@ type describeAccountInput struct {
 func (in *describeAccountInput) Validate() error {
 	v := &input{}
 	if v.required("AccountId", in.AccountID != "") {
-		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern)
+		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern.MatchString)
 	}
 	return v.result()
 }
@@ -792,7 +788,7 @@ type delegatedAdministratorInput struct {
 func (in *delegatedAdministratorInput) Validate() error {
 	v := &input{}
 	if v.required("AccountId", in.AccountID != "") {
-		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern)
+		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern.MatchString)
 	}
 	if v.required("ServicePrincipal", in.ServicePrincipal != "") {
 		v.servicePrincipal(in.ServicePrincipal)

@@ -3,7 +3,6 @@ package organizations
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -21,8 +20,6 @@ const (
 )
 
 var (
-	policyIDPattern = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
-	targetIDPattern = regexp.MustCompile(`^(?:r-[0-9a-z]{4,32}|\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 	// policyTypes is the model's PolicyType enum.
 	policyTypes = []string{"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY", "BACKUP_POLICY",
 		"AISERVICES_OPT_OUT_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY",
@@ -176,7 +173,7 @@ type policyTypeInput struct {
 func (in *policyTypeInput) Validate() error {
 	v := &input{}
 	if v.required("RootId", in.RootID != "") {
-		v.text("RootId", in.RootID, 1, 34, rootIDPattern)
+		v.text("RootId", in.RootID, 1, 34, isRootID)
 	}
 	if v.required("PolicyType", in.PolicyType != "") {
 		v.policyType("PolicyType", in.PolicyType)
@@ -308,7 +305,7 @@ type policyIDInput struct {
 func (in *policyIDInput) Validate() error {
 	v := &input{}
 	if v.required("PolicyId", in.PolicyID != "") {
-		v.id("PolicyId", in.PolicyID, 130, policyIDPattern, "INVALID_SYNTAX_POLICY_ID")
+		v.id("PolicyId", in.PolicyID, 130, isPolicyID, "INVALID_SYNTAX_POLICY_ID")
 	}
 	return v.result()
 }
@@ -333,7 +330,7 @@ type updatePolicyInput struct {
 func (in *updatePolicyInput) Validate() error {
 	v := &input{}
 	if v.required("PolicyId", in.PolicyID != "") {
-		v.id("PolicyId", in.PolicyID, 130, policyIDPattern, "INVALID_SYNTAX_POLICY_ID")
+		v.id("PolicyId", in.PolicyID, 130, isPolicyID, "INVALID_SYNTAX_POLICY_ID")
 	}
 	if in.Name != nil {
 		v.text("Name", *in.Name, 1, 128, anyText)
@@ -466,10 +463,10 @@ type attachmentInput struct {
 func (in *attachmentInput) Validate() error {
 	v := &input{}
 	if v.required("PolicyId", in.PolicyID != "") {
-		v.id("PolicyId", in.PolicyID, 130, policyIDPattern, "INVALID_SYNTAX_POLICY_ID")
+		v.id("PolicyId", in.PolicyID, 130, isPolicyID, "INVALID_SYNTAX_POLICY_ID")
 	}
 	if v.required("TargetId", in.TargetID != "") {
-		v.id("TargetId", in.TargetID, 100, targetIDPattern, "INVALID_PATTERN_TARGET_ID")
+		v.id("TargetId", in.TargetID, 100, isTargetID, "INVALID_PATTERN_TARGET_ID")
 	}
 	return v.result()
 }
@@ -570,7 +567,7 @@ type listPoliciesForTargetInput struct {
 func (in *listPoliciesForTargetInput) Validate() error {
 	v := &input{}
 	if v.required("TargetId", in.TargetID != "") {
-		v.id("TargetId", in.TargetID, 100, targetIDPattern, "INVALID_PATTERN_TARGET_ID")
+		v.id("TargetId", in.TargetID, 100, isTargetID, "INVALID_PATTERN_TARGET_ID")
 	}
 	if v.required("Filter", in.Filter != "") {
 		v.policyType("Filter", in.Filter)
@@ -611,7 +608,7 @@ type listTargetsForPolicyInput struct {
 func (in *listTargetsForPolicyInput) Validate() error {
 	v := &input{}
 	if v.required("PolicyId", in.PolicyID != "") {
-		v.id("PolicyId", in.PolicyID, 130, policyIDPattern, "INVALID_SYNTAX_POLICY_ID")
+		v.id("PolicyId", in.PolicyID, 130, isPolicyID, "INVALID_SYNTAX_POLICY_ID")
 	}
 	v.maxResults(in.MaxResults)
 	return v.result()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,8 +14,6 @@ import (
 
 // maxTags is how many tags one Organizations resource may carry.
 const maxTags = 50
-
-var taggableIDPattern = regexp.MustCompile(`^(?:r-[0-9a-z]{4,32}|\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|p-[0-9a-zA-Z_]{8,128}|rp-[0-9a-zA-Z_]{4,128}|rt-[0-9a-zA-Z_]{8,32})$`)
 
 type tag struct {
 	Key   *string
@@ -30,14 +27,14 @@ func (v *input) tags(tags []tag) {
 	for i, t := range tags {
 		member := fmt.Sprintf("Tags.%d", i+1)
 		if v.required(member+".Key", t.Key != nil) {
-			v.text(member+".Key", *t.Key, 1, 128, tagPattern)
+			v.text(member+".Key", *t.Key, 1, 128, pipeline.IsTagText)
 			if keys[*t.Key] {
 				v.fail("DUPLICATE_TAG_KEY", "Tag keys must be unique among the tags attached to the same entity.", member+".Key")
 			}
 			keys[*t.Key] = true
 		}
 		if v.required(member+".Value", t.Value != nil) {
-			v.text(member+".Value", *t.Value, 0, 256, tagPattern)
+			v.text(member+".Value", *t.Value, 0, 256, pipeline.IsTagText)
 		}
 	}
 }
@@ -132,7 +129,7 @@ type tagResourceInput struct {
 func (in *tagResourceInput) Validate() error {
 	v := &input{}
 	if v.required("ResourceId", in.ResourceID != "") {
-		v.text("ResourceId", in.ResourceID, 1, 130, taggableIDPattern)
+		v.text("ResourceId", in.ResourceID, 1, 130, isTaggableID)
 	}
 	v.required("Tags", in.Tags != nil)
 	v.tags(in.Tags)
@@ -170,11 +167,11 @@ type untagResourceInput struct {
 func (in *untagResourceInput) Validate() error {
 	v := &input{}
 	if v.required("ResourceId", in.ResourceID != "") {
-		v.text("ResourceId", in.ResourceID, 1, 130, taggableIDPattern)
+		v.text("ResourceId", in.ResourceID, 1, 130, isTaggableID)
 	}
 	v.required("TagKeys", in.TagKeys != nil)
 	for i, k := range in.TagKeys {
-		v.text(fmt.Sprintf("TagKeys.%d", i+1), k, 1, 128, tagPattern)
+		v.text(fmt.Sprintf("TagKeys.%d", i+1), k, 1, 128, pipeline.IsTagText)
 	}
 	return v.result()
 }
@@ -207,7 +204,7 @@ type listTagsInput struct {
 func (in *listTagsInput) Validate() error {
 	v := &input{}
 	if v.required("ResourceId", in.ResourceID != "") {
-		v.text("ResourceId", in.ResourceID, 1, 130, taggableIDPattern)
+		v.text("ResourceId", in.ResourceID, 1, 130, isTaggableID)
 	}
 	return v.result()
 }

@@ -3,7 +3,6 @@ package organizations
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -12,13 +11,6 @@ import (
 
 // maxOrganizationalUnits is AWS's quota of OUs in an organization.
 const maxOrganizationalUnits = 1000
-
-var (
-	ouIDPattern    = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	childIDPattern = regexp.MustCompile(`^(?:\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
-	rootIDPattern  = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
-	anyText        = regexp.MustCompile(`^[\s\S]*$`)
-)
 
 // --- errors ---
 
@@ -97,7 +89,7 @@ type createOUInput struct {
 func (in *createOUInput) Validate() error {
 	v := &input{}
 	if v.required("ParentId", in.ParentID != "") {
-		v.text("ParentId", in.ParentID, 1, 100, parentIDPattern)
+		v.text("ParentId", in.ParentID, 1, 100, isParentID)
 	}
 	if v.required("Name", in.Name != "") {
 		v.text("Name", in.Name, 1, 128, anyText)
@@ -159,7 +151,7 @@ type ouIDInput struct {
 func (in *ouIDInput) Validate() error {
 	v := &input{}
 	if v.required("OrganizationalUnitId", in.OrganizationalUnitID != "") {
-		v.text("OrganizationalUnitId", in.OrganizationalUnitID, 1, 68, ouIDPattern)
+		v.text("OrganizationalUnitId", in.OrganizationalUnitID, 1, 68, isOUID)
 	}
 	return v.result()
 }
@@ -185,7 +177,7 @@ type updateOUInput struct {
 func (in *updateOUInput) Validate() error {
 	v := &input{}
 	if v.required("OrganizationalUnitId", in.OrganizationalUnitID != "") {
-		v.text("OrganizationalUnitId", in.OrganizationalUnitID, 1, 68, ouIDPattern)
+		v.text("OrganizationalUnitId", in.OrganizationalUnitID, 1, 68, isOUID)
 	}
 	if in.Name != nil {
 		v.text("Name", *in.Name, 1, 128, anyText)
@@ -245,7 +237,7 @@ type parentPageInput struct {
 func (in *parentPageInput) Validate() error {
 	v := &input{}
 	if v.required("ParentId", in.ParentID != "") {
-		v.text("ParentId", in.ParentID, 1, 100, parentIDPattern)
+		v.text("ParentId", in.ParentID, 1, 100, isParentID)
 	}
 	v.maxResults(in.MaxResults)
 	return v.result()
@@ -288,7 +280,7 @@ type listChildrenInput struct {
 func (in *listChildrenInput) Validate() error {
 	v := &input{}
 	if v.required("ParentId", in.ParentID != "") {
-		v.text("ParentId", in.ParentID, 1, 100, parentIDPattern)
+		v.text("ParentId", in.ParentID, 1, 100, isParentID)
 	}
 	if v.required("ChildType", in.ChildType != "") {
 		v.enum("ChildType", in.ChildType, store.ChildAccount, store.ChildOrganizationalUnit)
@@ -337,7 +329,7 @@ type listParentsInput struct {
 func (in *listParentsInput) Validate() error {
 	v := &input{}
 	if v.required("ChildId", in.ChildID != "") {
-		v.text("ChildId", in.ChildID, 1, 100, childIDPattern)
+		v.text("ChildId", in.ChildID, 1, 100, isChildID)
 	}
 	v.maxResults(in.MaxResults)
 	return v.result()
@@ -391,13 +383,13 @@ type moveAccountInput struct {
 func (in *moveAccountInput) Validate() error {
 	v := &input{}
 	if v.required("AccountId", in.AccountID != "") {
-		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern)
+		v.text("AccountId", in.AccountID, 1, 12, pipeline.AccountIDPattern.MatchString)
 	}
 	if v.required("SourceParentId", in.SourceParentID != "") {
-		v.text("SourceParentId", in.SourceParentID, 1, 100, parentIDPattern)
+		v.text("SourceParentId", in.SourceParentID, 1, 100, isParentID)
 	}
 	if v.required("DestinationParentId", in.DestinationParentID != "") {
-		v.text("DestinationParentId", in.DestinationParentID, 1, 100, parentIDPattern)
+		v.text("DestinationParentId", in.DestinationParentID, 1, 100, isParentID)
 	}
 	return v.result()
 }

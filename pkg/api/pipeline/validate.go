@@ -48,8 +48,14 @@ func (v *Validator) Length(member, s string, min, max int) {
 
 // pattern checks a string against the model's pattern.
 func (v *Validator) Pattern(member, s string, re *regexp.Regexp) {
-	if !re.MatchString(s) {
-		v.Add(QuoteValue(s), LowerFirst(member), "Member must satisfy regular expression pattern: "+re.String())
+	v.Matches(member, s, re.String(), re.MatchString)
+}
+
+// Matches is Pattern for a pattern checked by hand: match accepts what
+// pattern (quoted in the message) does.
+func (v *Validator) Matches(member, s, pattern string, match func(string) bool) {
+	if !match(s) {
+		v.Add(QuoteValue(s), LowerFirst(member), "Member must satisfy regular expression pattern: "+pattern)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -26,7 +25,8 @@ const (
 	maxBatchSize    = 1 << 20
 )
 
-var batchEntryIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// validBatchEntryID is the model's ^[A-Za-z0-9_-]{1,80}$ for a batch entry's Id.
+func validBatchEntryID(id string) bool { return nameChars.Match(id, 1, 80) }
 
 func batchError(shape, format string, args ...any) *pipeline.Error {
 	return sqsError(http.StatusBadRequest, shape, "AWS.SimpleQueueService."+shape, format, args...)
@@ -47,7 +47,7 @@ func checkBatchIDs[E any](entries []E, idOf func(E) string, entryName string) er
 		if id == "" {
 			return errMissingParameter(entryName + "." + strconv.Itoa(i+1) + ".Id")
 		}
-		if !batchEntryIDPattern.MatchString(id) {
+		if !validBatchEntryID(id) {
 			return batchError("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
 		if seen[id] {

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,9 +60,9 @@ type checkedOutgoing struct {
 	size int64
 }
 
-// fifoIDPattern is what MessageGroupId and MessageDeduplicationId may hold:
-// 1 to 128 alphanumerics and punctuation.
-var fifoIDPattern = regexp.MustCompile("^[A-Za-z0-9!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~]{1,128}$")
+// validFIFOID is what MessageGroupId and MessageDeduplicationId may hold:
+// 1 to 128 alphanumerics and punctuation (the model's ^[!-~]{1,128}$ spelled out).
+func validFIFOID(id string) bool { return fifoIDChars.Match(id, 1, 128) }
 
 // checkOutgoing validates what does not depend on the queue.
 func checkOutgoing(o outgoing) (checkedOutgoing, error) {
@@ -78,7 +77,7 @@ func checkOutgoing(o outgoing) (checkedOutgoing, error) {
 		return checkedOutgoing{}, errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *d)
 	}
 	for name, v := range map[string]string{"MessageGroupId": o.GroupID, "MessageDeduplicationId": o.DeduplicationID} {
-		if v != "" && !fifoIDPattern.MatchString(v) {
+		if v != "" && !validFIFOID(v) {
 			return checkedOutgoing{}, errInvalidParameterValue("Value %s for parameter %s is invalid. Reason: It can contain up to 128 alphanumeric and punctuation characters.", truncate(v, 128), name)
 		}
 	}

@@ -64,8 +64,8 @@ func parseRedrivePolicy(value string) (redrivePolicy, error) {
 func queueRefOfARN(arn string) (store.QueueRef, bool) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "sqs" ||
-		!queueRegionPattern.MatchString(parts[3]) || !pipeline.AccountIDPattern.MatchString(parts[4]) ||
-		!(queueNamePattern.MatchString(parts[5]) || fifoQueueNamePattern.MatchString(parts[5])) {
+		!validQueueRegion(parts[3]) || !pipeline.AccountIDPattern.MatchString(parts[4]) ||
+		!(ValidQueueName(parts[5]) || validFIFOQueueName(parts[5])) {
 		return store.QueueRef{}, false
 	}
 	return store.QueueRef{Region: parts[3], AccountID: parts[4], Name: parts[5]}, true

@@ -23,7 +23,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,13 +79,32 @@ func errUnsupported(format string, args ...any) *pipeline.Error {
 
 // --- queue names, URLs and ARNs ---
 
+// The name patterns are checked with character classes: as regexps, their
+// bounded repetitions cost milliseconds of every start (pipeline.CharClass).
 var (
-	queueNamePattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
-	fifoQueueNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,75}\.fifo$`)
-	// queueRegionPattern bounds the signing regions a queue can be created
-	// in: the region is part of the queue's name and ARN.
-	queueRegionPattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	// nameChars are what queue names and batch entry ids are made of.
+	nameChars = pipeline.NewCharClass("A-Za-z0-9_-")
+	// regionChars bound the signing regions a queue can be created in: the
+	// region is part of the queue's name and ARN.
+	regionChars = pipeline.NewCharClass("a-z0-9-")
+	// attributeNameChars are what message attribute names are made of.
+	attributeNameChars = pipeline.NewCharClass("A-Za-z0-9_.-")
+	// fifoIDChars are every printable ASCII character but the space.
+	fifoIDChars = pipeline.NewCharClass("!-~")
 )
+
+// ValidQueueName reports whether name is a valid standard queue name,
+// ^[A-Za-z0-9_-]{1,80}$ (world-building creates standard queues only).
+func ValidQueueName(name string) bool { return nameChars.Match(name, 1, 80) }
+
+// validFIFOQueueName is ^[A-Za-z0-9_-]{1,75}\.fifo$.
+func validFIFOQueueName(name string) bool {
+	base, ok := strings.CutSuffix(name, ".fifo")
+	return ok && nameChars.Match(base, 1, 75)
+}
+
+// validQueueRegion is ^[a-z0-9-]{1,32}$.
+func validQueueRegion(region string) bool { return regionChars.Match(region, 1, 32) }
 
 // queueURLOf is the URL of a queue as this request's client reaches the emulator.
 func queueURLOf(c *pipeline.Call, ref store.QueueRef) string {
@@ -405,10 +423,10 @@ func (in *createQueueInput) Validate() error {
 		return errMissingParameter("QueueName")
 	}
 	fifo := strings.HasSuffix(in.QueueName, ".fifo")
-	if fifo && !fifoQueueNamePattern.MatchString(in.QueueName) {
+	if fifo && !validFIFOQueueName(in.QueueName) {
 		return errInvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	}
-	if !fifo && !queueNamePattern.MatchString(in.QueueName) {
+	if !fifo && !ValidQueueName(in.QueueName) {
 		return errInvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	if v, ok := in.Attributes["FifoQueue"]; fifo && (!ok || !strings.EqualFold(v, "true")) {
@@ -452,7 +470,7 @@ type createQueueResult struct {
 const queueDeletedWait = 60 * time.Second
 
 func (s *Service) createQueue(ctx context.Context, c *pipeline.Call, in *createQueueInput) (*createQueueResult, error) {
-	if !queueRegionPattern.MatchString(c.Region) {
+	if !validQueueRegion(c.Region) {
 		return nil, errInvalidParameterValue("The request is signed for region '%s', which is not a region name.", truncate(c.Region, 64))
 	}
 	fifo := strings.HasSuffix(in.QueueName, ".fifo")
@@ -793,7 +811,9 @@ func queryMessageAttributes(form url.Values, entryPrefix string) messageAttribut
 	}
 }
 
-var messageAttributeNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
+// validMessageAttributeName is ^[A-Za-z0-9_.-]{1,256}$ (the other rules
+// on attribute names are checked beside it).
+func validMessageAttributeName(name string) bool { return attributeNameChars.Match(name, 1, 256) }
 
 // maxMessageAttributes is how many attributes a message may carry.
 const maxMessageAttributes = 10
@@ -810,7 +830,7 @@ func storedMessageAttributes(in messageAttributeMap) (map[string]store.MessageAt
 		v := in[name]
 		shown := truncate(name, 256)
 		lower := strings.ToLower(name)
-		if !messageAttributeNamePattern.MatchString(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
+		if !validMessageAttributeName(name) || strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") ||
 			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
 			return nil, 0, errInvalidParameterValue("Message attribute name '%s' is invalid: use up to 256 of A-Z a-z 0-9 _ - . (no leading, trailing or double '.', no AWS. or Amazon. prefix).", shown)
 		}
@@ -970,7 +990,3 @@ func (s *Service) deleteMessage(ctx context.Context, c *pipeline.Call, in *delet
 	s.arrivals.announce(ref) // a FIFO group may be free again
 	return &pipeline.NoOutput{}, nil
 }
-
-// ValidQueueName reports whether name is a valid standard queue name
-// (world-building creates standard queues only).
-func ValidQueueName(name string) bool { return queueNamePattern.MatchString(name) }

@@ -73,9 +73,6 @@ type assumeRootInput struct {
 var (
 	rootARNPattern    = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
 	sessionNameRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	// tagKeyPattern and tagValuePattern are the model's tagKeyType and tagValueType.
-	tagKeyPattern   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValuePattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 func (in *assumeRootInput) Validate() error {
@@ -219,16 +216,16 @@ func (in *assumeRoleInput) Validate() error {
 	}
 	for i, k := range slices.Sorted(maps.Keys(in.Tags)) {
 		v.Length(fmt.Sprintf("tags.%d.member.key", i+1), k, 1, 128)
-		v.Pattern(fmt.Sprintf("tags.%d.member.key", i+1), k, tagKeyPattern)
+		v.Matches(fmt.Sprintf("tags.%d.member.key", i+1), k, pipeline.TagKeyPattern, pipeline.IsTagKey)
 		v.Length(fmt.Sprintf("tags.%d.member.value", i+1), in.Tags[k], 0, 256)
-		v.Pattern(fmt.Sprintf("tags.%d.member.value", i+1), in.Tags[k], tagValuePattern)
+		v.Matches(fmt.Sprintf("tags.%d.member.value", i+1), in.Tags[k], pipeline.TagValuePattern, pipeline.IsTagValue)
 	}
 	if len(in.TransitiveTagKeys) > 50 {
 		v.Add("'[…]'", "transitiveTagKeys", "Member must have length less than or equal to 50")
 	}
 	for i, k := range in.TransitiveTagKeys {
 		v.Length(fmt.Sprintf("transitiveTagKeys.%d.member", i+1), k, 1, 128)
-		v.Pattern(fmt.Sprintf("transitiveTagKeys.%d.member", i+1), k, tagKeyPattern)
+		v.Matches(fmt.Sprintf("transitiveTagKeys.%d.member", i+1), k, pipeline.TagKeyPattern, pipeline.IsTagKey)
 	}
 	if err := v.Err(); err != nil {
 		return err
