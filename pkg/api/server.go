@@ -282,8 +282,10 @@ func (s *Server) Handler() http.Handler {
 		r.Route("/tenants", s.tenantRoutes)
 	})
 	// The web console lives under /_console (no S3 bucket name starts with
-	// "_"); a browser that opens the root page is sent there.
-	con := s.newConsole()
+	// "_"); a browser that opens the root page is sent there. It is built
+	// (its templates parsed) on its first request: most runs never open it,
+	// and parsing them was a sixth of the start's work after package inits.
+	con := sync.OnceValue(s.newConsole)
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
 	return s.recoverPanic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -291,7 +293,7 @@ func (s *Server) Handler() http.Handler {
 		case strings.HasPrefix(path, controlNamespace):
 			control.ServeHTTP(w, r)
 		case path == console.Prefix || strings.HasPrefix(path, console.Prefix+"/"):
-			con.ServeHTTP(w, r)
+			con().ServeHTTP(w, r)
 		case path == "/" && isBrowserVisit(r):
 			http.Redirect(w, r, console.Prefix+"/", http.StatusSeeOther)
 		default:

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
@@ -513,9 +514,11 @@ func (c *chunkedReader) trailerMap() map[string]string {
 
 // --- Checksums ---
 
+// The CRC tables are built on first use: building them at init cost
+// every start a fraction of a millisecond, for requests few runs send.
 var (
-	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
-	crc64NVMETable = crc64.MakeTable(0x9a6c9329ac4bc9b5) // the NVMe polynomial, bit-reversed
+	crc32cTable    = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
+	crc64NVMETable = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(0x9a6c9329ac4bc9b5) }) // the NVMe polynomial, bit-reversed
 )
 
 // checksumAlgorithms are the x-amz-checksum-* algorithms the emulator
@@ -523,8 +526,8 @@ var (
 // nor kept.
 var checksumAlgorithms = map[string]func() hash.Hash{
 	"CRC32":     func() hash.Hash { return crc32.NewIEEE() },
-	"CRC32C":    func() hash.Hash { return crc32.New(crc32cTable) },
-	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVMETable) },
+	"CRC32C":    func() hash.Hash { return crc32.New(crc32cTable()) },
+	"CRC64NVME": func() hash.Hash { return crc64.New(crc64NVMETable()) },
 	"SHA1":      sha1.New,
 	"SHA256":    sha256.New,
 	"SHA512":    sha512.New,
