@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 )
 
 func putTestKey(t *testing.T, st *Store, id, status string) {
@@ -174,4 +175,28 @@ func TestCredentialCache_ConcurrentReadersSeeEveryAcknowledgedWrite(t *testing.T
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// A purge that finds nothing expired commits nothing (every start runs
+// one): the data file's transaction id does not move.
+func TestPurgeExpiredCredentials_NothingExpiredWritesNothing(t *testing.T) {
+	st := openTestStore(t)
+	expires := time.Date(2026, 11, 24, 12, 15, 0, 0, time.UTC)
+	require.NoError(t, st.Update(context.Background(), func(tx *Tx) error {
+		return tx.PutCredential(Credential{AccessKeyID: "ASIAKEEP", SecretAccessKey: "s", SessionToken: "t",
+			Kind: KindRootSession, AccountID: "123456789012", PrincipalARN: "arn:aws:iam::123456789012:root", ExpiresAt: expires})
+	}))
+	txID := func() (id int) {
+		require.NoError(t, st.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil }))
+		return id
+	}
+	before := txID()
+	n, err := st.PurgeExpiredCredentials(context.Background(), expires)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+	assert.Equal(t, before, txID(), "a purge with nothing to delete committed a transaction")
+	n, err = st.PurgeExpiredCredentials(context.Background(), expires.Add(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Greater(t, txID(), before)
 }

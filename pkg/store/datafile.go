@@ -139,6 +139,14 @@ func checkDataFile(path string) error {
 // damage is reported once at start rather than as a panic in the middle of
 // a request. A fault or panic in bbolt while it reads the file becomes
 // ErrBadDataFile instead of a crash.
+// initialMapSize is how much of the data file bbolt maps at first. bbolt
+// grows the file to its map's size, with an ftruncate and an fsync each
+// time: from its default 32 KiB map, a fresh world's seed paid for two
+// such growths and small worlds for one at every doubling. The file is
+// sparse and only the pages in use are resident, so a larger map costs
+// neither disk nor memory.
+const initialMapSize = 1 << 20
+
 func openBolt(path string) (db *bolt.DB, err error) {
 	if err := checkDataFile(path); err != nil {
 		return nil, err
@@ -151,7 +159,7 @@ func openBolt(path string) (db *bolt.DB, err error) {
 		}
 	}()
 	// A held file lock fails fast instead of hanging: two emulators on one file is a user error.
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMapSize})
 	if errors.Is(err, bolt.ErrTimeout) {
 		// bbolt's own word for it is just "timeout".
 		return nil, fmt.Errorf("data file %s is %w (another emulator on the same file?)", path, ErrDataFileLocked)
