@@ -284,7 +284,8 @@ func (s *Server) Handler() http.Handler {
 	// The web console lives under /_console (no S3 bucket name starts with
 	// "_"); a browser that opens the root page is sent there. It is built
 	// (its templates parsed) on its first request: most runs never open it,
-	// and parsing them was a sixth of the start's work after package inits.
+	// and parsing them was about a third of the start-up work after the
+	// package inits.
 	con := sync.OnceValue(s.newConsole)
 	// AWS requests are not routed by path: which service and operation a
 	// request is for comes from its signature scope, X-Amz-Target or Action.
