@@ -152,6 +152,7 @@ func run(o options) error {
 		binaries = append(binaries, o.baseline)
 	}
 	starts := make([][]time.Duration, len(binaries))
+	startCPU := make([][]time.Duration, len(binaries))
 	idleRSS := make([]int64, len(binaries))
 	for i := range o.starts {
 		for b, path := range binaries { // alternately, so that both see the same machine
@@ -160,6 +161,7 @@ func run(o options) error {
 				return err
 			}
 			starts[b] = append(starts[b], e.ready)
+			startCPU[b] = append(startCPU[b], e.readyCPU)
 			if i == o.starts-1 {
 				time.Sleep(time.Second) // idle: no request in flight, the seed written
 				idleRSS[b] = e.rss()
@@ -176,6 +178,9 @@ func run(o options) error {
 		slices.Sort(d)
 		report("start → first signed request (fresh data file), "+name, "median %s (min %s, max %s, %d starts)",
 			ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
+		c := startCPU[b]
+		slices.Sort(c)
+		report("CPU used by then, "+name, "median %s (min %s, max %s)", ms(c[len(c)/2]), ms(c[0]), ms(c[len(c)-1]))
 		report("idle RSS after start, "+name, "%.1f MiB", mib(idleRSS[b]))
 	}
 	if o.startupOnly {
@@ -222,6 +227,9 @@ type emulator struct {
 	cmd   *exec.Cmd
 	url   string
 	ready time.Duration
+	// readyCPU is the CPU the process had used when it answered: on a
+	// loaded machine, a steadier figure of the start's cost than ready.
+	readyCPU time.Duration
 }
 
 func freeAddr() (string, error) {
@@ -259,6 +267,7 @@ func startEmulator(ctx context.Context, bin, data, profile string, extra ...stri
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				e.ready = time.Since(start)
+				e.readyCPU = threadsCPUTime(e.cmd.Process.Pid)
 				return e, nil
 			}
 		}
@@ -320,6 +329,22 @@ func cpuTime(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// threadsCPUTime is the CPU time the process's threads have run, to the
+// nanosecond (/proc/PID/task/*/schedstat; /proc/PID/stat counts 10 ms ticks).
+func threadsCPUTime(pid int) time.Duration {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var total time.Duration
+	for _, t := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		ns, _ := strconv.ParseInt(strings.Fields(string(data) + " 0")[0], 10, 64)
+		total += time.Duration(ns)
+	}
+	return total
 }
 
 // --- signed requests, replayed ---
