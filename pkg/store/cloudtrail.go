@@ -20,11 +20,14 @@ import (
 // CloudTrail's buckets. Event history is keyed so that LookupEvents pages
 // newest first by seeking, never by scanning:
 //
-//	ct_events       <account> 0 <^time> <^seq>                      → Event
-//	ct_event_index  <account> 0 <attribute> 0 <value> 0 <^time> <^seq> → ""
-//	ct_event_counts <account>                                       → count
+//	ct_events         <account> 0 <^time> <^seq>                          → Event
+//	ct_event_postings <account> 0 <attribute> 0 <value> 0 <^time> <^seq> → posting list (postings.go)
+//	ct_event_counts   <account>                                           → count
 //
-// where ^time and ^seq are big-endian complements (newest sorts first).
+// where ^time and ^seq are big-endian complements (newest sorts first),
+// the 16-byte suffix of an event's history key. An EventId is looked up by
+// the time its version-7 UUID carries; only ids that carry no time (or
+// not the event's) are in the posting lists.
 // Trails and the records waiting to be delivered to their buckets:
 //
 //	ct_trails            <trail ARN>             → Trail
@@ -37,16 +40,19 @@ import (
 // append to one page, so the write's commit stays as small as it was), and
 // RecordEvents moves the journal into history and the trails' queues.
 var (
-	eventsBucket         = []byte("ct_events")
-	eventIndexBucket     = []byte("ct_event_index")
-	eventCountsBucket    = []byte("ct_event_counts")
-	trailsBucket         = []byte("ct_trails")
-	accountTrailsBucket  = []byte("ct_trails_by_account")
-	orgTrailsBucket      = []byte("ct_org_trails")
-	pendingRecordsBucket = []byte("ct_pending")
-	journalBucket        = []byte("ct_journal")
+	eventsBucket        = []byte("ct_events")
+	eventPostingsBucket = []byte("ct_event_postings")
+	// legacyEventIndexBucket is schema 4's index, one key per event and
+	// attribute; the migration to schema 5 builds posting lists instead.
+	legacyEventIndexBucket = []byte("ct_event_index")
+	eventCountsBucket      = []byte("ct_event_counts")
+	trailsBucket           = []byte("ct_trails")
+	accountTrailsBucket    = []byte("ct_trails_by_account")
+	orgTrailsBucket        = []byte("ct_org_trails")
+	pendingRecordsBucket   = []byte("ct_pending")
+	journalBucket          = []byte("ct_journal")
 
-	cloudTrailBuckets = [][]byte{eventsBucket, eventIndexBucket, eventCountsBucket, trailsBucket,
+	cloudTrailBuckets = [][]byte{eventsBucket, eventPostingsBucket, eventCountsBucket, trailsBucket,
 		accountTrailsBucket, orgTrailsBucket, pendingRecordsBucket, journalBucket}
 )
 
@@ -113,10 +119,15 @@ func indexPrefix(account, attr, value string) []byte {
 	return []byte(account + "\x00" + attr + "\x00" + value + "\x00")
 }
 
-// indexEntries are the lookup attributes of ev, one (attribute, value) each.
+// indexEntries are the lookup attributes of ev that its posting lists
+// hold, one (attribute, value) each: every attribute but an EventId found
+// by its time.
 func (ev Event) indexEntries() [][2]string {
-	out := [][2]string{{AttrEventID, ev.ID}, {AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
+	out := [][2]string{{AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
 		{AttrEventSource, ev.Source}}
+	if _, ok := eventIDMillis(ev.ID); !ok || !idCarriesTime(ev.ID, ev.Time) {
+		out = append(out, [2]string{AttrEventID, ev.ID})
+	}
 	if ev.Username != "" {
 		out = append(out, [2]string{AttrUsername, ev.Username})
 	}
@@ -146,7 +157,12 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 			}
 			journaled = append(journaled, ev)
 		}
-		if err := deletePrefix(journal, nil); err != nil {
+		// Emptied by dropping it whole: one key at a time was a seek and a
+		// node rewrite per journaled write.
+		if err := tx.btx.DeleteBucket(journalBucket); err != nil {
+			return err
+		}
+		if _, err := tx.btx.CreateBucket(journalBucket); err != nil {
 			return err
 		}
 		events = append(journaled, events...)
@@ -185,32 +201,9 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 	}
 	// Put in key order. bbolt splits a node only at commit, so a batch's
 	// keys pile into a few nodes, and a key put before the batch's others
-	// in its node moves them all: quadratic in the batch (a third of a
-	// GetCallerIdentity's CPU went there, its record put oldest first,
-	// before the newer ones, and under random event ids). Put in order,
-	// each key lands after the last one. The index goes first, so that an
-	// event the limits drop at once takes its entries with it.
-	// The keys are cut from one buffer (bbolt copies what it keeps).
-	var keys [][]byte
-	var arena []byte
-	index := tx.btx.Bucket(eventIndexBucket)
-	for _, h := range history {
-		for _, e := range h.ev.indexEntries() {
-			n := len(h.ev.Account) + len(e[0]) + len(e[1]) + 3 + len(h.suffix)
-			if cap(arena)-len(arena) < n {
-				arena = make([]byte, 0, max(n, 64<<10))
-			}
-			start := len(arena)
-			arena = append(append(append(append(append(append(append(arena, h.ev.Account...), 0), e[0]...), 0), e[1]...), 0), h.suffix...)
-			keys = append(keys, arena[start:len(arena):len(arena)])
-		}
-	}
-	slices.SortFunc(keys, bytes.Compare)
-	for _, k := range keys {
-		if err := index.Put(k, nil); err != nil {
-			return err
-		}
-	}
+	// in its node moves them all: quadratic in the batch. Put in order,
+	// each key lands after the last one. The sequence numbers were taken
+	// in the batch's order, so events of one instant keep it.
 	slices.SortFunc(history, func(a, b historyEntry) int {
 		if c := strings.Compare(a.ev.Account, b.ev.Account); c != 0 {
 			return c
@@ -222,12 +215,97 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		for j < len(history) && history[j].ev.Account == history[i].ev.Account {
 			j++
 		}
+		// The posting lists go first, so that an event the limits drop at
+		// once takes its entries with it.
+		if err := tx.addAccountPostings(history[i:j]); err != nil {
+			return err
+		}
 		if err := tx.addToHistory(history[i:j], lim); err != nil {
 			return err
 		}
 		i = j
 	}
 	return nil
+}
+
+// addAccountPostings adds entries, events of one account in key order, to
+// the posting lists of their attributes: one list update per attribute
+// value of the batch.
+func (tx *Tx) addAccountPostings(entries []historyEntry) error {
+	account := entries[0].ev.Account
+	lists := map[[2]string][][]byte{}
+	var order [][2]string
+	for _, h := range entries {
+		for _, e := range h.ev.indexEntries() {
+			if _, seen := lists[e]; !seen {
+				order = append(order, e)
+			}
+			lists[e] = append(lists[e], h.suffix) // in key order, as entries are
+		}
+	}
+	slices.SortFunc(order, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	postings := tx.btx.Bucket(eventPostingsBucket)
+	for _, e := range order {
+		if err := addPostings(postings, indexPrefix(account, e[0], e[1]), lists[e]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rebuildEventPostings builds event history's posting lists from its
+// events: the migration to schema 5, which replaced schema 4's index of
+// one key per event and attribute.
+func (tx *Tx) rebuildEventPostings() error {
+	for _, name := range [][]byte{legacyEventIndexBucket, eventPostingsBucket} {
+		if tx.btx.Bucket(name) != nil {
+			if err := tx.btx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.btx.CreateBucket(eventPostingsBucket); err != nil {
+		return err
+	}
+	var batch []historyEntry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := tx.addAccountPostings(batch)
+		batch = batch[:0]
+		return err
+	}
+	err := tx.btx.Bucket(eventsBucket).ForEach(func(k, v []byte) error {
+		account, suffix, ok := bytes.Cut(k, []byte{0})
+		if !ok || len(suffix) != suffixLen {
+			return fmt.Errorf("event history key %q", k)
+		}
+		ev, err := decodeEvent(v)
+		if err != nil {
+			return err
+		}
+		if ev.Account != string(account) {
+			return fmt.Errorf("event %s in the history of %s", ev.ID, account)
+		}
+		if len(batch) > 0 && batch[0].ev.Account != ev.Account {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		ev.Record = nil // the lists need the attributes only
+		batch = append(batch, historyEntry{ev: &ev, suffix: bytes.Clone(suffix)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
 }
 
 // historyEntry is an event of a RecordEvents batch and its history key's suffix.
@@ -261,10 +339,7 @@ func (tx *Tx) queueForTrails(ev Event, trails []Trail) error {
 		}
 		b := tx.btx.Bucket(pendingRecordsBucket)
 		seq, _ := b.NextSequence()
-		rec, err := json.Marshal(PendingRecord{Account: ev.Account, Region: ev.Region, Time: ev.Time, Record: ev.Record})
-		if err != nil {
-			return err
-		}
+		rec := encodePending(PendingRecord{Account: ev.Account, Region: ev.Region, Time: ev.Time, Record: ev.Record})
 		if err := b.Put(binary.BigEndian.AppendUint64([]byte(t.ARN+"\x00"), seq), rec); err != nil {
 			return err
 		}
@@ -272,21 +347,110 @@ func (tx *Tx) queueForTrails(ev Event, trails []Trail) error {
 	return nil
 }
 
-// encodeEvent frames an event as a 4-byte header length, the header (every
-// field but the record) as JSON, and the record as stored: the record,
-// already JSON, is not encoded again.
+// An event is stored as a format byte, its fields, each string with its
+// length before it, and the record as it is, already JSON: building a
+// record's header as JSON cost more than the record's own put.
+const eventFormat = 1
+
 func encodeEvent(ev Event) ([]byte, error) {
-	rec := ev.Record
-	ev.Record = nil
-	head, err := json.Marshal(ev)
-	if err != nil {
-		return nil, err
+	n := 32 + len(ev.ID) + len(ev.Account) + len(ev.Region) + len(ev.Name) + len(ev.Source) + len(ev.Username) +
+		len(ev.AccessKeyID) + len(ev.Record)
+	for _, r := range ev.Resources {
+		n += 6 + len(r.Type) + len(r.Name) + len(r.ARN)
 	}
-	out := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(head)+len(rec)), uint32(len(head)))
-	return append(append(out, head...), rec...), nil
+	out := append(make([]byte, 0, n), eventFormat)
+	for _, f := range []string{ev.ID, ev.Account, ev.Region, ev.Name, ev.Source, ev.Username, ev.AccessKeyID} {
+		out = appendString(out, f)
+	}
+	out = binary.BigEndian.AppendUint64(out, uint64(ev.Time.UnixNano()))
+	var flags byte
+	if ev.ReadOnly {
+		flags |= 1
+	}
+	if ev.Management {
+		flags |= 2
+	}
+	out = append(out, flags)
+	out = binary.AppendUvarint(out, uint64(len(ev.Resources)))
+	for _, r := range ev.Resources {
+		out = appendString(appendString(appendString(out, r.Type), r.Name), r.ARN)
+	}
+	return append(out, ev.Record...), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// fieldReader reads what encodeEvent wrote; the first failure sticks.
+type fieldReader struct {
+	data []byte
+	bad  bool
+}
+
+func (r *fieldReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.data)
+	if n <= 0 {
+		r.bad, r.data = true, nil
+		return 0
+	}
+	r.data = r.data[n:]
+	return v
+}
+
+func (r *fieldReader) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.data)) {
+		r.bad, r.data = true, nil
+		return ""
+	}
+	s := string(r.data[:n])
+	r.data = r.data[n:]
+	return s
+}
+
+func (r *fieldReader) bytes(n int) []byte {
+	if n > len(r.data) {
+		r.bad, r.data = true, nil
+		return make([]byte, n)
+	}
+	b := r.data[:n]
+	r.data = r.data[n:]
+	return b
 }
 
 func decodeEvent(data []byte) (Event, error) {
+	if len(data) > 0 && data[0] == 0 {
+		return decodeLegacyEvent(data)
+	}
+	var ev Event
+	if len(data) == 0 || data[0] != eventFormat {
+		return ev, errors.New("decode event: unknown format")
+	}
+	r := &fieldReader{data: data[1:]}
+	for _, f := range []*string{&ev.ID, &ev.Account, &ev.Region, &ev.Name, &ev.Source, &ev.Username, &ev.AccessKeyID} {
+		*f = r.string()
+	}
+	ev.Time = time.Unix(0, int64(binary.BigEndian.Uint64(r.bytes(8)))).UTC()
+	flags := r.bytes(1)[0]
+	ev.ReadOnly, ev.Management = flags&1 != 0, flags&2 != 0
+	n := r.uvarint()
+	if n > uint64(len(r.data)) {
+		r.bad = true
+	}
+	for i := uint64(0); i < n && !r.bad; i++ {
+		ev.Resources = append(ev.Resources, EventResource{Type: r.string(), Name: r.string(), ARN: r.string()})
+	}
+	if r.bad {
+		return Event{}, errors.New("decode event: truncated")
+	}
+	ev.Record = append(json.RawMessage(nil), r.data...)
+	return ev, nil
+}
+
+// decodeLegacyEvent reads an event of schema 4: a 4-byte header length,
+// the header (every field but the record) as JSON, then the record.
+func decodeLegacyEvent(data []byte) (Event, error) {
 	var ev Event
 	if len(data) < 4 || int(binary.BigEndian.Uint32(data)) > len(data)-4 {
 		return ev, errors.New("decode event: truncated")
@@ -297,6 +461,26 @@ func decodeEvent(data []byte) (Event, error) {
 	}
 	ev.Record = append(json.RawMessage(nil), data[4+n:]...)
 	return ev, nil
+}
+
+// eventIDMillis is the time, in Unix milliseconds, that a version-7 UUID
+// event id carries (newEventID's).
+func eventIDMillis(id string) (int64, bool) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '7' {
+		return 0, false
+	}
+	ms, err := strconv.ParseUint(id[0:8]+id[9:13], 16, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(ms), true
+}
+
+// idCarriesTime says whether id carries the millisecond of t, so that
+// LookupEvents finds it by time.
+func idCarriesTime(id string, t time.Time) bool {
+	ms, ok := eventIDMillis(id)
+	return ok && ms == t.UnixMilli()
 }
 
 // suffixTime is the time an event key's suffix encodes.
@@ -320,27 +504,22 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 			return err
 		}
 	}
-	index := tx.btx.Bucket(eventIndexBucket)
 	counts := tx.btx.Bucket(eventCountsBucket)
+	dropped := map[[2]string]map[string]bool{} // the dropped events' suffixes by posting list
 	n := uint64(len(entries))
 	if v := counts.Get([]byte(account)); len(v) == 8 {
 		n += binary.BigEndian.Uint64(v)
 	}
 	// Drop the oldest while over the cap or past retention: the oldest is
-	// the last key of the account, one seek away.
+	// the last key of the account, one seek away, and the walk goes on to
+	// newer ones from there; the keys are deleted after the walk.
 	cutoff := tx.now.Add(-lim.Retention)
+	prefix := []byte(account + "\x00")
+	var drop [][]byte
 	c := events.Cursor()
-	for n > 0 {
-		k, v := c.Seek([]byte(account + "\x01"))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		if k == nil || !bytes.HasPrefix(k, []byte(account+"\x00")) {
-			break
-		}
-		oldSuffix := append([]byte(nil), k[len(account)+1:]...)
+	k, v := seekBefore(c, []byte(account+"\x01"))
+	for ; n > 0 && k != nil && bytes.HasPrefix(k, prefix); k, v = cursorPrev(c, k) {
+		oldSuffix := k[len(prefix):]
 		over := lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount)
 		expired := lim.Retention > 0 && suffixTime(oldSuffix).Before(cutoff)
 		if !over && !expired {
@@ -350,15 +529,25 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 		if err != nil {
 			return err
 		}
+		for _, e := range old.indexEntries() {
+			if dropped[e] == nil {
+				dropped[e] = map[string]bool{}
+			}
+			dropped[e][string(oldSuffix)] = true
+		}
+		drop = append(drop, bytes.Clone(k))
+		n--
+	}
+	for _, k := range drop {
 		if err := events.Delete(k); err != nil {
 			return err
 		}
-		for _, e := range old.indexEntries() {
-			if err := index.Delete(append(indexPrefix(old.Account, e[0], e[1]), oldSuffix...)); err != nil {
-				return err
-			}
+	}
+	postings := tx.btx.Bucket(eventPostingsBucket)
+	for e, suffixes := range dropped {
+		if err := removePostings(postings, indexPrefix(account, e[0], e[1]), suffixes); err != nil {
+			return err
 		}
-		n--
 	}
 	return counts.Put([]byte(account), binary.BigEndian.AppendUint64(nil, n))
 }
@@ -381,51 +570,92 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 	var next string
 	err := s.View(ctx, func(tx *Tx) error {
 		prefix := []byte(q.Account + "\x00")
-		b := tx.btx.Bucket(eventsBucket)
 		if q.Attribute != "" {
 			prefix = indexPrefix(q.Account, q.Attribute, q.Value)
-			b = tx.btx.Bucket(eventIndexBucket)
 		}
 		// Records show whole seconds: Start and End take in the whole second they fall in.
-		start := prefix
+		var from []byte
 		if !q.End.IsZero() {
-			end := q.End.Truncate(time.Second).Add(time.Second - 1)
-			start = append(append([]byte(nil), prefix...), eventSuffix(end, math.MaxUint64)...)
+			from = eventSuffix(q.End.Truncate(time.Second).Add(time.Second-1), math.MaxUint64)
 		}
-		from := q.Start.Truncate(time.Second)
+		oldest := q.Start.Truncate(time.Second)
 		if q.Cursor != "" {
 			raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-			if err != nil || !bytes.HasPrefix(raw, prefix) || len(raw) != len(prefix)+16 {
+			if err != nil || !bytes.HasPrefix(raw, prefix) || len(raw) != len(prefix)+suffixLen {
 				return ErrBadCursor
 			}
-			start = raw
+			from = raw[len(prefix):]
 		}
 		events := tx.btx.Bucket(eventsBucket)
-		c := b.Cursor()
-		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(out) == q.Max {
-				next = base64.RawURLEncoding.EncodeToString(k)
-				break
+		var err error
+		// take adds the event at suffix to the page; false ends the page.
+		take := func(suffix []byte, data []byte) bool {
+			if from != nil && bytes.Compare(suffix, from) < 0 {
+				return true // newer than End
 			}
-			suffix := k[len(prefix):]
-			if q.Attribute != "" {
-				v = events.Get(eventKey(q.Account, suffix))
-				if v == nil {
-					continue
+			if !q.Start.IsZero() && suffixTime(suffix).Before(oldest) {
+				return false
+			}
+			if len(out) == q.Max {
+				next = base64.RawURLEncoding.EncodeToString(append(bytes.Clone(prefix), suffix...))
+				return false
+			}
+			if data == nil {
+				if data = events.Get(eventKey(q.Account, suffix)); data == nil {
+					return true
 				}
 			}
-			if !q.Start.IsZero() && suffixTime(suffix).Before(from) {
-				break
-			}
-			ev, err := decodeEvent(v)
-			if err != nil {
-				return err
+			var ev Event
+			if ev, err = decodeEvent(data); err != nil {
+				return false
 			}
 			out = append(out, ev)
+			return true
 		}
-		return nil
+		switch q.Attribute {
+		case "":
+			c := events.Cursor()
+			for k, v := c.Seek(append(bytes.Clone(prefix), from...)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if !take(k[len(prefix):], v) {
+					break
+				}
+			}
+		case AttrEventID:
+			// An id is one event: no page follows it.
+			if ms, ok := eventIDMillis(q.Value); ok {
+				tx.eventsOfMillisecond(q.Account, ms, func(suffix, data []byte) bool {
+					if ev, derr := decodeEvent(data); derr != nil || ev.ID != q.Value {
+						err = derr
+						return derr == nil
+					}
+					take(suffix, data)
+					return false
+				})
+			}
+			if len(out) == 0 && err == nil {
+				postingsFrom(tx.btx.Bucket(eventPostingsBucket), prefix, from, func(suffix []byte) bool { return take(suffix, nil) })
+			}
+		default:
+			postingsFrom(tx.btx.Bucket(eventPostingsBucket), prefix, from, func(suffix []byte) bool { return take(suffix, nil) })
+		}
+		return err
 	})
 	return out, next, err
+}
+
+// eventsOfMillisecond calls yield with the account's events of Unix
+// millisecond ms, newest first, until it returns false.
+func (tx *Tx) eventsOfMillisecond(account string, ms int64, yield func(suffix, data []byte) bool) {
+	prefix := []byte(account + "\x00")
+	newest := time.UnixMilli(ms).Add(time.Millisecond - 1)
+	oldest := time.UnixMilli(ms)
+	c := tx.btx.Bucket(eventsBucket).Cursor()
+	for k, v := c.Seek(eventKey(account, eventSuffix(newest, math.MaxUint64))); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		suffix := k[len(prefix):]
+		if suffixTime(suffix).Before(oldest) || !yield(suffix, v) {
+			return
+		}
+	}
 }
 
 // --- Trails ---
@@ -626,6 +856,36 @@ type PendingRecord struct {
 	Record  json.RawMessage `json:"record"`
 }
 
+// encodePending stores a record for delivery as encodeEvent does its fields.
+func encodePending(r PendingRecord) []byte {
+	out := appendString(appendString(append(make([]byte, 0, 32+len(r.Account)+len(r.Region)+len(r.Record)), eventFormat),
+		r.Account), r.Region)
+	out = binary.BigEndian.AppendUint64(out, uint64(r.Time.UnixNano()))
+	return append(out, r.Record...)
+}
+
+// decodePending reads encodePending's form, or schema 4's JSON.
+func decodePending(data []byte) (PendingRecord, error) {
+	var p PendingRecord
+	if len(data) > 0 && data[0] == '{' {
+		if err := json.Unmarshal(data, &p); err != nil {
+			return p, fmt.Errorf("decode pending record: %w", err)
+		}
+		return p, nil
+	}
+	if len(data) == 0 || data[0] != eventFormat {
+		return p, errors.New("decode pending record: unknown format")
+	}
+	r := &fieldReader{data: data[1:]}
+	p.Account, p.Region = r.string(), r.string()
+	p.Time = time.Unix(0, int64(binary.BigEndian.Uint64(r.bytes(8)))).UTC()
+	if r.bad {
+		return PendingRecord{}, errors.New("decode pending record: truncated")
+	}
+	p.Record = append(json.RawMessage(nil), r.data...)
+	return p, nil
+}
+
 // DeliverTrailRecords hands every trail's waiting records to pack, which
 // returns the log-file objects to write, and writes them into the trail's
 // bucket, in one transaction. Delivered records leave the queue; so do the
@@ -647,9 +907,9 @@ func (s *Store) DeliverTrailRecords(ctx context.Context, pack func(Trail, []Pend
 			var recs []PendingRecord
 			c := pending.Cursor()
 			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				var r PendingRecord
-				if err := json.Unmarshal(v, &r); err != nil {
-					return fmt.Errorf("decode pending record: %w", err)
+				r, err := decodePending(v)
+				if err != nil {
+					return err
 				}
 				recs = append(recs, r)
 			}

@@ -54,8 +54,9 @@ import (
 // records when a version-1 file is opened. 3: the organization tree
 // (accounts get a parent, OUs, the children and OU-name indexes). 4: IAM
 // customer managed policies (their bucket and name index) and the index of
-// managed-policy attachments, built from the principals.
-const schemaVersion = 4
+// managed-policy attachments, built from the principals. 5: event
+// history's posting lists (postings.go), built from the events.
+const schemaVersion = 5
 
 var (
 	metaBucket           = []byte("meta")
@@ -171,6 +172,9 @@ func (s *Store) initialize() error {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}
 		if err := (&Tx{btx: btx}).rebuildIndexes(); err != nil {
+			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
+		}
+		if err := (&Tx{btx: btx}).rebuildEventPostings(); err != nil {
 			return fmt.Errorf("migrate data file from schema %d to %d: %w", got, schemaVersion, err)
 		}
 		// A schema-3 file can hold the chunks of an upload a crash cut short.

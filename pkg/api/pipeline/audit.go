@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -34,8 +33,11 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	pending []store.Event
-	timer   *time.Timer
-	closed  bool
+	// spare is the last flushed batch's array, emptied, for the next one:
+	// growing a fresh slice under a flood of reads copied it a dozen times.
+	spare  []store.Event
+	timer  *time.Timer
+	closed bool
 	// dirty: something was queued or journaled since the last flush;
 	// startup: the first flush ran (it drains a journal left by a crash).
 	dirty   bool
@@ -88,7 +90,10 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	defer r.flushing.Unlock()
 	r.mu.Lock()
 	batch, dirty := r.pending, r.dirty
-	r.pending, r.dirty = nil, false
+	r.pending, r.spare, r.dirty = r.spare, nil, false
+	if r.pending == nil {
+		r.pending = make([]store.Event, 0, len(batch)) // the next batch is likely as large
+	}
 	if r.timer != nil {
 		r.timer.Stop()
 		r.timer = nil
@@ -97,7 +102,14 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	if len(batch) == 0 && !dirty && !r.startup.CompareAndSwap(false, true) {
 		return nil
 	}
-	return r.store.Update(ctx, func(tx *store.Tx) error { return r.write(tx, batch) })
+	err := r.store.Update(ctx, func(tx *store.Tx) error { return r.write(tx, batch) })
+	clear(batch) // its records are on disk (or lost with err): let them go
+	r.mu.Lock()
+	if r.spare == nil {
+		r.spare = batch[:0]
+	}
+	r.mu.Unlock()
+	return err
 }
 
 // Close commits what is batched and stops recording.
@@ -383,17 +395,7 @@ func newEventID(at time.Time) string {
 	}
 	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], b[10:16])
-	return string(out[:])
+	return formatUUID(b)
 }
 
 // records builds the call's CloudTrail records: one in the caller's
@@ -449,7 +451,7 @@ func (c *Call) records(callErr error) []store.Event {
 		rec.SharedEventID = NewRequestID()
 		events[0] = withRecord(ev, rec)
 		other := ev
-		other.ID, other.Account = NewRequestID(), owner
+		other.ID, other.Account = newEventID(now), owner
 		rec.EventID, rec.RecipientAccountID = other.ID, owner
 		events = append(events, withRecord(other, rec))
 	}

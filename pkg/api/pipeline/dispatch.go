@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -413,8 +414,17 @@ func targetPrefix(target string) string {
 }
 
 func isForm(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	mt := formContentTypes[ct] // what the SDKs send, without parsing it on every request
+	if mt == "" {
+		mt, _, _ = mime.ParseMediaType(ct)
+	}
 	return mt == "application/x-www-form-urlencoded" || (r.Method == http.MethodGet && r.URL.Query().Has("Action"))
+}
+
+var formContentTypes = map[string]string{
+	"application/x-www-form-urlencoded":                "application/x-www-form-urlencoded",
+	"application/x-www-form-urlencoded; charset=utf-8": "application/x-www-form-urlencoded",
 }
 
 func isJSON(r *http.Request) bool {
@@ -437,9 +447,11 @@ func (p *Pipeline) resolveAction(c *Call) error {
 		if err != nil {
 			return NewError(http.StatusBadRequest, "MalformedQueryString", "The request body is not a valid form.")
 		}
-		for k, vs := range c.R.URL.Query() {
-			if !values.Has(k) {
-				values[k] = vs
+		if c.R.URL.RawQuery != "" {
+			for k, vs := range c.R.URL.Query() {
+				if !values.Has(k) {
+					values[k] = vs
+				}
 			}
 		}
 		c.Form = values
@@ -539,5 +551,20 @@ func NewRequestID() string {
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatUUID(b)
+}
+
+// formatUUID spells b as 8-4-4-4-12 hex digits, in one allocation.
+func formatUUID(b [16]byte) string {
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }

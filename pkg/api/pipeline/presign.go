@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,10 +58,10 @@ func parsePresigned(q url.Values) (presignedAuth, AuthFailure) {
 		return a, AuthQueryMalformed
 	}
 	a.AccessKeyID, a.Date, a.Region, a.Service = scope[0], scope[1], scope[2], scope[3]
-	a.SignedHeaders = strings.Split(q.Get("X-Amz-SignedHeaders"), ";")
+	a.SignedHeaders = q.Get("X-Amz-SignedHeaders")
 	a.Signature = q.Get("X-Amz-Signature")
 	t, err := time.Parse(amzDateFormat, q.Get("X-Amz-Date"))
-	if err != nil || t.Format("20060102") != a.Date || a.Signature == "" || !slices.Contains(a.SignedHeaders, "host") {
+	if err != nil || t.Format("20060102") != a.Date || a.Signature == "" || !a.signs("host") {
 		return a, AuthQueryMalformed
 	}
 	a.signingTime = t
@@ -158,7 +157,7 @@ func (p *Pipeline) represign(r *http.Request, a presignedAuth, cred store.Creden
 	clone.URL = &u
 	clone.Host = r.Host
 	clone.Header = http.Header{}
-	for _, name := range a.SignedHeaders {
+	for name := range a.signedHeaderNames() {
 		switch name {
 		case "host":
 		case "content-length":
@@ -185,7 +184,7 @@ func (p *Pipeline) represign(r *http.Request, a presignedAuth, cred store.Creden
 		return "", false
 	}
 	sq := su.Query()
-	if !slices.Equal(strings.Split(sq.Get("X-Amz-SignedHeaders"), ";"), a.SignedHeaders) {
+	if sq.Get("X-Amz-SignedHeaders") != a.SignedHeaders {
 		return "", false
 	}
 	return sq.Get("X-Amz-Signature"), true

@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"iter"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -32,8 +32,23 @@ type AuthHeader struct {
 	Date          string // yyyymmdd of the credential scope
 	Region        string
 	Service       string
-	SignedHeaders []string
+	SignedHeaders string // as sent: names joined by ";"
 	Signature     string
+}
+
+// signedHeaderNames iterates the names in SignedHeaders.
+func (a AuthHeader) signedHeaderNames() iter.Seq[string] {
+	return strings.SplitSeq(a.SignedHeaders, ";")
+}
+
+// signs reports whether the request signed the header name.
+func (a AuthHeader) signs(name string) bool {
+	for n := range a.signedHeaderNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // parseAuthorization parses "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sts/aws4_request, SignedHeaders=a;b, Signature=hex".
@@ -42,16 +57,19 @@ func ParseAuthorization(h string) (AuthHeader, bool) {
 	if !ok || algo != sigV4Algorithm {
 		return AuthHeader{}, false
 	}
+	// Parsed without allocating: a request's header is read several times
+	// on its way through the pipeline.
 	var a AuthHeader
-	for part := range strings.SplitSeq(rest, ",") {
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return AuthHeader{}, false
 		}
 		switch k {
 		case "Credential":
-			// key/date/region/service/aws4_request, cut without allocating:
-			// a request's header is parsed several times on its way.
+			// key/date/region/service/aws4_request
 			var scope [5]string
 			rest, n := v, 0
 			for ; n < 4; n++ {
@@ -65,13 +83,12 @@ func ParseAuthorization(h string) (AuthHeader, bool) {
 			}
 			a.AccessKeyID, a.Date, a.Region, a.Service = scope[0], scope[1], scope[2], scope[3]
 		case "SignedHeaders":
-			a.SignedHeaders = strings.Split(v, ";")
+			a.SignedHeaders = v
 		case "Signature":
 			a.Signature = v
 		}
 	}
-	if a.AccessKeyID == "" || len(a.SignedHeaders) == 0 || a.Signature == "" ||
-		!slices.Contains(a.SignedHeaders, "host") {
+	if a.AccessKeyID == "" || a.SignedHeaders == "" || a.Signature == "" || !a.signs("host") {
 		return AuthHeader{}, false
 	}
 	return a, true
@@ -237,7 +254,7 @@ func (p *Pipeline) signatureMatches(r *http.Request, a AuthHeader, cred store.Cr
 	sdkMatch := ok && subtle.ConstantTimeCompare([]byte(sdk), []byte(a.Signature)) == 1
 	if p.cfg.ConfirmSignatures && judged && match != sdkMatch {
 		p.Log.Error("the fast SigV4 check disagrees with the SDK's signer", "fast", match, "sdk", sdkMatch,
-			"method", r.Method, "path", r.URL.EscapedPath(), "signed_headers", strings.Join(a.SignedHeaders, ";"))
+			"method", r.Method, "path", r.URL.EscapedPath(), "signed_headers", a.SignedHeaders)
 		return false // fails the test that sent it
 	}
 	return sdkMatch
@@ -257,7 +274,7 @@ func (p *Pipeline) resign(r *http.Request, a AuthHeader, cred store.Credential, 
 	clone.Host = r.Host
 	clone.Header = http.Header{}
 	sessionToken := ""
-	for _, name := range a.SignedHeaders {
+	for name := range a.signedHeaderNames() {
 		switch name {
 		case "host":
 		case "content-length":
@@ -284,7 +301,7 @@ func (p *Pipeline) resign(r *http.Request, a AuthHeader, cred store.Credential, 
 		return "", false
 	}
 	got, ok := ParseAuthorization(clone.Header.Get("Authorization"))
-	if !ok || !slices.Equal(got.SignedHeaders, a.SignedHeaders) {
+	if !ok || got.SignedHeaders != a.SignedHeaders {
 		return "", false
 	}
 	return got.Signature, true

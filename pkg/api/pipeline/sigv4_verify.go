@@ -35,10 +35,12 @@ import (
 func (p *Pipeline) fastSignature(r *http.Request, a AuthHeader, secret, payloadHash string, signingTime time.Time) (string, bool) {
 	// The SDK sorts and de-duplicates the names it signs; a client list in
 	// another shape is for the SDK to judge.
-	for i := 1; i < len(a.SignedHeaders); i++ {
-		if a.SignedHeaders[i-1] >= a.SignedHeaders[i] {
+	previous := ""
+	for name := range a.signedHeaderNames() {
+		if name <= previous {
 			return "", false
 		}
+		previous = name
 	}
 	if r.URL.Opaque != "" {
 		return "", false
@@ -60,7 +62,7 @@ func (p *Pipeline) fastSignature(r *http.Request, a AuthHeader, secret, payloadH
 		writeCanonicalQuery(&b, r.URL.Query())
 	}
 	b.WriteByte('\n')
-	for _, name := range a.SignedHeaders {
+	for name := range a.signedHeaderNames() {
 		b.WriteString(name)
 		b.WriteByte(':')
 		switch name {
@@ -92,7 +94,7 @@ func (p *Pipeline) fastSignature(r *http.Request, a AuthHeader, secret, payloadH
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
-	b.WriteString(strings.Join(a.SignedHeaders, ";"))
+	b.WriteString(a.SignedHeaders)
 	b.WriteByte('\n')
 	b.WriteString(payloadHash)
 
