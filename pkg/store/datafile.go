@@ -139,9 +139,6 @@ func checkDataFile(path string) error {
 // damage is reported once at start rather than as a panic in the middle of
 // a request. A fault or panic in bbolt while it reads the file becomes
 // ErrBadDataFile instead of a crash.
-// initialMapSize is the data file's first memory map.
-const initialMapSize = 256 << 20
-
 func openBolt(path string) (db *bolt.DB, err error) {
 	if err := checkDataFile(path); err != nil {
 		return nil, err
@@ -154,8 +151,8 @@ func openBolt(path string) (db *bolt.DB, err error) {
 		}
 	}()
 	// A held file lock fails fast instead of hanging: two emulators on one file is a user error.
-	// The map starts large (address space only: the file and RSS grow as
-	// the data does), so that a growing file is not mapped again at every
+	// The map starts large where that is address space only (see
+	// initialMapSize), so that a growing file is not mapped again at every
 	// doubling: each remap copied every node a write had open (7 % of a
 	// recorded read's CPU while event history filled).
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, InitialMmapSize: initialMapSize})
