@@ -134,9 +134,6 @@ func checkDataFile(path string) error {
 	return nil
 }
 
-// initialMapSize is the data file's first memory map.
-const initialMapSize = 256 << 20
-
 // openBolt opens the data file after checkDataFile, then checks every page
 // of it (bbolt's Tx.Check, a few milliseconds for a small world), so that
 // damage is reported once at start rather than as a panic in the middle of
@@ -154,10 +151,10 @@ func openBolt(path string) (db *bolt.DB, err error) {
 		}
 	}()
 	// A held file lock fails fast instead of hanging: two emulators on one file is a user error.
-	// The map starts large (address space only: the file and RSS grow as
-	// the data does), so that a growing file is not mapped again at every
+	// The map starts large where that is address space only (see
+	// initialMapSize), so that a growing file is not mapped again at every
 	// doubling: each remap copied every node a write had open (7 % of a
-	// recorded read's CPU while event history filled). It also spares a
+	// recorded read's CPU while event history filled). A large map also spares a
 	// fresh file bbolt's growths at every doubling (an ftruncate and an
 	// fsync each, two of them before a fresh world's seed was committed):
 	// with a map over 16 MiB, bbolt grows the file 16 MiB at a time (sparse).

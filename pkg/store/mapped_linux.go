@@ -8,6 +8,11 @@ import (
 
 var pageSize = uintptr(os.Getpagesize())
 
+// initialMapSize is the data file's first memory map. On Linux a map
+// larger than its file is address space only: the file and the resident
+// set grow with the data, not with the map.
+const initialMapSize = 256 << 20
+
 // releaseMapped tells the kernel that the pages of v, a value read through
 // bbolt's memory map, are not needed in this process any more. The data
 // stays in the page cache (the mapping is a shared, read-only file
