@@ -560,10 +560,6 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
 		a1.rate(), ms(a1.p(0.5)), us(a1.cpuPerRequest()), a1.failures)
 	report("  → p50 ÷ one bbolt commit", "%.2f", float64(a1.p(0.5))/float64(b1.p(0.5)))
-	// What the ratio is made of: a lone request waits for its own CPU and its
-	// commit, with no batching delay between them.
-	report("  → (p50 − server CPU per request) ÷ one bbolt commit", "%.2f",
-		float64(a1.p(0.5)-a1.cpuPerRequest())/float64(b1.p(0.5)))
 	f1 := merge(off1...)
 	report("AssumeRoot durable, 1 connection, recording off", "%.0f req/s, p50 %s, %d failed", f1.rate(), ms(f1.p(0.5)), f1.failures)
 	report("  → recording's cost, 1 connection", "throughput %+.0f %%, p50 %+.0f %%", pct(f1.rate(), a1.rate()), pct(float64(a1.p(0.5)), float64(f1.p(0.5))))

@@ -250,6 +250,7 @@ func (tx *Tx) addAccountPostings(entries []historyEntry) error {
 		return strings.Compare(a[1], b[1])
 	})
 	postings := tx.btx.Bucket(eventPostingsBucket)
+	postings.FillPercent = historyFillPercent
 	for _, e := range order {
 		if err := addPostings(postings, indexPrefix(account, e[0], e[1]), lists[e]); err != nil {
 			return err
@@ -308,6 +309,10 @@ func (tx *Tx) rebuildEventPostings() error {
 	return flush()
 }
 
+// historyFillPercent is how full bbolt fills event history's pages when it
+// splits them.
+const historyFillPercent = 0.9
+
 // historyEntry is an event of a RecordEvents batch and its history key's suffix.
 type historyEntry struct {
 	ev     *Event
@@ -318,6 +323,7 @@ type historyEntry struct {
 // next RecordEvents puts them in history.
 func (tx *Tx) JournalEvents(events []Event) error {
 	journal := tx.btx.Bucket(journalBucket)
+	journal.FillPercent = historyFillPercent // appended to only, then dropped whole
 	for _, ev := range events {
 		data, err := encodeEvent(ev)
 		if err != nil {
@@ -494,6 +500,11 @@ func suffixTime(suffix []byte) time.Time {
 // but with one count and one trim per account and batch.
 func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 	events := tx.btx.Bucket(eventsBucket)
+	// History is written a batch at a time before the previous batches,
+	// and its pages are not written again but to drop their events: filled
+	// to bbolt's default half, they doubled the file and the pages each
+	// commit writes.
+	events.FillPercent = historyFillPercent
 	account := entries[0].ev.Account
 	for _, h := range entries {
 		data, err := encodeEvent(*h.ev)
