@@ -354,3 +354,25 @@ func TestEventEncoding_RoundTripsAndRefusesDamage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, p, back)
 }
+
+// Delivery with nothing queued commits nothing (it runs every few seconds,
+// busy or idle): the data file's transaction id does not move.
+func TestDeliverTrailRecords_NothingQueuedWritesNothing(t *testing.T) {
+	st, err := Open(filepath.Join(t.TempDir(), "e.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	txID := func() (id int) {
+		require.NoError(t, st.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil }))
+		return id
+	}
+	before := txID()
+	packed := false
+	n, err := st.DeliverTrailRecords(context.Background(), func(Trail, []PendingRecord) ([]Object, error) {
+		packed = true
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.False(t, packed)
+	assert.Equal(t, before, txID(), "a delivery with nothing queued committed a transaction")
+}
