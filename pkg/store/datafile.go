@@ -193,5 +193,11 @@ func openBolt(path string) (db *bolt.DB, err error) {
 		db.Close()
 		return nil, err
 	}
+	// The check read every page through the map: hand them back, or a
+	// restarted emulator would hold its whole file resident (they stay in
+	// the page cache; what is used again comes back on its own).
+	if fi, statErr := os.Stat(path); statErr == nil && fi.Size() > 0 {
+		releaseMappedRange(db.Info().Data, fi.Size())
+	}
 	return db, nil
 }

@@ -34,3 +34,9 @@ func releaseMapped(v []byte) {
 	}
 	syscall.Madvise(v[skip:skip+whole], syscall.MADV_DONTNEED)
 }
+
+// releaseMappedRange is releaseMapped for the n bytes of the map at addr,
+// a page-aligned map's start (bbolt's, which it gives as an address).
+func releaseMappedRange(addr uintptr, n int64) {
+	syscall.Syscall(syscall.SYS_MADVISE, addr, uintptr(n), syscall.MADV_DONTNEED)
+}

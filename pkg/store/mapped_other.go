@@ -8,3 +8,6 @@ const initialMapSize = 0
 
 // releaseMapped does nothing where madvise is not at hand.
 func releaseMapped([]byte) {}
+
+// releaseMappedRange does nothing where madvise is not at hand.
+func releaseMappedRange(uintptr, int64) {}
