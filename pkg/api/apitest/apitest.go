@@ -38,6 +38,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
@@ -148,14 +150,16 @@ func (s *Server) AdminCredentials() aws.Credentials {
 }
 
 // Config is an aws.Config for any service client, signed with creds, that
-// talks to this server in us-east-1 and never retries (errors show at once).
+// talks to this server in us-east-1 and retries nothing but a connection
+// Go's HTTP client lost under a response (aws/aws-sdk-go-v2#2737, which the
+// SDK's own retryer retries too), at once: every AWS error shows at once.
 func (s *Server) Config(creds aws.Credentials) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(s.URL),
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey,
 			creds.SessionToken),
-		Retryer:    func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer:    lostConnectionRetryer,
 		HTTPClient: s.Client(),
 		// What config.LoadDefaultConfig sets: S3 uploads carry CRC32
 		// checksums, as a real program's do.
@@ -493,3 +497,18 @@ func (s *Server) NewTenant(tb TB, spec api.TenantSpec) api.TenantInfo {
 func TenantCredentials(t api.TenantInfo) aws.Credentials {
 	return aws.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey}
 }
+
+// lostConnectionRetryer retries a lost connection, twice at most and with
+// no delay, and nothing else.
+func lostConnectionRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.Backoff = noDelay{}
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+type noDelay struct{}
+
+func (noDelay) BackoffDelay(int, error) (time.Duration, error) { return 0, nil }
