@@ -90,12 +90,14 @@ func (s *Server) logControlRequest(next http.Handler) http.Handler {
 		}
 		logged := false
 		r = r.WithContext(context.WithValue(r.Context(), controlLoggedKey{}, &logged))
-		ww := &statusRecorder{ResponseWriter: w}
+		// Not chi's middleware: importing it links net/http/pprof and expvar,
+		// whose inits cost every start.
+		ww := &pipeline.StatusWriter{ResponseWriter: w}
 		next.ServeHTTP(ww, r)
 		if logged {
 			return
 		}
-		status := ww.status
+		status := ww.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
@@ -115,32 +117,6 @@ func (s *Server) logControlRequest(next http.Handler) http.Handler {
 		s.log.Log(r.Context(), level, msg, "endpoint", r.URL.Path, "method", r.Method, "status", status, "remote", r.RemoteAddr)
 	})
 }
-
-// statusRecorder remembers the status a control request was answered
-// with, for its log line. (chi's middleware package has one, but importing
-// it links net/http/pprof and expvar into the program, whose inits cost
-// every start.)
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func writeControlJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -125,7 +125,7 @@ func indexPrefix(account, attr, value string) []byte {
 func (ev Event) indexEntries() [][2]string {
 	out := [][2]string{{AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
 		{AttrEventSource, ev.Source}}
-	if _, ok := eventIDMillis(ev.ID); !ok || !idCarriesTime(ev.ID, ev.Time) {
+	if !idCarriesTime(ev.ID, ev.Time) {
 		out = append(out, [2]string{AttrEventID, ev.ID})
 	}
 	if ev.Username != "" {

@@ -151,7 +151,7 @@ func (c *Call) Authorize(ctx context.Context, action string, res Resource) error
 // find the service and operation, authenticate, then run the operation.
 func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now() // request duration for the log line only, not logic
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &StatusWriter{ResponseWriter: w}
 	c := &Call{W: sw, R: r, RequestID: NewRequestID(), authz: p.authz, pipeline: p}
 	p.handle(c)
 	// A client's mistake is not the emulator's error, whatever its status
@@ -169,7 +169,7 @@ func (p *Pipeline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	attrs := []slog.Attr{slog.String("request_id", c.RequestID), slog.String("service", svcName),
 		slog.String("action", c.Action), slog.String("principal", c.ID.ARN),
-		slog.Int("status", sw.status), slog.Int64("duration_us", time.Since(start).Microseconds())}
+		slog.Int("status", sw.Status), slog.Int64("duration_us", time.Since(start).Microseconds())}
 	if c.errCode != "" {
 		attrs = append(attrs, slog.String("error", c.errCode))
 	}
@@ -522,25 +522,26 @@ func (p *Pipeline) fail(c *Call, err error) {
 	writeError(c.W, c.R, c.Proto, c.Svc, c.RequestID, e)
 }
 
-// statusWriter remembers the status code for the log line.
-type statusWriter struct {
+// StatusWriter remembers the status a response was answered with, for
+// its log line (the pipeline's and the control endpoints').
+type StatusWriter struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (w *StatusWriter) WriteHeader(code int) {
+	if w.Status == 0 {
+		w.Status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 // Unwrap lets http.ResponseController reach the connection (read deadlines).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+func (w *StatusWriter) Write(b []byte) (int, error) {
+	if w.Status == 0 {
+		w.Status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
