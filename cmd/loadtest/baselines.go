@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,6 +22,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // The baselines the emulator is measured beside, built by this harness:
@@ -239,4 +242,53 @@ func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers in
 	res.requests = len(res.latencies)
 	slices.Sort(res.latencies)
 	return res, nil
+}
+
+// storeFile is the emulator's store (pkg/store) on a file beside the bare
+// bbolt one: a lone Store.Update of one session credential, the write an
+// AssumeRoot makes without its HTTP, authentication and authorization, is
+// held beside one bare db.Update to show what group commit adds to a write
+// that arrives alone (it should add nothing: no timer, no waiting).
+type storeFile struct {
+	st   *store.Store
+	path string
+	next int
+}
+
+func openStore(path string) (*storeFile, error) {
+	st, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &storeFile{st: st, path: path}, nil
+}
+
+func (s *storeFile) close() {
+	s.st.Close()
+	os.Remove(s.path)
+}
+
+// run commits one session credential per Update, from one writer, for d.
+func (s *storeFile) run(d time.Duration) loadResult {
+	res := loadResult{}
+	start := time.Now()
+	for time.Now().Before(start.Add(d)) {
+		s.next++
+		t0 := time.Now()
+		err := s.st.Update(context.Background(), func(tx *store.Tx) error {
+			now := tx.Now()
+			return tx.PutCredential(store.Credential{AccessKeyID: fmt.Sprintf("ASIA%016d", s.next), SecretAccessKey: "secret",
+				Kind: store.KindRootSession, AccountID: "123456789012", PrincipalARN: store.RootUserARN("123456789012"),
+				SessionToken: fmt.Sprintf("IQoJb3JpZ2luX2VjE%0200d", s.next), CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)})
+		})
+		if err != nil {
+			res.failures++
+			continue
+		}
+		res.latencies = append(res.latencies, time.Since(t0))
+	}
+	res.elapsed = time.Since(start)
+	res.requests = len(res.latencies)
+	slices.Sort(res.latencies)
+	return res
 }
