@@ -487,15 +487,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	gciOff := signedRequest(off.url, "sts", callerIdentityBody, admin)
 	bareGCI := signedRequest(bareURL, "sts", callerIdentityBody, admin)
 	for _, conns := range []int{1, 64} {
-		load(ctx, gci, conns, o.loadFor/5, 1<<30, e.cmd.Process.Pid) // warm up
-		load(ctx, gciOff, conns, o.loadFor/5, 1<<30, off.cmd.Process.Pid)
-		load(ctx, bareGCI, conns, o.loadFor/5, 1<<30, bare.Process.Pid)
-		em := load(ctx, gci, conns, o.loadFor, 1<<30, e.cmd.Process.Pid)
-		eo := load(ctx, gciOff, conns, o.loadFor, 1<<30, off.cmd.Process.Pid)
-		ba := load(ctx, bareGCI, conns, o.loadFor, 1<<30, bare.Process.Pid)
-		// The recording's batch commits within half a second: wait for it
-		// so that its CPU is counted with the requests it records.
-		em.serverCPU += settleCPU(e.cmd.Process.Pid)
+		em, eo, ba := alternate(ctx, o.loadFor, conns, []sided{{gci, e.cmd.Process.Pid}, {gciOff, off.cmd.Process.Pid}, {bareGCI, bare.Process.Pid}})
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
 			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.failures)
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): recording off", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
@@ -577,6 +569,47 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 			pct(float64(ar64.cpuPerRequest()), float64(off64.cpuPerRequest())), pct(off64.rate(), ar64.rate()))
 	}
 	return nil
+}
+
+// sided is one server of a comparison: the request to send it and its process.
+type sided struct {
+	t   template
+	pid int
+}
+
+// alternate measures the GetCallerIdentity sides (the emulator, the one
+// without recording, the bare server) in slices taken in turn, after a
+// warm-up slice of each, so that whatever else the shared machine does
+// falls on all three alike. Each side's CPU is read from before its first
+// measured slice to after the last one (the idle gaps while the others run
+// cost nothing), and the emulator's also over its CloudTrail batch's
+// commit at the end (settleCPU), so that the records' CPU counts with the
+// requests they record.
+func alternate(ctx context.Context, d time.Duration, conns int, sides []sided) (em, off, bare loadResult) {
+	const slicesOf = 5
+	slice := d / slicesOf
+	for _, s := range sides {
+		load(ctx, s.t, conns, slice, 1<<30, s.pid) // warm up
+	}
+	// The warm-up's own batch of records commits before the count starts.
+	time.Sleep(700 * time.Millisecond)
+	cpu0 := make([]time.Duration, len(sides))
+	for i, s := range sides {
+		cpu0[i] = cpuTime(s.pid)
+	}
+	runs := make([][]loadResult, len(sides))
+	for range slicesOf {
+		for i, s := range sides {
+			runs[i] = append(runs[i], load(ctx, s.t, conns, slice, 1<<30, s.pid))
+		}
+	}
+	settleCPU(sides[0].pid)
+	out := make([]loadResult, len(sides))
+	for i, s := range sides {
+		out[i] = merge(runs[i]...)
+		out[i].serverCPU = cpuTime(s.pid) - cpu0[i]
+	}
+	return out[0], out[1], out[2]
 }
 
 // pct is how much a exceeds b, in per cent. Recording's cost in

@@ -85,7 +85,7 @@ func (s *Authorizer) Authorize(ctx context.Context, c *Call, action string, res 
 	bypass := res.OwnerRootBypass && id.IsRoot() && id.AccountID == res.Account
 	if !bypass {
 		for _, raw := range res.Policies {
-			doc, err := policy.ParseAs([]byte(raw), policy.ResourcePolicy)
+			doc, err := parsedPolicy(raw, policy.ResourcePolicy)
 			if err != nil {
 				// A stored policy was validated when it was put; skip one that no
 				// longer parses rather than failing every request on it.
@@ -188,7 +188,7 @@ func (s *Authorizer) identityPolicies(tx *store.Tx, id Identity) ([]*policy.Docu
 			docs = append(docs, ip.parsed)
 			continue
 		}
-		doc, err := policy.Parse([]byte(ip.document))
+		doc, err := parsedAnyPolicy(ip.document)
 		if err != nil {
 			s.log.Warn("unparsable identity policy", "principal", id.PrincipalARN, "from", ip.source, "policy", ip.name, "error", err)
 			continue

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/rootaccess/emulator/pkg/policy"
 	"github.com/rootaccess/emulator/pkg/store"
@@ -92,7 +91,7 @@ func (s *Authorizer) levelDocuments(tx *store.Tx, l store.OrganizationLevels, po
 				s.log.Warn("attached organization policy is missing", "policy", pid, "target", target, "error", err)
 				continue
 			}
-			doc, err := parsedOrganizationPolicy(p.Content, kind)
+			doc, err := parsedPolicy(p.Content, kind)
 			if err != nil {
 				// Validated when it was written; skip one that no longer parses
 				// rather than failing every request on it.
@@ -104,40 +103,4 @@ func (s *Authorizer) levelDocuments(tx *store.Tx, l store.OrganizationLevels, po
 		levels = append(levels, docs)
 	}
 	return levels
-}
-
-// orgPolicyCache holds parsed SCPs and RCPs by kind and content, so that
-// a request does not parse the same documents again. Documents are
-// read-only once parsed. It is emptied when it grows past its bound.
-var orgPolicyCache = struct {
-	sync.Mutex
-	docs map[orgPolicyKey]*policy.Document
-}{docs: map[orgPolicyKey]*policy.Document{}}
-
-type orgPolicyKey struct {
-	kind    policy.Kind
-	content string
-}
-
-const orgPolicyCacheSize = 4096
-
-func parsedOrganizationPolicy(content string, kind policy.Kind) (*policy.Document, error) {
-	k := orgPolicyKey{kind, content}
-	orgPolicyCache.Lock()
-	doc, ok := orgPolicyCache.docs[k]
-	orgPolicyCache.Unlock()
-	if ok {
-		return doc, nil
-	}
-	doc, err := policy.ParseAs([]byte(content), kind)
-	if err != nil {
-		return nil, err
-	}
-	orgPolicyCache.Lock()
-	if len(orgPolicyCache.docs) >= orgPolicyCacheSize {
-		clear(orgPolicyCache.docs)
-	}
-	orgPolicyCache.docs[k] = doc
-	orgPolicyCache.Unlock()
-	return doc, nil
 }
