@@ -64,6 +64,41 @@ func TestLayout_ImportDirections(t *testing.T) {
 	}
 }
 
+// TestLayout_EmulatorLinksNoSDKServiceClient: the binary links none of
+// aws-sdk-go-v2's service clients. Their package initialisation (schemas,
+// endpoint rules) was about half of the emulator's start-up CPU and a fifth
+// of its idle memory; the SDK's signer, which the pipeline needs, costs
+// little. Tests may use the clients: only the binary's own graph counts.
+func TestLayout_EmulatorLinksNoSDKServiceClient(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	for _, p := range sdkDeps(t, "cmd/emulator") {
+		assert.False(t, strings.HasPrefix(p, "github.com/aws/aws-sdk-go-v2/service/"),
+			"cmd/emulator links %s: reach the emulator's own APIs without the SDK's service clients (see pkg/console/internal/awsapi)", p)
+	}
+	// The console, the one AWS client inside the binary, takes nothing of
+	// the SDK or smithy-go beyond what the pipeline links already.
+	pipeline := sdkDeps(t, "pkg/api/pipeline")
+	for _, p := range sdkDeps(t, "pkg/console") {
+		assert.Contains(t, pipeline, p, "pkg/console links %s, which the pipeline does not", p)
+	}
+}
+
+// sdkDeps lists the aws-sdk-go-v2 and smithy-go packages that pkg reaches.
+func sdkDeps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+"/"+pkg).Output()
+	require.NoError(t, err, "go list -deps %s", pkg)
+	var sdk []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/aws/") {
+			sdk = append(sdk, p)
+		}
+	}
+	return sdk
+}
+
 // TestHealth_ListsEveryServiceOfTheTable: the health endpoint reads the same
 // assembled table as routing and the coverage test.
 func TestHealth_ListsEveryServiceOfTheTable(t *testing.T) {

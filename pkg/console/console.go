@@ -2,9 +2,9 @@
 // management, after the IAM console's "Root access management" page.
 //
 // It is an AWS client of the emulator: every page is built from the same
-// AWS API calls a script would make (aws-sdk-go-v2 clients, signed with the
-// signed-in principal's keys and sent to the emulator's AWS endpoint in
-// process), so it shows the store as the APIs do, refuses what the
+// AWS API calls a script would make (its own small client, internal/awsapi,
+// signs them with the signed-in principal's keys and sends them to the
+// emulator's AWS endpoint in process), so it shows the store as the APIs do, refuses what the
 // principal's policies refuse, and reports errors in AWS's own words. The
 // few things AWS has no API for (emulated time, the sessions issued in an
 // account) come from the Backend.
@@ -34,8 +34,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/go-chi/chi/v5"
+
+	"github.com/rootaccess/emulator/pkg/console/internal/awsapi"
 )
 
 // Prefix is where the console lives. S3 bucket names cannot start with an
@@ -239,29 +240,9 @@ func (c *Console) requireSession(next http.Handler) http.Handler {
 
 func current(r *http.Request) *signedIn { return r.Context().Value(sessionKey{}).(*signedIn) }
 
-// config is an SDK configuration signed with creds that reaches the
-// emulator's AWS endpoint in process.
-func (c *Console) config(creds aws.Credentials) aws.Config {
-	return aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String("http://console.internal"),
-		Credentials:  credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken),
-		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
-		HTTPClient:   &http.Client{Transport: inProcess{c.backend.AWS()}},
-		AppID:        "emulator-console",
-	}
-}
-
-// inProcess sends a request to a handler without a network hop.
-type inProcess struct{ h http.Handler }
-
-func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := newRecorder()
-	if r.Body == nil {
-		r.Body = http.NoBody
-	}
-	t.h.ServeHTTP(rec, r)
-	return rec.response(r), nil
+// client calls the emulator's AWS APIs signed with creds, in process.
+func (c *Console) client(creds aws.Credentials) *awsapi.Client {
+	return awsapi.New(c.backend.AWS(), creds)
 }
 
 // page is what every template gets.

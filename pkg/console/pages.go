@@ -12,19 +12,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/aws/smithy-go"
 	"github.com/go-chi/chi/v5"
+
+	"github.com/rootaccess/emulator/pkg/console/internal/awsapi"
 )
 
 // The five root tasks, as the console offers them.
@@ -38,18 +28,24 @@ var tasks = []struct{ Name, Label string }{
 
 func taskARN(name string) string { return "arn:aws:iam::aws:policy/root-task/" + name }
 
+// accessRoleARN is the role through which the management account reads a
+// member account (Organizations creates it in the accounts it creates).
+func accessRoleARN(account string) string {
+	return "arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"
+}
+
 // awsMessage is an error in AWS's own words: code and message.
 func awsMessage(err error) string {
-	var apiErr smithy.APIError
+	var apiErr *awsapi.Error
 	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+		return apiErr.Code + ": " + apiErr.Message
 	}
 	return err.Error()
 }
 
 func isCode(err error, codes ...string) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.ErrorCode())
+	var apiErr *awsapi.Error
+	return errors.As(err, &apiErr) && slices.Contains(codes, apiErr.Code)
 }
 
 // --- sign-in ---
@@ -66,12 +62,12 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, "signin", http.StatusBadRequest, page{Title: "Sign in", SignedOut: true, Error: "Give an access key id and its secret access key."})
 		return
 	}
-	who, err := sts.NewFromConfig(c.config(creds)).GetCallerIdentity(r.Context(), nil)
+	who, err := c.client(creds).GetCallerIdentity(r.Context())
 	if err != nil {
 		c.render(w, r, "signin", http.StatusUnauthorized, page{Title: "Sign in", SignedOut: true, Error: awsMessage(err)})
 		return
 	}
-	s := &signedIn{id: randomID(), csrf: randomID(), creds: creds, arn: aws.ToString(who.Arn), accountID: aws.ToString(who.Account),
+	s := &signedIn{id: randomID(), csrf: randomID(), creds: creds, arn: who.Arn, accountID: who.Account,
 		started: time.Now(), privileged: map[string]*privileged{}, audit: map[string]aws.Credentials{}}
 	c.mu.Lock()
 	c.sessions[s.id] = s
@@ -125,20 +121,16 @@ type rootAccessData struct {
 func (c *Console) rootAccess(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
-	cfg := c.config(s.creds)
+	client := c.client(s.creds)
 	d := rootAccessData{Filter: r.URL.Query().Get("filter"), Query: strings.TrimSpace(r.URL.Query().Get("q")), Tasks: tasks}
-	if access, err := organizations.NewFromConfig(cfg).ListAWSServiceAccessForOrganization(ctx, nil); err == nil {
-		for _, p := range access.EnabledServicePrincipals {
-			d.TrustedAccess = d.TrustedAccess || aws.ToString(p.ServicePrincipal) == "iam.amazonaws.com"
-		}
+	if principals, err := client.ListAWSServiceAccessForOrganization(ctx); err == nil {
+		d.TrustedAccess = slices.Contains(principals, "iam.amazonaws.com")
 	} else {
 		d.FeaturesError = awsMessage(err)
 	}
-	if features, err := iam.NewFromConfig(cfg).ListOrganizationsFeatures(ctx, nil); err == nil {
-		for _, f := range features.EnabledFeatures {
-			d.CredentialsManaged = d.CredentialsManaged || f == iamtypes.FeatureTypeRootCredentialsManagement
-			d.RootSessions = d.RootSessions || f == iamtypes.FeatureTypeRootSessions
-		}
+	if features, err := client.ListOrganizationsFeatures(ctx); err == nil {
+		d.CredentialsManaged = slices.Contains(features, awsapi.FeatureRootCredentialsManagement)
+		d.RootSessions = slices.Contains(features, awsapi.FeatureRootSessions)
 	} else if d.FeaturesError == "" {
 		d.FeaturesError = awsMessage(err)
 	}
@@ -170,39 +162,32 @@ func (c *Console) rootAccess(w http.ResponseWriter, r *http.Request) {
 // centralView audits every member account's root user through an
 // IAMAuditRootUserCredentials root session, as the IAM console does.
 func (c *Console) centralView(ctx context.Context, s *signedIn) ([]accountStatus, string) {
-	cfg := c.config(s.creds)
-	var accounts []orgtypes.Account
-	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(cfg), &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, awsMessage(err)
-		}
-		accounts = append(accounts, out.Accounts...)
-	}
-	org, err := organizations.NewFromConfig(cfg).DescribeOrganization(ctx, nil)
+	client := c.client(s.creds)
+	accounts, err := client.ListAccounts(ctx)
 	if err != nil {
 		return nil, awsMessage(err)
 	}
-	management := aws.ToString(org.Organization.MasterAccountId)
+	org, err := client.DescribeOrganization(ctx)
+	if err != nil {
+		return nil, awsMessage(err)
+	}
 	var rows []accountStatus
 	for _, a := range accounts {
-		id := aws.ToString(a.Id)
-		if id == management {
+		id := a.ID
+		if id == org.MasterAccountID {
 			continue
 		}
-		row := accountStatus{ID: id, Name: aws.ToString(a.Name), Email: aws.ToString(a.Email), State: string(a.State)}
+		row := accountStatus{ID: id, Name: a.Name, Email: a.Email, State: a.State}
 		root, err := c.auditSession(ctx, s, id)
 		if err != nil {
 			row.Error = awsMessage(err)
 			rows = append(rows, row)
 			continue
 		}
-		summary, err := iam.NewFromConfig(c.config(root)).GetAccountSummary(ctx, nil)
+		m, err := c.client(root).GetAccountSummary(ctx)
 		if err != nil {
 			row.Error = awsMessage(err)
 		} else {
-			m := summary.SummaryMap
 			row.Password = m["AccountPasswordPresent"] > 0
 			row.AccessKeys = m["AccountAccessKeysPresent"] > 0
 			row.SigningCerts = m["AccountSigningCertificatesPresent"] > 0
@@ -235,34 +220,31 @@ func (c *Console) auditSession(ctx context.Context, s *signedIn, account string)
 }
 
 func (c *Console) assumeRoot(ctx context.Context, s *signedIn, account, task string) (aws.Credentials, time.Time, error) {
-	out, err := sts.NewFromConfig(c.config(s.creds)).AssumeRoot(ctx, &sts.AssumeRootInput{TargetPrincipal: aws.String(account),
-		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String(taskARN(task))}})
+	creds, err := c.client(s.creds).AssumeRoot(ctx, account, taskARN(task))
 	if err != nil {
 		return aws.Credentials{}, time.Time{}, err
 	}
-	exp := aws.ToTime(out.Credentials.Expiration)
-	return aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken: aws.ToString(out.Credentials.SessionToken), CanExpire: true, Expires: exp}, exp, nil
+	return creds, creds.Expires, nil
 }
 
 func (c *Console) changeFeature(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
-	cfg := c.config(s.creds)
+	client := c.client(s.creds)
 	var err error
 	switch r.PostFormValue("change") {
 	case "enable-trusted-access":
-		_, err = organizations.NewFromConfig(cfg).EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("iam.amazonaws.com")})
+		err = client.EnableAWSServiceAccess(ctx, "iam.amazonaws.com")
 	case "disable-trusted-access":
-		_, err = organizations.NewFromConfig(cfg).DisableAWSServiceAccess(ctx, &organizations.DisableAWSServiceAccessInput{ServicePrincipal: aws.String("iam.amazonaws.com")})
+		err = client.DisableAWSServiceAccess(ctx, "iam.amazonaws.com")
 	case "enable-credentials-management":
-		_, err = iam.NewFromConfig(cfg).EnableOrganizationsRootCredentialsManagement(ctx, nil)
+		err = client.EnableOrganizationsRootCredentialsManagement(ctx)
 	case "disable-credentials-management":
-		_, err = iam.NewFromConfig(cfg).DisableOrganizationsRootCredentialsManagement(ctx, nil)
+		err = client.DisableOrganizationsRootCredentialsManagement(ctx)
 	case "enable-root-sessions":
-		_, err = iam.NewFromConfig(cfg).EnableOrganizationsRootSessions(ctx, nil)
+		err = client.EnableOrganizationsRootSessions(ctx)
 	case "disable-root-sessions":
-		_, err = iam.NewFromConfig(cfg).DisableOrganizationsRootSessions(ctx, nil)
+		err = client.DisableOrganizationsRootSessions(ctx)
 	default:
 		http.Error(w, "unknown change", http.StatusBadRequest)
 		return
@@ -303,9 +285,9 @@ type privilegedData struct {
 	Expired     bool
 	// What the audit and delete tasks see of the root user.
 	Password    string
-	AccessKeys  []iamtypes.AccessKeyMetadata
-	Certs       []iamtypes.SigningCertificate
-	MFADevices  []iamtypes.MFADevice
+	AccessKeys  []awsapi.AccessKey
+	Certs       []awsapi.SigningCertificate
+	MFADevices  []awsapi.MFADevice
 	Buckets     []string
 	Queues      []string
 	ReadError   string
@@ -345,27 +327,27 @@ func (c *Console) privilegedPage(w http.ResponseWriter, r *http.Request) {
 // readRootUser fills in what the session's task lets it see, through the
 // session itself: a refusal is shown as AWS words it.
 func (c *Console) readRootUser(ctx context.Context, s *signedIn, p *privileged, d *privilegedData) {
-	root := iam.NewFromConfig(c.config(p.Creds))
+	root := c.client(p.Creds)
 	switch p.Task {
 	case "IAMAuditRootUserCredentials", "IAMDeleteRootUserCredentials":
 		d.Password = "absent"
-		if _, err := root.GetLoginProfile(ctx, &iam.GetLoginProfileInput{}); err == nil {
+		if err := root.GetLoginProfile(ctx); err == nil {
 			d.Password = "present"
 		} else if !isCode(err, "NoSuchEntity") {
 			d.ReadError = awsMessage(err)
 		}
-		if keys, err := root.ListAccessKeys(ctx, &iam.ListAccessKeysInput{}); err == nil {
-			d.AccessKeys = keys.AccessKeyMetadata
+		if keys, err := root.ListAccessKeys(ctx); err == nil {
+			d.AccessKeys = keys
 		} else {
 			d.ReadError = awsMessage(err)
 		}
-		if certs, err := root.ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{}); err == nil {
-			d.Certs = certs.Certificates
+		if certs, err := root.ListSigningCertificates(ctx); err == nil {
+			d.Certs = certs
 		} else {
 			d.ReadError = awsMessage(err)
 		}
-		if mfa, err := root.ListMFADevices(ctx, &iam.ListMFADevicesInput{}); err == nil {
-			d.MFADevices = mfa.MFADevices
+		if mfa, err := root.ListMFADevices(ctx); err == nil {
+			d.MFADevices = mfa
 		} else {
 			d.ReadError = awsMessage(err)
 		}
@@ -383,33 +365,30 @@ func (c *Console) runTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	cfg := c.config(p.Creds)
-	root := iam.NewFromConfig(cfg)
+	root := c.client(p.Creds)
 	var err error
 	done := "Done."
 	switch r.PostFormValue("action") {
 	case "delete-password":
-		_, err = root.DeleteLoginProfile(ctx, &iam.DeleteLoginProfileInput{})
+		err = root.DeleteLoginProfile(ctx)
 		done = "The root user's password is deleted."
 	case "delete-access-key":
-		_, err = root.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{AccessKeyId: aws.String(r.PostFormValue("id"))})
+		err = root.DeleteAccessKey(ctx, r.PostFormValue("id"))
 		done = "The access key is deleted."
 	case "delete-signing-certificate":
-		_, err = root.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{CertificateId: aws.String(r.PostFormValue("id"))})
+		err = root.DeleteSigningCertificate(ctx, r.PostFormValue("id"))
 		done = "The signing certificate is deleted."
 	case "deactivate-mfa":
-		_, err = root.DeactivateMFADevice(ctx, &iam.DeactivateMFADeviceInput{SerialNumber: aws.String(r.PostFormValue("id"))})
+		err = root.DeactivateMFADevice(ctx, r.PostFormValue("id"))
 		done = "The MFA device is deactivated."
 	case "create-password":
-		_, err = root.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{})
+		err = root.CreateLoginProfile(ctx)
 		done = "Password recovery is allowed: the root user can now reset its password by email."
 	case "unlock-bucket":
-		_, err = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).DeleteBucketPolicy(ctx,
-			&s3.DeleteBucketPolicyInput{Bucket: aws.String(strings.TrimSpace(r.PostFormValue("bucket")))})
+		err = root.DeleteBucketPolicy(ctx, strings.TrimSpace(r.PostFormValue("bucket")))
 		done = "The bucket policy is deleted."
 	case "unlock-queue":
-		_, err = sqs.NewFromConfig(cfg).SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{
-			QueueUrl: aws.String(strings.TrimSpace(r.PostFormValue("queue"))), Attributes: map[string]string{"Policy": ""}})
+		err = root.SetQueueAttributes(ctx, strings.TrimSpace(r.PostFormValue("queue")), map[string]string{"Policy": ""})
 		done = "The queue policy is deleted."
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
@@ -428,44 +407,34 @@ type orgNode struct {
 func (c *Console) organization(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
-	client := organizations.NewFromConfig(c.config(s.creds))
+	client := c.client(s.creds)
 	var tree []orgNode
 	var errMsg string
-	roots, err := client.ListRoots(ctx, nil)
+	roots, err := client.ListRoots(ctx)
 	if err != nil {
 		errMsg = awsMessage(err)
 	} else {
-		for _, root := range roots.Roots {
-			tree = append(tree, c.orgSubtree(ctx, client, aws.ToString(root.Id), aws.ToString(root.Name), "root", 0))
+		for _, root := range roots {
+			tree = append(tree, c.orgSubtree(ctx, client, root.ID, root.Name, "root", 0))
 		}
 	}
 	c.render(w, r, "organization", http.StatusOK, page{Title: "Organization", Data: tree, Error: errMsg})
 }
 
-func (c *Console) orgSubtree(ctx context.Context, client *organizations.Client, id, name, kind string, depth int) orgNode {
+func (c *Console) orgSubtree(ctx context.Context, client *awsapi.Client, id, name, kind string, depth int) orgNode {
 	n := orgNode{ID: id, Name: name, Kind: kind}
 	if depth > 6 {
 		return n
 	}
-	ous := organizations.NewListOrganizationalUnitsForParentPaginator(client, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(id)})
-	for ous.HasMorePages() {
-		out, err := ous.NextPage(ctx)
-		if err != nil {
-			break // an emulator without OUs answers UnknownOperation: accounts only
-		}
-		for _, ou := range out.OrganizationalUnits {
-			n.Children = append(n.Children, c.orgSubtree(ctx, client, aws.ToString(ou.Id), aws.ToString(ou.Name), "ou", depth+1))
-		}
+	// A listing that fails shows what its pages before the failure held
+	// (an emulator without OUs answers UnknownOperation: accounts only).
+	ous, _ := client.ListOrganizationalUnitsForParent(ctx, id)
+	for _, ou := range ous {
+		n.Children = append(n.Children, c.orgSubtree(ctx, client, ou.ID, ou.Name, "ou", depth+1))
 	}
-	accounts := organizations.NewListAccountsForParentPaginator(client, &organizations.ListAccountsForParentInput{ParentId: aws.String(id)})
-	for accounts.HasMorePages() {
-		out, err := accounts.NextPage(ctx)
-		if err != nil {
-			break
-		}
-		for _, a := range out.Accounts {
-			n.Children = append(n.Children, orgNode{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), Kind: "account", State: string(a.State)})
-		}
+	accounts, _ := client.ListAccountsForParent(ctx, id)
+	for _, a := range accounts {
+		n.Children = append(n.Children, orgNode{ID: a.ID, Name: a.Name, Kind: "account", State: a.State})
 	}
 	return n
 }
@@ -501,26 +470,24 @@ func (c *Console) resources(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
 	var rows []accountResources
-	accounts, err := organizations.NewFromConfig(c.config(s.creds)).ListAccounts(ctx, nil)
+	client := c.client(s.creds)
+	// The first page of accounts, as the page has always listed.
+	accounts, _, err := client.ListAccountsPage(ctx, "")
 	var errMsg string
 	if err != nil {
 		// Outside an organization: the caller's own account only.
 		rows = append(rows, c.resourcesOf(ctx, s.creds, s.accountID, "this account"))
 	} else {
-		for _, a := range accounts.Accounts {
-			id := aws.ToString(a.Id)
+		for _, a := range accounts {
 			creds := s.creds
-			if id != s.accountID {
-				out, err := sts.NewFromConfig(c.config(s.creds)).AssumeRole(ctx, &sts.AssumeRoleInput{
-					RoleArn: aws.String("arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("console")})
+			if a.ID != s.accountID {
+				creds, err = client.AssumeRole(ctx, accessRoleARN(a.ID), "console")
 				if err != nil {
-					rows = append(rows, accountResources{ID: id, Name: aws.ToString(a.Name), Error: awsMessage(err)})
+					rows = append(rows, accountResources{ID: a.ID, Name: a.Name, Error: awsMessage(err)})
 					continue
 				}
-				creds = aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-					SessionToken: aws.ToString(out.Credentials.SessionToken)}
 			}
-			rows = append(rows, c.resourcesOf(ctx, creds, id, aws.ToString(a.Name)))
+			rows = append(rows, c.resourcesOf(ctx, creds, a.ID, a.Name))
 		}
 	}
 	c.render(w, r, "resources", http.StatusOK, page{Title: "Resources", Data: rows, Error: errMsg})
@@ -529,13 +496,10 @@ func (c *Console) resources(w http.ResponseWriter, r *http.Request) {
 // accountResources names the buckets and queues of account, through its
 // access role, for the unlock tasks' pages.
 func (c *Console) accountResources(ctx context.Context, s *signedIn, account string) (buckets, queues []string) {
-	out, err := sts.NewFromConfig(c.config(s.creds)).AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("console")})
+	creds, err := c.client(s.creds).AssumeRole(ctx, accessRoleARN(account), "console")
 	if err != nil {
 		return nil, nil
 	}
-	creds := aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken: aws.ToString(out.Credentials.SessionToken)}
 	res := c.resourcesOf(ctx, creds, account, "")
 	for _, b := range res.Buckets {
 		buckets = append(buckets, b.Name)
@@ -547,30 +511,27 @@ func (c *Console) accountResources(ctx context.Context, s *signedIn, account str
 }
 
 func (c *Console) resourcesOf(ctx context.Context, creds aws.Credentials, id, name string) accountResources {
-	cfg := c.config(creds)
+	client := c.client(creds)
 	row := accountResources{ID: id, Name: name}
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if buckets, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err == nil {
-		for _, b := range buckets.Buckets {
+	if buckets, err := client.ListBuckets(ctx); err == nil {
+		for _, b := range buckets {
 			locked := false
-			if pol, err := s3c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b.Name}); err == nil {
-				locked = deniesEveryone(aws.ToString(pol.Policy))
+			if pol, err := client.GetBucketPolicy(ctx, b); err == nil {
+				locked = deniesEveryone(pol)
 			} else if isCode(err, "AccessDenied") {
 				locked = true // the policy refuses even its reading
 			}
-			row.Buckets = append(row.Buckets, resourceRow{Name: aws.ToString(b.Name), Locked: locked})
+			row.Buckets = append(row.Buckets, resourceRow{Name: b, Locked: locked})
 		}
 	} else {
 		row.Error = awsMessage(err)
 	}
-	q := sqs.NewFromConfig(cfg)
-	if queues, err := q.ListQueues(ctx, &sqs.ListQueuesInput{}); err == nil {
-		for _, u := range queues.QueueUrls {
+	if queues, err := client.ListQueues(ctx); err == nil {
+		for _, u := range queues {
 			locked := false
-			attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
-				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}})
+			attrs, err := client.GetQueueAttributes(ctx, u, "Policy")
 			if err == nil {
-				locked = deniesEveryone(attrs.Attributes["Policy"])
+				locked = deniesEveryone(attrs["Policy"])
 			} else if isCode(err, "AccessDenied") {
 				locked = true
 			}
@@ -655,26 +616,24 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request) {
 	d := auditData{Account: q.Get("account"), EventName: q.Get("event"), Username: q.Get("user"), AccessKey: q.Get("access_key")}
 	creds := s.creds
 	if d.Account != "" && d.Account != s.accountID {
-		out, err := sts.NewFromConfig(c.config(s.creds)).AssumeRole(ctx, &sts.AssumeRoleInput{
-			RoleArn: aws.String("arn:aws:iam::" + d.Account + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("console-audit")})
+		var err error
+		creds, err = c.client(s.creds).AssumeRole(ctx, accessRoleARN(d.Account), "console-audit")
 		if err != nil {
 			c.render(w, r, "audit", http.StatusOK, page{Title: "Audit", Data: d, Error: awsMessage(err)})
 			return
 		}
-		creds = aws.Credentials{AccessKeyID: aws.ToString(out.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-			SessionToken: aws.ToString(out.Credentials.SessionToken)}
 		d.ViaRole = true
 	}
-	in := &cloudtrail.LookupEventsInput{MaxResults: aws.Int32(50)}
+	var filter []awsapi.LookupAttribute
 	switch {
 	case d.EventName != "":
-		in.LookupAttributes = []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String(d.EventName)}}
+		filter = []awsapi.LookupAttribute{{AttributeKey: "EventName", AttributeValue: d.EventName}}
 	case d.Username != "":
-		in.LookupAttributes = []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyUsername, AttributeValue: aws.String(d.Username)}}
+		filter = []awsapi.LookupAttribute{{AttributeKey: "Username", AttributeValue: d.Username}}
 	case d.AccessKey != "":
-		in.LookupAttributes = []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(d.AccessKey)}}
+		filter = []awsapi.LookupAttribute{{AttributeKey: "AccessKeyId", AttributeValue: d.AccessKey}}
 	}
-	out, err := cloudtrail.NewFromConfig(c.config(creds)).LookupEvents(ctx, in)
+	events, err := c.client(creds).LookupEvents(ctx, 50, filter...)
 	var errMsg string
 	switch {
 	case isCode(err, "UnknownOperationException", "MethodNotAllowed", "NotImplemented", "InvalidAction"):
@@ -683,9 +642,8 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request) {
 		d.Available, errMsg = true, awsMessage(err)
 	default:
 		d.Available = true
-		for _, e := range out.Events {
-			ev := auditEvent{Time: aws.ToTime(e.EventTime), Name: aws.ToString(e.EventName), User: aws.ToString(e.Username),
-				Source: aws.ToString(e.EventSource), AccessKey: aws.ToString(e.AccessKeyId)}
+		for _, e := range events {
+			ev := auditEvent{Time: e.EventTime, Name: e.EventName, User: e.Username, Source: e.EventSource, AccessKey: e.AccessKeyID}
 			var rec struct {
 				ErrorCode         string `json:"errorCode"`
 				RequestParameters struct {
@@ -697,7 +655,7 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request) {
 					} `json:"credentials"`
 				} `json:"responseElements"`
 			}
-			if json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec) == nil {
+			if json.Unmarshal([]byte(e.CloudTrailEvent), &rec) == nil {
 				ev.ErrorCode = rec.ErrorCode
 				if ev.Name == "AssumeRoot" {
 					ev.IssuedKey = rec.ResponseElements.Credentials.AccessKeyID
