@@ -139,15 +139,17 @@ func run(o options) error {
 	printMachine()
 	bin := filepath.Join(dir, "emulator")
 	buildStart := time.Now()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/emulator")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	if err := goBuild(ctx, ".", "./cmd/emulator", bin); err != nil {
 		return fmt.Errorf("build the emulator (run from the repository root): %w", err)
 	}
-	report("build", "%s", time.Since(buildStart).Round(time.Millisecond))
+	report("build (as the Dockerfile builds: CGO_ENABLED=0 -trimpath -s -w)", "%s", time.Since(buildStart).Round(time.Millisecond))
+	floor, err := buildFloor(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("build the start-up floor server: %w", err)
+	}
 
 	// --- start to first signed request, idle RSS ---
-	binaries := []string{bin}
+	binaries := []string{bin, floor}
 	if o.baseline != "" {
 		binaries = append(binaries, o.baseline)
 	}
@@ -169,9 +171,13 @@ func run(o options) error {
 			e.stop()
 		}
 	}
+	median := func(d []time.Duration) time.Duration { return d[len(d)/2] }
 	for b, path := range binaries {
 		name := "this emulator"
-		if b > 0 {
+		switch {
+		case b == 1:
+			name = "bare net/http server (the floor)"
+		case b > 1:
 			name = filepath.Base(path)
 		}
 		d := starts[b]
@@ -183,6 +189,8 @@ func run(o options) error {
 		report("CPU used by then, "+name, "median %s (min %s, max %s)", ms(c[len(c)/2]), ms(c[0]), ms(c[len(c)-1]))
 		report("idle RSS after start, "+name, "%.1f MiB", mib(idleRSS[b]))
 	}
+	report("  → emulator's start ÷ the floor's; idle RSS ÷ the floor's", "%.2f; %.2f",
+		float64(median(starts[0]))/float64(median(starts[1])), float64(idleRSS[0])/float64(idleRSS[1]))
 	if o.startupOnly {
 		return nil
 	}
