@@ -245,10 +245,10 @@ func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers in
 }
 
 // storeFile is the emulator's store (pkg/store) on a file beside the bare
-// bbolt one: a lone Store.Update of one session credential, the write an
-// AssumeRoot makes without its HTTP, authentication and authorization, is
-// held beside one bare db.Update to show what group commit adds to a write
-// that arrives alone (it should add nothing: no timer, no waiting).
+// bbolt one: a lone Store.Update is held beside one bare db.Update to show
+// what group commit adds to a write that arrives alone (it should add
+// nothing: no timer, no waiting), and what an AssumeRoot's session write
+// costs without its HTTP, authentication and authorization.
 type storeFile struct {
 	st   *store.Store
 	path string
@@ -268,14 +268,20 @@ func (s *storeFile) close() {
 	os.Remove(s.path)
 }
 
-// run commits one session credential per Update, from one writer, for d.
-func (s *storeFile) run(d time.Duration) loadResult {
+// run commits one write per Update, from one writer, for d: a session
+// credential (its record and its indexes), or with oneKey the smallest
+// write the store has (one key of its meta bucket), which holds the commit
+// path alone beside the bare loop's one Put.
+func (s *storeFile) run(d time.Duration, oneKey bool) loadResult {
 	res := loadResult{}
 	start := time.Now()
 	for time.Now().Before(start.Add(d)) {
 		s.next++
 		t0 := time.Now()
 		err := s.st.Update(context.Background(), func(tx *store.Tx) error {
+			if oneKey {
+				return tx.MarkInitialized()
+			}
 			now := tx.Now()
 			return tx.PutCredential(store.Credential{AccessKeyID: fmt.Sprintf("ASIA%016d", s.next), SecretAccessKey: "secret",
 				Kind: store.KindRootSession, AccountID: "123456789012", PrincipalARN: store.RootUserARN("123456789012"),
