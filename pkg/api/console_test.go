@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -152,4 +154,48 @@ func mustURL(t *testing.T, s string) *url.URL {
 	u, err := url.Parse(s)
 	require.NoError(t, err)
 	return u
+}
+
+// The Resources page lists the organization a page of accounts at a time
+// (each shown account costs an AssumeRole and its listings), every account
+// on exactly one page.
+func TestConsole_ResourcesPagesThroughEveryAccount(t *testing.T) {
+	srv := apitest.New(t)
+	var members []string
+	for i := range 25 {
+		members = append(members, srv.MemberAccount(t, fmt.Sprintf("member-%02d", i)))
+	}
+	b := newBrowser(t, srv)
+	b.signIn(srv.AdminCredentials())
+	seen := map[string]int{}
+	next := regexp.MustCompile(`class="next-page" href="([^"]+)"`)
+	account := regexp.MustCompile(`data-account="(\d{12})"`)
+	path := "/_console/resources"
+	pages := 0
+	for path != "" {
+		pages++
+		require.LessOrEqual(t, pages, 5, "the pages end")
+		status, _, body := b.get(path)
+		require.Equal(t, http.StatusOK, status)
+		for _, m := range account.FindAllStringSubmatch(body, -1) {
+			seen[m[1]]++
+		}
+		path = ""
+		if m := next.FindStringSubmatch(body); m != nil {
+			path = html.UnescapeString(m[1])
+			if pages == 1 {
+				assert.NotContains(t, body, `class="first-page"`)
+			}
+		} else {
+			assert.Contains(t, body, `class="first-page"`, "a later page leads back to the first")
+		}
+	}
+	assert.Equal(t, 2, pages, "26 accounts in pages of 20")
+	for _, id := range append(members, srv.ManagementAccountID()) {
+		assert.Equal(t, 1, seen[id], "account %s is on exactly one page", id)
+	}
+	assert.Len(t, seen, 26)
+
+	_, _, body := b.get("/_console/resources?page=forged")
+	assert.Contains(t, body, "InvalidInputException", "a forged page token gets AWS's refusal")
 }

@@ -466,31 +466,48 @@ type resourceRow struct {
 	Locked bool
 }
 
+// resourcesData is the Resources page: one page of the organization's
+// accounts (ListAccounts' page, 20), each read through its access role,
+// and the token of the next page.
+type resourcesData struct {
+	Accounts []accountResources
+	Next     string
+	Paged    bool // not the first page: offer the way back
+}
+
 func (c *Console) resources(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
-	var rows []accountResources
+	var d resourcesData
 	client := c.client(s.creds)
-	// The first page of accounts, as the page has always listed.
-	accounts, _, err := client.ListAccountsPage(ctx, "")
+	// A page of accounts at a time, as ListAccounts pages: every account
+	// shown costs an AssumeRole and a listing of its buckets and queues.
+	token := r.URL.Query().Get("page")
+	d.Paged = token != ""
+	accounts, next, err := client.ListAccountsPage(ctx, token)
 	var errMsg string
-	if err != nil {
+	rows := &d.Accounts
+	switch {
+	case err != nil && token != "":
+		errMsg = awsMessage(err) // a stale or forged page token
+	case err != nil:
 		// Outside an organization: the caller's own account only.
-		rows = append(rows, c.resourcesOf(ctx, s.creds, s.accountID, "this account"))
-	} else {
+		*rows = append(*rows, c.resourcesOf(ctx, s.creds, s.accountID, "this account"))
+	default:
+		d.Next = next
 		for _, a := range accounts {
 			creds := s.creds
 			if a.ID != s.accountID {
 				creds, err = client.AssumeRole(ctx, accessRoleARN(a.ID), "console")
 				if err != nil {
-					rows = append(rows, accountResources{ID: a.ID, Name: a.Name, Error: awsMessage(err)})
+					*rows = append(*rows, accountResources{ID: a.ID, Name: a.Name, Error: awsMessage(err)})
 					continue
 				}
 			}
-			rows = append(rows, c.resourcesOf(ctx, creds, a.ID, a.Name))
+			*rows = append(*rows, c.resourcesOf(ctx, creds, a.ID, a.Name))
 		}
 	}
-	c.render(w, r, "resources", http.StatusOK, page{Title: "Resources", Data: rows, Error: errMsg})
+	c.render(w, r, "resources", http.StatusOK, page{Title: "Resources", Data: d, Error: errMsg})
 }
 
 // accountResources names the buckets and queues of account, through its
