@@ -294,3 +294,44 @@ func TestEventHistory_CapDropsTheOldest(t *testing.T) {
 	require.Len(t, events, 5)
 	assert.Equal(t, "CreateUser", events[0]["eventName"])
 }
+
+// The recorder hands a committed batch's record buffers to the next
+// records: no record may show another's bytes. Batches of reads, by
+// several callers at once, flushed in between; then every record must
+// still be the one its call wrote (its own event id, its own request id,
+// its own caller).
+func TestRecords_BufferReuseKeepsEveryRecordItsOwn(t *testing.T) {
+	srv := apitest.New(t)
+	admin := sts.NewFromConfig(srv.Config(srv.AdminCredentials()))
+	ctx := context.Background()
+	const rounds, perRound = 4, 150
+	for range rounds {
+		errs := make(chan error, perRound)
+		for range perRound {
+			go func() { _, err := admin.GetCallerIdentity(ctx, nil); errs <- err }()
+		}
+		for range perRound {
+			require.NoError(t, <-errs)
+		}
+		require.NoError(t, srv.API.FlushRecords(ctx))
+	}
+	c := ctClient(srv, srv.AdminCredentials())
+	p := cloudtrail.NewLookupEventsPaginator(c, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{{
+		AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("GetCallerIdentity")}}})
+	ids, requests := map[string]bool{}, map[string]bool{}
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		require.NoError(t, err)
+		for _, ev := range out.Events {
+			rec := record(t, ev)
+			assert.Equal(t, aws.ToString(ev.EventId), rec["eventID"], "the record is its event's")
+			assert.Equal(t, "GetCallerIdentity", rec["eventName"])
+			assert.False(t, ids[aws.ToString(ev.EventId)], "each event once")
+			ids[aws.ToString(ev.EventId)] = true
+			id, _ := rec["requestID"].(string)
+			assert.False(t, requests[id], "each record its own request id")
+			requests[id] = true
+		}
+	}
+	assert.Len(t, ids, rounds*perRound)
+}
