@@ -32,8 +32,9 @@ import (
 // that its CPU can be read apart from the load generator's; and bbolt
 // commit loops on the same disk as the emulator's data file.
 
-// startBare runs this program again as the bare server.
-func startBare(string) (*exec.Cmd, string, error) {
+// startBare runs this program again as the bare server, its bbolt file
+// (for the AssumeRoot stand-in) at boltPath.
+func startBare(boltPath string) (*exec.Cmd, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
@@ -42,7 +43,7 @@ func startBare(string) (*exec.Cmd, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(self, "-bare-server", addr)
+	cmd := exec.Command(self, "-bare-server", addr, "-bare-bolt", boltPath)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
@@ -75,9 +76,29 @@ type bareIdentity struct {
 	RequestID string `xml:"ResponseMetadata>RequestId"`
 }
 
-// serveBare serves GetCallerIdentity for the administrator key until killed.
-func serveBare(addr string) {
+// bareCommit is the bare server's answer to any other action: one bbolt
+// commit of ~400 bytes (an AssumeRoot session's size) before a small XML
+// answer. It is the floor of a lone durable AssumeRoot: HTTP, SigV4 and
+// one commit, and nothing else an AssumeRoot does.
+type bareCommit struct {
+	XMLName   xml.Name `xml:"CommitResponse"`
+	Key       string   `xml:"CommitResult>Key"`
+	RequestID string   `xml:"ResponseMetadata>RequestId"`
+}
+
+// serveBare serves GetCallerIdentity for the administrator key, and one
+// bbolt commit for any other action, until killed.
+func serveBare(addr, boltPath string) {
 	var keys sync.Map // date/region/service → signing key
+	var db *bolt.DB
+	if boltPath != "" {
+		b, err := openBolt(boltPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bare server:", err)
+			os.Exit(1)
+		}
+		db = b.db
+	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -89,12 +110,27 @@ func serveBare(addr string) {
 			return
 		}
 		form, err := url.ParseQuery(string(body))
-		if err != nil || form.Get("Action") != "GetCallerIdentity" {
+		if err != nil || form.Get("Action") == "" {
 			http.Error(w, "action", http.StatusBadRequest)
 			return
 		}
 		var id [16]byte
 		_, _ = rand.Read(id[:])
+		if form.Get("Action") != "GetCallerIdentity" {
+			if db == nil {
+				http.Error(w, "no bbolt file", http.StatusBadRequest)
+				return
+			}
+			value := make([]byte, 400)
+			_, _ = rand.Read(value)
+			if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(sessionsBucket).Put(id[:], value) }); err != nil {
+				http.Error(w, "commit", http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "text/xml")
+			_ = xml.NewEncoder(w).Encode(bareCommit{Key: hex.EncodeToString(id[:]), RequestID: hex.EncodeToString(id[:])})
+			return
+		}
 		out := bareIdentity{Xmlns: "https://sts.amazonaws.com/doc/2011-06-15/", RequestID: hex.EncodeToString(id[:])}
 		out.Result.Arn, out.Result.UserID, out.Result.Account = "arn:aws:iam::111111111111:user/admin", "AIDAADMIN", "111111111111"
 		w.Header().Set("Content-Type", "text/xml")

@@ -68,6 +68,7 @@ type options struct {
 	startupOnly   bool
 	timeout       time.Duration
 	bareServeAddr string
+	bareBolt      string
 }
 
 func main() {
@@ -85,9 +86,10 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline-emulator", "", "another emulator binary (e.g. built from main) whose cold starts are timed alternately with this one's")
 	flag.BoolVar(&o.startupOnly, "startup-only", false, "time the cold starts and idle RSS only")
 	flag.StringVar(&o.bareServeAddr, "bare-server", "", "internal: serve the bare SigV4 server on this address")
+	flag.StringVar(&o.bareBolt, "bare-bolt", "", "internal: the bare server's bbolt file, for its one-commit answer")
 	flag.Parse()
 	if o.bareServeAddr != "" {
-		serveBare(o.bareServeAddr)
+		serveBare(o.bareServeAddr, o.bareBolt)
 		return
 	}
 	def := func(v *int, full, quick int) {
@@ -484,7 +486,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	}
 	offMember := offWorld.Accounts[len(offWorld.Accounts)-1].ID
 
-	bare, bareURL, err := startBare(bin)
+	bare, bareURL, err := startBare(filepath.Join(dir, "bare-server.db"))
 	if err != nil {
 		return err
 	}
@@ -516,6 +518,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	}
 	assume := signedRequest(e.url, "sts", assumeBody(member), admin)
 	assumeOff := signedRequest(off.url, "sts", assumeBody(offMember), admin)
+	bareAssume := signedRequest(bareURL, "sts", assumeBody(member), admin)
 	// Measured in slices taken in turn, so that the disk's other traffic
 	// (the machine is shared) falls on both sides alike; a first slice of
 	// each warms up (a new bbolt file grows with its first commits, and an
@@ -532,7 +535,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	defer sf.close()
 	const slicesOf = 5
 	slice := o.loadFor / slicesOf
-	var bolt1, key1, store1, ar1, off1, bolt64, batch64, ar64, off64 []loadResult
+	var bolt1, key1, store1, bareAR1, ar1, off1, bolt64, batch64, ar64, off64 []loadResult
 	for i := range slicesOf + 1 {
 		b, err := bf.run(1, false, slice)
 		if err != nil {
@@ -540,10 +543,12 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		}
 		k := sf.run(slice, true)
 		s := sf.run(slice, false)
+		ba := load(ctx, bareAssume, 1, slice, 1<<30, bare.Process.Pid)
 		a := load(ctx, assume, 1, slice, 1<<30, e.cmd.Process.Pid)
 		f := load(ctx, assumeOff, 1, slice, 1<<30, off.cmd.Process.Pid)
 		if i > 0 {
 			bolt1, key1, store1, ar1, off1 = append(bolt1, b), append(key1, k), append(store1, s), append(ar1, a), append(off1, f)
+			bareAR1 = append(bareAR1, ba)
 		}
 	}
 	for i := range slicesOf + 1 {
@@ -569,6 +574,9 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	report("  → p50 ÷ one bbolt commit (what group commit adds alone)", "%.2f", float64(k1.p(0.5))/float64(b1.p(0.5)))
 	report("Store.Update of a session credential and its indexes", "%.0f commits/s, p50 %s", s1.rate(), ms(s1.p(0.5)))
 	report("  → p50 ÷ one bbolt commit", "%.2f", float64(s1.p(0.5))/float64(b1.p(0.5)))
+	ba1 := merge(bareAR1...)
+	report("bare net/http + SigV4 + one bbolt commit, 1 connection", "%.0f req/s, p50 %s, %d failed", ba1.rate(), ms(ba1.p(0.5)), ba1.failures)
+	report("  → p50 ÷ one bbolt commit (a lone durable call's floor)", "%.2f", float64(ba1.p(0.5))/float64(b1.p(0.5)))
 	report("AssumeRoot durable, 1 connection", "%.0f req/s, p50 %s, server CPU %.0f µs/req, %d failed",
 		a1.rate(), ms(a1.p(0.5)), us(a1.cpuPerRequest()), a1.failures)
 	report("  → p50 ÷ one bbolt commit", "%.2f", float64(a1.p(0.5))/float64(b1.p(0.5)))
