@@ -34,14 +34,14 @@ type Recorder struct {
 	pending []store.Event
 	// spare is the last flushed batch's array, emptied, for the next one:
 	// growing a fresh slice under a flood of reads copied it a dozen times.
-	spare  []store.Event
+	spare []store.Event
 	// buffers holds the record buffers of committed batches for the next
 	// records (recordBuffer): freed, a batch's megabytes were handed back
 	// to the system by the runtime's scavenger and faulted in again by the
 	// next batch, a fifth of a recorded read's CPU.
 	buffers [][]byte
-	timer  *time.Timer
-	closed bool
+	timer   *time.Timer
+	closed  bool
 	// dirty: something was queued or journaled since the last flush;
 	// startup: the first flush ran (it drains a journal left by a crash).
 	dirty   bool
