@@ -90,14 +90,10 @@ type bareCommit struct {
 // bbolt commit for any other action, until killed.
 func serveBare(addr, boltPath string) {
 	var keys sync.Map // date/region/service → signing key
-	var db *bolt.DB
-	if boltPath != "" {
-		b, err := openBolt(boltPath)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bare server:", err)
-			os.Exit(1)
-		}
-		db = b.db
+	bf, err := openBolt(boltPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bare server:", err)
+		os.Exit(1)
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -117,13 +113,9 @@ func serveBare(addr, boltPath string) {
 		var id [16]byte
 		_, _ = rand.Read(id[:])
 		if form.Get("Action") != "GetCallerIdentity" {
-			if db == nil {
-				http.Error(w, "no bbolt file", http.StatusBadRequest)
-				return
-			}
 			value := make([]byte, 400)
 			_, _ = rand.Read(value)
-			if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(sessionsBucket).Put(id[:], value) }); err != nil {
+			if err := bf.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(sessionsBucket).Put(id[:], value) }); err != nil {
 				http.Error(w, "commit", http.StatusInternalServerError)
 				return
 			}
@@ -221,12 +213,19 @@ func (b *boltFile) close() {
 
 // run commits from writers goroutines for d, with db.Update (one fsync
 // each) or db.Batch (bbolt's defaults: up to 1000 per batch, 10 ms delay).
-func (b *boltFile) run(writers int, batch bool, d time.Duration) (loadResult, error) {
+func (b *boltFile) run(writers int, batch bool, d time.Duration) loadResult {
 	commit := b.db.Update
 	if batch {
 		commit = b.db.Batch
 	}
-	return commitLoop(commit, sessionsBucket, writers, d)
+	return commitLoop(writers, d, func() func() error {
+		key, value := make([]byte, 16), make([]byte, 400)
+		_, _ = rand.Read(key)
+		_, _ = rand.Read(value)
+		return func() error {
+			return commit(func(tx *bolt.Tx) error { return tx.Bucket(sessionsBucket).Put(key, value) })
+		}
+	})
 }
 
 // merge adds the runs of one measurement taken in slices.
@@ -243,7 +242,9 @@ func merge(runs ...loadResult) loadResult {
 	return out
 }
 
-func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers int, d time.Duration) (loadResult, error) {
+// commitLoop runs writes from writers goroutines for d and times each:
+// next prepares one write (untimed: its key and value) and returns it.
+func commitLoop(writers int, d time.Duration, next func() func() error) loadResult {
 	var mu sync.Mutex
 	res := loadResult{}
 	start := time.Now()
@@ -254,13 +255,10 @@ func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers in
 		go func() {
 			defer wg.Done()
 			var lat []time.Duration
-			value := make([]byte, 400)
 			for time.Now().Before(deadline) {
-				key := make([]byte, 16)
-				_, _ = rand.Read(key)
-				_, _ = rand.Read(value)
+				write := next()
 				t0 := time.Now()
-				if err := commit(func(tx *bolt.Tx) error { return tx.Bucket(name).Put(key, value) }); err != nil {
+				if err := write(); err != nil {
 					mu.Lock()
 					res.failures++
 					mu.Unlock()
@@ -277,7 +275,7 @@ func commitLoop(commit func(func(*bolt.Tx) error) error, name []byte, writers in
 	res.elapsed = time.Since(start)
 	res.requests = len(res.latencies)
 	slices.Sort(res.latencies)
-	return res, nil
+	return res
 }
 
 // storeFile is the emulator's store (pkg/store) on a file beside the bare
@@ -309,28 +307,19 @@ func (s *storeFile) close() {
 // write the store has (one key of its meta bucket), which holds the commit
 // path alone beside the bare loop's one Put.
 func (s *storeFile) run(d time.Duration, oneKey bool) loadResult {
-	res := loadResult{}
-	start := time.Now()
-	for time.Now().Before(start.Add(d)) {
+	return commitLoop(1, d, func() func() error {
 		s.next++
-		t0 := time.Now()
-		err := s.st.Update(context.Background(), func(tx *store.Tx) error {
-			if oneKey {
-				return tx.MarkInitialized()
-			}
-			now := tx.Now()
-			return tx.PutCredential(store.Credential{AccessKeyID: fmt.Sprintf("ASIA%016d", s.next), SecretAccessKey: "secret",
-				Kind: store.KindRootSession, AccountID: "123456789012", PrincipalARN: store.RootUserARN("123456789012"),
-				SessionToken: fmt.Sprintf("IQoJb3JpZ2luX2VjE%0200d", s.next), CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)})
-		})
-		if err != nil {
-			res.failures++
-			continue
+		n := s.next
+		return func() error {
+			return s.st.Update(context.Background(), func(tx *store.Tx) error {
+				if oneKey {
+					return tx.MarkInitialized()
+				}
+				now := tx.Now()
+				return tx.PutCredential(store.Credential{AccessKeyID: fmt.Sprintf("ASIA%016d", n), SecretAccessKey: "secret",
+					Kind: store.KindRootSession, AccountID: "123456789012", PrincipalARN: store.RootUserARN("123456789012"),
+					SessionToken: fmt.Sprintf("IQoJb3JpZ2luX2VjE%0200d", n), CreatedAt: now, ExpiresAt: now.Add(15 * time.Minute)})
+			})
 		}
-		res.latencies = append(res.latencies, time.Since(t0))
-	}
-	res.elapsed = time.Since(start)
-	res.requests = len(res.latencies)
-	slices.Sort(res.latencies)
-	return res
+	})
 }

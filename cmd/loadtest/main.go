@@ -185,10 +185,10 @@ func run(o options) error {
 		d := starts[b]
 		slices.Sort(d)
 		report("start → first signed request (fresh data file), "+name, "median %s (min %s, max %s, %d starts)",
-			ms(d[len(d)/2]), ms(d[0]), ms(d[len(d)-1]), len(d))
+			ms(median(d)), ms(d[0]), ms(d[len(d)-1]), len(d))
 		c := startCPU[b]
 		slices.Sort(c)
-		report("CPU used by then, "+name, "median %s (min %s, max %s)", ms(c[len(c)/2]), ms(c[0]), ms(c[len(c)-1]))
+		report("CPU used by then, "+name, "median %s (min %s, max %s)", ms(median(c)), ms(c[0]), ms(c[len(c)-1]))
 		report("idle RSS after start, "+name, "%.1f MiB", mib(idleRSS[b]))
 	}
 	report("  → emulator's start ÷ the floor's; idle RSS ÷ the floor's", "%.2f; %.2f",
@@ -537,10 +537,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	slice := o.loadFor / slicesOf
 	var bolt1, key1, store1, bareAR1, ar1, off1, bolt64, batch64, ar64, off64 []loadResult
 	for i := range slicesOf + 1 {
-		b, err := bf.run(1, false, slice)
-		if err != nil {
-			return err
-		}
+		b := bf.run(1, false, slice)
 		k := sf.run(slice, true)
 		s := sf.run(slice, false)
 		ba := load(ctx, bareAssume, 1, slice, 1<<30, bare.Process.Pid)
@@ -552,14 +549,8 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		}
 	}
 	for i := range slicesOf + 1 {
-		u, err := bf.run(64, false, slice)
-		if err != nil {
-			return err
-		}
-		b, err := bf.run(64, true, slice)
-		if err != nil {
-			return err
-		}
+		u := bf.run(64, false, slice)
+		b := bf.run(64, true, slice)
 		a := load(ctx, assume, 64, slice, 1<<30, e.cmd.Process.Pid)
 		a.serverCPU += settleCPU(e.cmd.Process.Pid) // the journal's move into history
 		f := load(ctx, assumeOff, 64, slice, 1<<30, off.cmd.Process.Pid)

@@ -478,21 +478,19 @@ type resourcesData struct {
 func (c *Console) resources(w http.ResponseWriter, r *http.Request) {
 	s := current(r)
 	ctx := r.Context()
-	var d resourcesData
 	client := c.client(s.creds)
 	// A page of accounts at a time, as ListAccounts pages: every account
 	// shown costs an AssumeRole and a listing of its buckets and queues.
 	token := r.URL.Query().Get("page")
-	d.Paged = token != ""
+	d := resourcesData{Paged: token != ""}
 	accounts, next, err := client.ListAccountsPage(ctx, token)
 	var errMsg string
-	rows := &d.Accounts
 	switch {
 	case err != nil && token != "":
 		errMsg = awsMessage(err) // a stale or forged page token
 	case err != nil:
 		// Outside an organization: the caller's own account only.
-		*rows = append(*rows, c.resourcesOf(ctx, s.creds, s.accountID, "this account"))
+		d.Accounts = append(d.Accounts, c.resourcesOf(ctx, s.creds, s.accountID, "this account"))
 	default:
 		d.Next = next
 		for _, a := range accounts {
@@ -500,11 +498,11 @@ func (c *Console) resources(w http.ResponseWriter, r *http.Request) {
 			if a.ID != s.accountID {
 				creds, err = client.AssumeRole(ctx, accessRoleARN(a.ID), "console")
 				if err != nil {
-					*rows = append(*rows, accountResources{ID: a.ID, Name: a.Name, Error: awsMessage(err)})
+					d.Accounts = append(d.Accounts, accountResources{ID: a.ID, Name: a.Name, Error: awsMessage(err)})
 					continue
 				}
 			}
-			*rows = append(*rows, c.resourcesOf(ctx, creds, a.ID, a.Name))
+			d.Accounts = append(d.Accounts, c.resourcesOf(ctx, creds, a.ID, a.Name))
 		}
 	}
 	c.render(w, r, "resources", http.StatusOK, page{Title: "Resources", Data: d, Error: errMsg})

@@ -482,22 +482,19 @@ func (c *Call) records(callErr error) []store.Event {
 	if crossAccount {
 		rec.SharedEventID = NewRequestID()
 	}
-	events := []store.Event{p.withRecord(ev, rec)}
+	events := []store.Event{p.Audit.withRecord(ev, rec)}
 	if crossAccount {
 		other := ev
 		other.ID, other.Account = newEventID(now), owner
 		rec.EventID, rec.RecipientAccountID = other.ID, owner
-		events = append(events, p.withRecord(other, rec))
+		events = append(events, p.Audit.withRecord(other, rec))
 	}
 	return events
 }
 
-func (p *Pipeline) withRecord(ev store.Event, rec auditRecord) store.Event {
-	buf := make([]byte, 0, recordBufferSize)
-	if p.Audit != nil {
-		buf = p.Audit.recordBuffer()
-	}
-	ev.Record = rec.appendJSON(buf)
+// withRecord is ev carrying rec's JSON, in one of the recorder's buffers.
+func (r *Recorder) withRecord(ev store.Event, rec auditRecord) store.Event {
+	ev.Record = rec.appendJSON(r.recordBuffer())
 	return ev
 }
 
