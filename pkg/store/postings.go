@@ -90,18 +90,19 @@ func putPostings(b *bolt.Bucket, prefix []byte, entries [][]byte) error {
 	return nil
 }
 
-// removePostings removes suffixes from prefix's lists. They are the
-// account's oldest events (the cap and retention drop those), so the lists
-// are read from the last, the oldest, until every one is found.
-func removePostings(b *bolt.Bucket, prefix []byte, suffixes map[string]bool) error {
-	left := len(suffixes)
+// removePostings removes from prefix's lists the entries in dropped, of
+// which they hold count. Those are the account's oldest events (the cap and
+// retention drop those), so the lists are read from the last, the oldest,
+// until every one is found.
+func removePostings(b *bolt.Bucket, prefix []byte, dropped map[[suffixLen]byte]bool, count int) error {
+	left := count
 	c := b.Cursor()
 	k, v := seekBefore(c, postingPrefixEnd(prefix))
 	var rewrite []struct{ old, first, value []byte }
 	for ; left > 0 && k != nil && bytes.HasPrefix(k, prefix); k, v = cursorPrev(c, k) {
 		var kept []byte
 		for i := 0; i+suffixLen <= len(v); i += suffixLen {
-			if s := v[i : i+suffixLen]; suffixes[string(s)] {
+			if s := v[i : i+suffixLen]; dropped[[suffixLen]byte(s)] {
 				left--
 			} else {
 				kept = append(kept, s...)

@@ -1,0 +1,62 @@
+package store_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rootaccess/emulator/pkg/store"
+)
+
+// BenchmarkRecordEvents commits batches of 500 records of about 1 KiB
+// (the recorder's batch of reads) into one account's event history, below
+// its cap and at it, where every record added drops the oldest with its
+// posting-list entries. It reports the cost per record.
+func BenchmarkRecordEvents(b *testing.B) {
+	const batch, capacity = 500, 20_000
+	for _, tc := range []struct {
+		name   string
+		prefil int
+		lim    store.EventLimits
+	}{
+		{"below-cap", 0, store.EventLimits{}},
+		{"at-cap", capacity, store.EventLimits{MaxPerAccount: capacity}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			st, clock, _ := MustOpenStore(b)
+			if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PutAccount(store.Account{ID: acct, Name: acct}) }); err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			next := func() []store.Event {
+				evs := make([]store.Event, batch)
+				for i := range evs {
+					n++
+					at := clock.t.Add(time.Duration(n) * time.Millisecond)
+					ms := at.UnixMilli() // a UUIDv7 carrying the time, as the recorder's
+					id := fmt.Sprintf("%08x-%04x-7000-8000-%012x", ms>>16, ms&0xffff, n)
+					evs[i] = store.Event{ID: id, Account: acct, Region: "us-east-1", Time: at,
+						Name: "GetCallerIdentity", Source: "sts.amazonaws.com", ReadOnly: true, Username: "admin",
+						AccessKeyID: "AKIAIOSFODNN7EXAMPLE", Management: true,
+						Record: []byte(`{"eventVersion":"1.11","padding":"` + strings.Repeat("x", 900) + `"}`)}
+				}
+				return evs
+			}
+			commit := func() {
+				evs := next()
+				if err := st.Update(ctx, func(tx *store.Tx) error { return tx.RecordEvents(evs, tc.lim) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range tc.prefil / batch {
+				commit()
+			}
+			b.ResetTimer()
+			for range b.N {
+				commit()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/record")
+		})
+	}
+}
