@@ -201,3 +201,28 @@ func TestUpdateJoined_OneTransaction(t *testing.T) {
 		return nil
 	}))
 }
+
+// A write's record is journaled in its transaction and moved into history
+// by the next batch, which keeps the journal's bytes: the event LookupEvents
+// returns is the one journaled, field for field, record included.
+func TestEvents_JournaledReachHistoryAsJournaled(t *testing.T) {
+	st, clock, _ := MustOpenStore(t)
+	putAccount(t, st, acct)
+	journaled := event(clock.t, "AssumeRoot")
+	journaled.ReadOnly, journaled.AccessKeyID = false, "AKIAJOURNALED"
+	journaled.Resources = []store.EventResource{{Type: "AWS::IAM::Role", Name: "r", ARN: "arn:aws:iam::123456789012:role/r"}}
+	journaled.Record = json.RawMessage(`{"eventName":"AssumeRoot","responseElements":{"credentials":{"accessKeyId":"ASIAEXAMPLE"}}}`)
+	require.NoError(t, st.Update(ctx, func(tx *store.Tx) error { return tx.JournalEvents([]store.Event{journaled}) }))
+	batched := event(clock.t.Add(time.Second), "GetCallerIdentity")
+	record(t, st, store.EventLimits{}, batched)
+	got, _, err := st.LookupEvents(ctx, store.EventQuery{Account: acct, Max: 10})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, batched.Record, got[0].Record)
+	got[1].Time = got[1].Time.In(journaled.Time.Location())
+	assert.Equal(t, journaled, got[1])
+	byKey, _, err := st.LookupEvents(ctx, store.EventQuery{Account: acct, Attribute: store.AttrAccessKeyID, Value: "AKIAJOURNALED", Max: 10})
+	require.NoError(t, err)
+	require.Len(t, byKey, 1)
+	assert.Equal(t, journaled.ID, byKey[0].ID)
+}
