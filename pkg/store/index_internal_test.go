@@ -387,6 +387,9 @@ func randomWrite(tx *Tx, rng *rand.Rand, w *world) (func(), error) {
 			return noop, nil
 		}
 		p.Name = fmt.Sprintf("renamed%d", rng.IntN(1000))
+		if _, err := tx.PrincipalNamed(p.AccountID, p.Kind, p.Name); err == nil {
+			return noop, nil // IAM names are unique in an account (UpdateUser refuses the rename)
+		}
 		return noop, tx.PutPrincipal(p)
 	case 5:
 		if err := tx.DeletePrincipal(user); err != nil && !errors.Is(err, ErrNotFound) {
@@ -466,6 +469,9 @@ func randomWrite(tx *Tx, rng *rand.Rand, w *world) (func(), error) {
 			return noop, tx.DeleteIAMPolicy(existing.ARN)
 		case err == nil:
 			existing.Name = fmt.Sprintf("renamed%d", rng.IntN(1000))
+			if _, err := tx.IAMPolicyNamed(acct, existing.Name); err == nil {
+				return noop, nil // policy names are unique in an account
+			}
 			return noop, tx.PutIAMPolicy(existing)
 		}
 		_, err = tx.AddIAMPolicy(IAMPolicy{AccountID: acct, Name: name, Path: []string{"/", "/team/"}[rng.IntN(2)]}, `{}`)
