@@ -506,7 +506,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	// count depends on the rates), so recording's cost mixed two regimes.
 	fill := load(ctx, gci, 64, 5*time.Minute, o.historyCap, e.cmd.Process.Pid)
 	settleCPU(e.cmd.Process.Pid)
-	report("event history filled to its cap (the emulator's default)", "%d records in %s, %d failed", fill.requests, fill.elapsed.Round(time.Millisecond), fill.failures)
+	report("event history filled to its cap (-history-cap)", "%d of %d records in %s, %d failed", fill.requests, o.historyCap, fill.elapsed.Round(time.Millisecond), fill.failures)
 	for _, conns := range []int{1, 64} {
 		em, eo, ba := alternate(ctx, o.loadFor, conns, []sided{{gci, e.cmd.Process.Pid}, {gciOff, off.cmd.Process.Pid}, {bareGCI, bare.Process.Pid}})
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",

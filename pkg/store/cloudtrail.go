@@ -432,9 +432,6 @@ func (r *fieldReader) bytes(n int) []byte {
 }
 
 func decodeEvent(data []byte) (Event, error) {
-	if len(data) > 0 && data[0] == 0 {
-		return decodeLegacyEvent(data)
-	}
 	ev, record, err := decodeEventHeader(data)
 	if err != nil {
 		return Event{}, err
@@ -443,20 +440,14 @@ func decodeEvent(data []byte) (Event, error) {
 	return ev, nil
 }
 
-// decodeEventIndex decodes what an event's posting lists need, every field
-// but the record: a trim reads the dropped events for their index entries
-// only, and copying each record was a tenth of its cost.
-func decodeEventIndex(data []byte) (Event, error) {
-	if len(data) > 0 && data[0] == 0 {
-		return decodeLegacyEvent(data)
-	}
-	ev, _, err := decodeEventHeader(data)
-	return ev, err
-}
-
 // decodeEventHeader decodes every field but the record, and returns the
-// record's bytes (in data) beside.
+// record's bytes (in data) beside: a trim reads the dropped events for
+// their index entries only, and copying each record was a tenth of its cost.
 func decodeEventHeader(data []byte) (Event, []byte, error) {
+	if len(data) > 0 && data[0] == 0 {
+		ev, err := decodeLegacyEvent(data)
+		return ev, ev.Record, err
+	}
 	var ev Event
 	if len(data) == 0 || data[0] != eventFormat {
 		return ev, nil, errors.New("decode event: unknown format")
@@ -566,7 +557,7 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 		if !over && !expired {
 			break
 		}
-		old, err := decodeEventIndex(v)
+		old, _, err := decodeEventHeader(v)
 		if err != nil {
 			return err
 		}

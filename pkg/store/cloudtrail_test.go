@@ -203,8 +203,8 @@ func TestUpdateJoined_OneTransaction(t *testing.T) {
 }
 
 // A write's record is journaled in its transaction and moved into history
-// by the next batch, which keeps the journal's bytes: the event LookupEvents
-// returns is the one journaled, field for field, record included.
+// by the next batch: the event LookupEvents returns is the one journaled,
+// field for field, record included.
 func TestEvents_JournaledReachHistoryAsJournaled(t *testing.T) {
 	st, clock, _ := MustOpenStore(t)
 	putAccount(t, st, acct)
