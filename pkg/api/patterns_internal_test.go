@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/rootaccess/emulator/pkg/api/internal/patterntest"
+	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
 
 // The hand-written checks of scenarios and tenants accept exactly what the
@@ -21,4 +22,16 @@ func TestScenarioAndTenantChecksMatchTheirPatterns(t *testing.T) {
 		{Name: "access key id", Pattern: `^\w{1,128}$`, Check: isAccessKeyIDFormat, Alphabet: "aZ09_-",
 			Valid: []string{"test", "AKIA_1"}, MaxLen: 132},
 	})
+}
+
+// Every pipeline.Pattern the services hold compiles: they are compiled on
+// first use, not at init, so a bad expression would otherwise fail only
+// when its call is first made.
+func TestPatternsCompile(t *testing.T) {
+	if err := pipeline.CompilePatterns(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pipeline.PatternCount(); n < 30 {
+		t.Fatalf("only %d patterns registered: the services' patterns are not all pipeline.Patterns", n)
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -258,7 +257,7 @@ const reapplyHint = " (applied twice? give the scenario a \"name\" and applying 
 
 // placeholders in policies and names are replaced by the account's id and
 // the management account's id, which a scenario cannot know in advance.
-var placeholder = regexp.MustCompile(`\{\{\s*(account_id|management_account_id)\s*\}\}`)
+var placeholder = pipeline.NewPattern(`\{\{\s*(account_id|management_account_id)\s*\}\}`)
 
 func expand(s, accountID, managementID string) string {
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {

@@ -60,10 +60,10 @@ func TestDecisionTable(t *testing.T) {
 			return d
 		}
 		if kind == policy.ServiceControlPolicy && name == policy.FullAWSAccess.Name {
-			return policy.FullAWSAccess.Document
+			return policy.FullAWSAccess.Document()
 		}
 		if kind == policy.ResourceControlPolicy && name == policy.RCPFullAWSAccess.Name {
-			return policy.RCPFullAWSAccess.Document
+			return policy.RCPFullAWSAccess.Document()
 		}
 		if task, ok := policy.TaskPolicy(policy.ARN(name)); ok && kind == policy.IdentityPolicy {
 			return task.Document

@@ -64,7 +64,7 @@ func FuzzParse(f *testing.F) {
 			_ = doc.Evaluate(req)
 			_ = policy.Decide(req, policy.Policies{Identity: []*policy.Document{doc}, Session: []*policy.Document{doc}, Resource: []*policy.Document{doc}})
 			_ = policy.Decide(req, policy.Policies{RootIdentity: true, CrossAccount: true, Resource: []*policy.Document{doc}})
-			levels := [][]*policy.Document{{doc}, {policy.FullAWSAccess.Document, doc}, nil}
+			levels := [][]*policy.Document{{doc}, {policy.FullAWSAccess.Document(), doc}, nil}
 			_ = policy.Decide(req, policy.Policies{Identity: []*policy.Document{doc}, SCP: levels, RCP: levels})
 		}
 		for _, kind := range []policy.Kind{policy.IdentityPolicy, policy.ResourcePolicy, policy.ServiceControlPolicy, policy.ResourceControlPolicy} {

@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Organizations policy types, as the Organizations API names them.
@@ -29,9 +30,14 @@ type OrganizationManagedPolicy struct {
 	Type string
 	// Content is the document exactly as DescribePolicy returns it.
 	Content string
-	// Document is Content parsed. It is shared: treat it as read-only.
-	Document *Document
+	// parsed is Content parsed, on first use: parsing both managed
+	// policies at init was a quarter of the emulator's package
+	// initialisation, for documents most runs never evaluate.
+	parsed func() *Document
 }
+
+// Document is Content parsed. It is shared: treat it as read-only.
+func (p OrganizationManagedPolicy) Document() *Document { return p.parsed() }
 
 // FullAWSAccess is the AWS-managed SCP that allows every action. Content is
 // the text DescribePolicy returns for p-FullAWSAccess (two-space indented).
@@ -95,11 +101,13 @@ func mustManaged(p OrganizationManagedPolicy) OrganizationManagedPolicy {
 	if p.Type == TypeResourceControlPolicy {
 		kind = ResourcePolicy
 	}
-	doc, err := ParseAs([]byte(p.Content), kind)
-	if err != nil {
-		panic("policy: managed organization policy " + p.Name + ": " + err.Error())
-	}
-	p.Document = doc
+	p.parsed = sync.OnceValue(func() *Document {
+		doc, err := ParseAs([]byte(p.Content), kind)
+		if err != nil { // a constant document: TestOrganizationManagedPolicies parses both
+			panic("policy: managed organization policy " + p.Name + ": " + err.Error())
+		}
+		return doc
+	})
 	return p
 }
 

@@ -140,9 +140,9 @@ func TestOrganizationManagedPolicies(t *testing.T) {
 		got, ok := policy.OrganizationManagedPolicyByID(p.ID)
 		require.True(t, ok)
 		assert.Equal(t, p.ARN, got.ARN)
-		require.NotNil(t, got.Document)
+		require.NotNil(t, got.Document())
 		req := policy.Request{Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:222222222222:q", Principal: userB}
-		assert.Equal(t, policy.Allow, got.Document.Evaluate(req), "%s allows everything", p.Name)
+		assert.Equal(t, policy.Allow, got.Document().Evaluate(req), "%s allows everything", p.Name)
 	}
 	assert.Equal(t, "o-aa111bb222/r-ab12/", policy.OrganizationPath("o-aa111bb222", "r-ab12"))
 	assert.Equal(t, "o-aa111bb222/r-ab12/ou-ab12-11111111/ou-ab12-22222222/",
@@ -189,7 +189,7 @@ func rcpDoc(t *testing.T, text string) *policy.Document {
 }
 
 func TestDecideServiceControlPolicies(t *testing.T) {
-	full := policy.FullAWSAccess.Document
+	full := policy.FullAWSAccess.Document()
 	allowAll := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)
 	denyAllIdentity := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`)
 	unlock, ok := policy.TaskPolicy(policy.ARN(policy.S3UnlockBucketPolicy))
@@ -286,8 +286,8 @@ func TestDecideServiceControlPolicies(t *testing.T) {
 }
 
 func TestDecideResourceControlPolicies(t *testing.T) {
-	full := policy.RCPFullAWSAccess.Document
-	scpFull := policy.FullAWSAccess.Document
+	full := policy.RCPFullAWSAccess.Document()
+	scpFull := policy.FullAWSAccess.Document()
 	bucketGrantsOutside := mustParseResource(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+outside+`:user/eve"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::member-bucket/*"}}`)
 	bucketGrantsSvc := mustParseResource(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::member-bucket/*"}}`)
 	allowAll := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`)

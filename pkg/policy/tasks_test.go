@@ -63,9 +63,9 @@ func orgLevels(t *testing.T, docs map[string]json.RawMessage, names [][]string, 
 		for _, name := range level {
 			switch {
 			case kind == policy.ServiceControlPolicy && name == policy.FullAWSAccess.Name:
-				docsAtLevel = append(docsAtLevel, policy.FullAWSAccess.Document)
+				docsAtLevel = append(docsAtLevel, policy.FullAWSAccess.Document())
 			case kind == policy.ResourceControlPolicy && name == policy.RCPFullAWSAccess.Name:
-				docsAtLevel = append(docsAtLevel, policy.RCPFullAWSAccess.Document)
+				docsAtLevel = append(docsAtLevel, policy.RCPFullAWSAccess.Document())
 			default:
 				raw, ok := docs[name]
 				require.True(t, ok, "unknown document %q", name)

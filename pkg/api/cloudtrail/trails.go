@@ -3,7 +3,6 @@ package cloudtrail
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -24,9 +23,9 @@ var (
 	// millisecond of every start).
 	trailNameChars  = pipeline.NewCharClass("A-Za-z0-9._-")
 	trailNameEnds   = pipeline.NewCharClass("A-Za-z0-9")
-	adjacentPunct   = regexp.MustCompile(`[._-]{2}`)
-	ipAddress       = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
-	trailARNPattern = regexp.MustCompile(`^arn:aws:cloudtrail:([a-z0-9-]+):(\d{12}):trail/(.+)$`)
+	adjacentPunct   = pipeline.NewPattern(`[._-]{2}`)
+	ipAddress       = pipeline.NewPattern(`^\d+\.\d+\.\d+\.\d+$`)
+	trailARNPattern = pipeline.NewPattern(`^arn:aws:cloudtrail:([a-z0-9-]+):(\d{12}):trail/(.+)$`)
 )
 
 // isTrailNameShape is ^[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -46,12 +45,12 @@ const (
 
 // The model's patterns, anchored because Coral matches the whole value.
 var (
-	pathPattern            = regexp.MustCompile(`^(/|/[\x{21}-\x{7E}]+/)$`)
-	pathPrefixPattern      = regexp.MustCompile(`^/[\x{21}-\x{7F}]*$`)
-	policyDocPattern       = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
-	roleDescriptionPattern = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{7E}\x{A1}-\x{FF}]*$`)
+	pathPattern            = pipeline.NewPattern(`^(/|/[\x{21}-\x{7E}]+/)$`)
+	pathPrefixPattern      = pipeline.NewPattern(`^/[\x{21}-\x{7F}]*$`)
+	policyDocPattern       = pipeline.NewPattern(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
+	roleDescriptionPattern = pipeline.NewPattern(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{7E}\x{A1}-\x{FF}]*$`)
 	// entityARNPattern is a user or role ARN, as a trust policy names one.
-	entityARNPattern = regexp.MustCompile(`^arn:aws:iam::\d{12}:(user|role)/`)
+	entityARNPattern = pipeline.NewPattern(`^arn:aws:iam::\d{12}:(user|role)/`)
 )
 
 // --- Entities: names, ARNs, authorization targets ---

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,12 +31,12 @@ const (
 
 // managedPolicyARNPattern is a well-formed managed policy ARN: an AWS
 // managed (account "aws") or customer managed (12-digit account) policy.
-var managedPolicyARNPattern = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy/(?:[!-~]+/)*[\w+=,.@-]+$`)
+var managedPolicyARNPattern = pipeline.NewPattern(`^arn:aws:iam::(aws|\d{12}):policy/(?:[!-~]+/)*[\w+=,.@-]+$`)
 
 // The model's patterns, anchored because Coral matches the whole value.
 var (
-	policyVersionIDPattern = regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
-	policyPathPattern      = regexp.MustCompile(`^((/[A-Za-z0-9\.,\+@=_-]+)*)/$`)
+	policyVersionIDPattern = pipeline.NewPattern(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
+	policyPathPattern      = pipeline.NewPattern(`^((/[A-Za-z0-9\.,\+@=_-]+)*)/$`)
 )
 
 // iamPolicy is IAM's Policy shape.

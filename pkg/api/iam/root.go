@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -191,12 +190,12 @@ func noSuchEntity(format string, args ...any) *pipeline.Error {
 // --- Input validation (constraints of the IAM model) ---
 
 var (
-	userNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	keyIDPattern    = regexp.MustCompile(`^[\w]+$`)
-	serialPattern   = regexp.MustCompile(`^[\w+=/:,.@-]+$`)
-	markerPattern   = regexp.MustCompile(`^[\x{20}-\x{FF}]+$`)
-	passwordPattern = regexp.MustCompile(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
-	mfaARNPattern   = regexp.MustCompile(`^arn:aws:iam::(\d{12}):mfa/(.+)$`)
+	userNamePattern = pipeline.NewPattern(`^[\w+=,.@-]+$`)
+	keyIDPattern    = pipeline.NewPattern(`^[\w]+$`)
+	serialPattern   = pipeline.NewPattern(`^[\w+=/:,.@-]+$`)
+	markerPattern   = pipeline.NewPattern(`^[\x{20}-\x{FF}]+$`)
+	passwordPattern = pipeline.NewPattern(`^[\x{09}\x{0A}\x{0D}\x{20}-\x{FF}]+$`)
+	mfaARNPattern   = pipeline.NewPattern(`^arn:aws:iam::(\d{12}):mfa/(.+)$`)
 )
 
 // optionalUserName checks an optional UserName (max 128 for

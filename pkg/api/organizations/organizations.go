@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -67,9 +66,9 @@ func notAllFeatures() *pipeline.Error {
 // --- input validation ---
 
 var (
-	emailPattern           = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	accountNamePattern     = regexp.MustCompile(`^[\x20-\x7E]+$`)
-	servicePrincipalRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	emailPattern           = pipeline.NewPattern(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	accountNamePattern     = pipeline.NewPattern(`^[\x20-\x7E]+$`)
+	servicePrincipalRegexp = pipeline.NewPattern(`^[\w+=,.@-]*$`)
 )
 
 // input checks a request against the model's constraints the way

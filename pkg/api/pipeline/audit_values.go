@@ -3,7 +3,6 @@ package pipeline
 import (
 	"encoding/json"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -175,7 +174,7 @@ func lowerCamel(s string) string {
 	return string(r)
 }
 
-var isoTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`)
+var isoTime = NewPattern(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`)
 
 // cloudTrailTime is how CloudTrail renders timestamps inside
 // responseElements: "Oct 25, 2024, 9:07:11 PM".

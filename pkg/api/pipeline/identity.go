@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"regexp"
 	"time"
 
 	"github.com/rootaccess/emulator/pkg/store"
@@ -52,7 +51,7 @@ func IdentityOf(c store.Credential) Identity {
 }
 
 // RoleARNPattern matches an IAM role ARN, capturing its account and name.
-var RoleARNPattern = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
+var RoleARNPattern = NewPattern(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
 
 // AssumedRoleARN is the STS ARN of a session of role: arn:aws:sts::ID:assumed-role/Name/session.
 func AssumedRoleARN(roleARN, session string) string {

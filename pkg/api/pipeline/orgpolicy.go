@@ -83,7 +83,7 @@ func (s *Authorizer) levelDocuments(tx *store.Tx, l store.OrganizationLevels, po
 		var docs []*policy.Document
 		for _, pid := range tx.AttachedPolicies(target, policyType) {
 			if m, ok := policy.OrganizationManagedPolicyByID(pid); ok {
-				docs = append(docs, m.Document)
+				docs = append(docs, m.Document())
 				continue
 			}
 			p, err := tx.OrganizationPolicy(l.Organization.ID, pid)

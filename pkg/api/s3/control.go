@@ -6,7 +6,6 @@ import (
 	"errors"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -72,7 +71,7 @@ type controlRequest struct {
 type controlHandler func(s *Service, ctx context.Context, c *pipeline.Call, req *controlRequest) error
 
 // accountIDPattern is the model's pattern for x-amz-account-id.
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+var accountIDPattern = pipeline.NewPattern(`^\d{12}$`)
 
 // controlOp builds a table row for an S3 Control operation: it reads the
 // account id and the resource ARN, authorizes the action on the resource
@@ -107,7 +106,7 @@ func (s *Service) controlOp(name, action string, h controlHandler) pipeline.Oper
 
 // bucketARNPattern is a general purpose bucket's ARN: the only resource
 // with tags that the emulator has.
-var bucketARNPattern = regexp.MustCompile(`^arn:aws:s3:::([^/:]+)$`)
+var bucketARNPattern = pipeline.NewPattern(`^arn:aws:s3:::([^/:]+)$`)
 
 func (s *Service) controlParse(ctx context.Context, c *pipeline.Call) (*controlRequest, error) {
 	req := &controlRequest{accountID: c.R.Header.Get("X-Amz-Account-Id")}

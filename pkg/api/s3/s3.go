@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -611,7 +610,7 @@ var (
 	// fraction of a millisecond of every start).
 	bucketNameChars  = pipeline.NewCharClass("a-z0-9.-")
 	bucketNameEnds   = pipeline.NewCharClass("a-z0-9")
-	ipAddressPattern = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
+	ipAddressPattern = pipeline.NewPattern(`^\d+\.\d+\.\d+\.\d+$`)
 )
 
 // isBucketNameShape is ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$.
@@ -798,7 +797,7 @@ func malformedPolicy(msg string) *pipeline.Error {
 }
 
 // statementSuffix is the " (statement N)" the policy parser appends to its details.
-var statementSuffix = regexp.MustCompile(` \(statement \d+\)$`)
+var statementSuffix = pipeline.NewPattern(` \(statement \d+\)$`)
 
 // ValidateBucketPolicy checks a bucket policy as S3 does: a resource-based
 // policy whose statements name s3 actions and resources of this bucket,

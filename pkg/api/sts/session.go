@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
@@ -34,8 +33,8 @@ type getSessionTokenInput struct {
 }
 
 var (
-	serialNumberPattern = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	tokenCodePattern    = regexp.MustCompile(`^[\d]*$`)
+	serialNumberPattern = pipeline.NewPattern(`^[\w+=/:,.@-]*$`)
+	tokenCodePattern    = pipeline.NewPattern(`^[\d]*$`)
 )
 
 func (in *getSessionTokenInput) Validate() error {
@@ -132,7 +131,7 @@ type getAccessKeyInfoInput struct {
 	AccessKeyID string `query:"AccessKeyId"`
 }
 
-var accessKeyIDPattern = regexp.MustCompile(`^[\w]*$`)
+var accessKeyIDPattern = pipeline.NewPattern(`^[\w]*$`)
 
 func (in *getAccessKeyInfoInput) Validate() error {
 	v := pipeline.NewValidator("ValidationError")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -71,8 +70,8 @@ type assumeRootInput struct {
 }
 
 var (
-	rootARNPattern    = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
-	sessionNameRegexp = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	rootARNPattern    = pipeline.NewPattern(`^arn:aws:iam::(\d{12}):root$`)
+	sessionNameRegexp = pipeline.NewPattern(`^[\w+=,.@-]*$`)
 )
 
 func (in *assumeRootInput) Validate() error {
