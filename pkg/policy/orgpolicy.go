@@ -31,8 +31,8 @@ type OrganizationManagedPolicy struct {
 	// Content is the document exactly as DescribePolicy returns it.
 	Content string
 	// parsed is Content parsed, on first use: parsing both managed
-	// policies at init was a quarter of the emulator's package
-	// initialisation, for documents most runs never evaluate.
+	// policies at init cost every start about 0.6 ms, for documents most
+	// runs never evaluate.
 	parsed func() *Document
 }
 

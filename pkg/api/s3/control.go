@@ -70,9 +70,6 @@ type controlRequest struct {
 
 type controlHandler func(s *Service, ctx context.Context, c *pipeline.Call, req *controlRequest) error
 
-// accountIDPattern is the model's pattern for x-amz-account-id.
-var accountIDPattern = pipeline.NewPattern(`^\d{12}$`)
-
 // controlOp builds a table row for an S3 Control operation: it reads the
 // account id and the resource ARN, authorizes the action on the resource
 // (the bucket's policy applies, as for S3's own calls), and refuses an
@@ -114,7 +111,7 @@ func (s *Service) controlParse(ctx context.Context, c *pipeline.Call) (*controlR
 	switch {
 	case req.accountID == "":
 		return nil, pipeline.NewError(http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-account-id")
-	case !accountIDPattern.MatchString(req.accountID):
+	case !pipeline.AccountIDPattern.MatchString(req.accountID): // the model's pattern for x-amz-account-id
 		return nil, pipeline.NewError(http.StatusBadRequest, "InvalidRequest", "Account ID must be a 12-digit number.")
 	case !strings.HasPrefix(req.arn, "arn:") || len(req.arn) > 1011:
 		return nil, pipeline.NewError(http.StatusBadRequest, "InvalidRequest", "The resource ARN is not valid.")
