@@ -15,9 +15,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,7 +37,8 @@ import (
 
 // startBare runs this program again as the bare server, its bbolt file
 // (for the AssumeRoot stand-in) at boltPath.
-func startBare(boltPath string) (*exec.Cmd, string, error) {
+// With profile set, it writes its CPU profile there when stopped (stopBare).
+func startBare(boltPath, profile string) (*exec.Cmd, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
@@ -43,7 +47,7 @@ func startBare(boltPath string) (*exec.Cmd, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(self, "-bare-server", addr, "-bare-bolt", boltPath)
+	cmd := exec.Command(self, "-bare-server", addr, "-bare-bolt", boltPath, "-bare-cpuprofile", profile)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
@@ -87,8 +91,27 @@ type bareCommit struct {
 }
 
 // serveBare serves GetCallerIdentity for the administrator key, and one
-// bbolt commit for any other action, until killed.
-func serveBare(addr, boltPath string) {
+// bbolt commit for any other action, until killed (SIGTERM writes the
+// CPU profile, if one is being taken).
+func serveBare(addr, boltPath, profile string) {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bare server:", err)
+			os.Exit(1)
+		}
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM)
+		go func() {
+			<-stop
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
 	var keys sync.Map // date/region/service → signing key
 	bf, err := openBolt(boltPath)
 	if err != nil {

@@ -67,9 +67,12 @@ type options struct {
 	largeAudit    int
 	baseline      string
 	startupOnly   bool
+	callerOnly    bool
+	callerConns   string
 	timeout       time.Duration
 	bareServeAddr string
 	bareBolt      string
+	bareProfile   string
 	historyCap    int
 }
 
@@ -77,7 +80,7 @@ func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "smaller counts and shorter phases (CI: well under a minute)")
 	flag.StringVar(&o.dir, "dir", "", "working folder for the binary, data files and bbolt loops (default: a new temporary folder, removed at the end)")
-	flag.StringVar(&o.profiles, "cpuprofile", "", "folder to write the emulator's CPU profiles to (load.prof, audit-N.prof)")
+	flag.StringVar(&o.profiles, "cpuprofile", "", "folder to write the emulator's CPU profiles to (load.prof, load-off.prof for recording off, bare.prof for the bare server, audit-N.prof)")
 	flag.DurationVar(&o.loadFor, "load-for", 0, "length of each fixed-time load phase (default 5s, quick 1s)")
 	flag.IntVar(&o.starts, "starts", 0, "number of cold starts to time (default 7, quick 3)")
 	flag.IntVar(&o.small, "accounts", 0, "accounts of the small audit (default 1000, quick 100)")
@@ -88,11 +91,14 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 0, "the whole run's limit (default 20m, quick 2m)")
 	flag.StringVar(&o.baseline, "baseline-emulator", "", "another emulator binary (e.g. built from main) whose cold starts are timed alternately with this one's")
 	flag.BoolVar(&o.startupOnly, "startup-only", false, "time the cold starts and idle RSS only")
+	flag.StringVar(&o.callerConns, "caller-identity-conns", "1,64", "the connection counts GetCallerIdentity is measured at")
+	flag.BoolVar(&o.callerOnly, "caller-identity-only", false, "measure GetCallerIdentity beside the bare server only (with -cpuprofile: a profile of recorded reads)")
 	flag.StringVar(&o.bareServeAddr, "bare-server", "", "internal: serve the bare SigV4 server on this address")
 	flag.StringVar(&o.bareBolt, "bare-bolt", "", "internal: the bare server's bbolt file, for its one-commit answer")
+	flag.StringVar(&o.bareProfile, "bare-cpuprofile", "", "internal: the bare server's CPU profile, written when it is stopped")
 	flag.Parse()
 	if o.bareServeAddr != "" {
-		serveBare(o.bareServeAddr, o.bareBolt)
+		serveBare(o.bareServeAddr, o.bareBolt, o.bareProfile)
 		return
 	}
 	def := func(v *int, full, quick int) {
@@ -152,6 +158,10 @@ func run(o options) error {
 	floor, err := buildFloor(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("build the start-up floor server: %w", err)
+	}
+
+	if o.callerOnly {
+		return loadPhases(ctx, o, bin, dir)
 	}
 
 	// --- start to first signed request, idle RSS ---
@@ -492,7 +502,11 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	member := world.Accounts[len(world.Accounts)-1].ID
 	// The same emulator with CloudTrail recording off, measured in turn
 	// with it: what recording costs (issue 7: at most a quarter).
-	off, err := startEmulator(ctx, bin, filepath.Join(dir, "load-off.db"), "", "-no-cloudtrail")
+	offProfile := ""
+	if o.profiles != "" {
+		offProfile = filepath.Join(o.profiles, "load-off.prof")
+	}
+	off, err := startEmulator(ctx, bin, filepath.Join(dir, "load-off.db"), offProfile, "-no-cloudtrail")
 	if err != nil {
 		return err
 	}
@@ -503,11 +517,15 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	}
 	offMember := offWorld.Accounts[len(offWorld.Accounts)-1].ID
 
-	bare, bareURL, err := startBare(filepath.Join(dir, "bare-server.db"))
+	bareProfile := ""
+	if o.profiles != "" {
+		bareProfile = filepath.Join(o.profiles, "bare.prof")
+	}
+	bare, bareURL, err := startBare(filepath.Join(dir, "bare-server.db"), bareProfile)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = bare.Process.Kill(); _ = bare.Wait() }()
+	defer func() { _ = bare.Process.Signal(syscall.SIGTERM); _ = bare.Wait() }()
 
 	admin := aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}
 	gci := signedRequest(e.url, "sts", callerIdentityBody, admin)
@@ -520,7 +538,11 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	fill := load(ctx, gci, 64, 5*time.Minute, o.historyCap, e.cmd.Process.Pid)
 	settleCPU(e.cmd.Process.Pid)
 	report("event history filled to its cap (-history-cap)", "%d of %d records in %s, %d failed", fill.requests, o.historyCap, fill.elapsed.Round(time.Millisecond), fill.failures)
-	for _, conns := range []int{1, 64} {
+	for field := range strings.SplitSeq(o.callerConns, ",") {
+		conns, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || conns < 1 {
+			return fmt.Errorf("-caller-identity-conns: %q is not a connection count", field)
+		}
 		em, eo, ba := alternate(ctx, o.loadFor, conns, []sided{{gci, e.cmd.Process.Pid}, {gciOff, off.cmd.Process.Pid}, {bareGCI, bare.Process.Pid}})
 		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
 			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.failures)
@@ -533,6 +555,9 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 		report(fmt.Sprintf("  → recording's cost, %d connection(s)", conns), "CPU per request %+.0f %%, throughput %+.0f %%, p50 %+.0f %%",
 			pct(float64(em.cpuPerRequest()), float64(eo.cpuPerRequest())), pct(eo.rate(), em.rate()),
 			pct(float64(em.p(0.5)), float64(eo.p(0.5))))
+	}
+	if o.callerOnly {
+		return nil
 	}
 
 	// AssumeRoot, every answer after an fsync'd commit, beside bbolt on the same disk.
