@@ -27,6 +27,9 @@ type Operation struct {
 	Public bool
 	// Invoke decodes, authorizes, runs and encodes one call of o.
 	Invoke func(c *Call, o Operation) error
+	// Output is the type of the result an RPC-style operation (Op) writes;
+	// nil for operations that build their own Invoke.
+	Output reflect.Type
 	// Data marks CloudTrail data events (see DataEvent).
 	Data bool
 	// OwnCommits marks a handler that commits in several transactions of
@@ -84,7 +87,7 @@ type NoOutput struct{}
 // operation acts on "*" in the caller's account. Target and handler are
 // method expressions of the service s, e.g. (*sts.Service).assumeRoot.
 func Op[S, In, Out any](svc *Service, s S, name, action string, target TargetFunc[S, In], h HandlerFunc[S, In, Out]) Operation {
-	return Operation{Service: svc, Name: name, Action: action, Invoke: func(c *Call, o Operation) error {
+	return Operation{Service: svc, Name: name, Action: action, Output: reflect.TypeFor[Out](), Invoke: func(c *Call, o Operation) error {
 		in := new(In)
 		if err := decodeInput(c, in); err != nil {
 			return err
@@ -176,13 +179,18 @@ type OperationInfo struct {
 	Name    string // operation name as the service model spells it
 	Action  string // IAM action it is authorized as
 	Public  bool   // needs no permission
+	// Output is the result type of an RPC-style operation (nil otherwise).
+	Output reflect.Type
+	// Query says the service answers the query protocol (XML results).
+	Query bool
 }
 
 // Operations lists the pipeline's table, ordered by service and name.
 func (p *Pipeline) Operations() []OperationInfo {
 	out := make([]OperationInfo, 0, len(p.ops))
 	for _, o := range p.ops {
-		out = append(out, OperationInfo{Service: o.Service.Name, Name: o.Name, Action: o.Action, Public: o.Public})
+		out = append(out, OperationInfo{Service: o.Service.Name, Name: o.Name, Action: o.Action, Public: o.Public,
+			Output: o.Output, Query: o.Service.XMLNamespace != ""})
 	}
 	slices.SortFunc(out, func(a, b OperationInfo) int {
 		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Name, b.Name))

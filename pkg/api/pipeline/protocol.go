@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -124,12 +125,16 @@ func WriteQueryResult(w http.ResponseWriter, svc *Service, op, requestID string,
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	buf.WriteString("<" + op + `Response xmlns="` + svc.XMLNamespace + `">`)
 	if result != nil {
-		enc := xml.NewEncoder(qb.bw) // takes qb.bw as is: no buffer of its own
-		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
-			return err
-		}
-		if err := enc.Flush(); err != nil {
-			return err
+		if node := queryXMLNode(reflect.TypeOf(result)); node != nil {
+			buf.Write(node.appendElement(buf.AvailableBuffer(), op+"Result", false, reflect.ValueOf(result)))
+		} else {
+			enc := xml.NewEncoder(qb.bw) // takes qb.bw as is: no buffer of its own
+			if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
+				return err
+			}
+			if err := enc.Flush(); err != nil {
+				return err
+			}
 		}
 	}
 	buf.WriteString("<ResponseMetadata><RequestId>" + requestID + "</RequestId></ResponseMetadata>")
