@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/api/internal/randfill"
 )
 
 // strings that take each path of appendJSONString: plain ASCII, empty, and
@@ -18,46 +20,14 @@ var recordValues = []any{nil, map[string]any(nil), map[string]any{}, map[string]
 	"targetPrincipal": "222222222222", "taskPolicyArn": map[string]any{"arn": "arn:aws:iam::aws:policy/root-task/X<"}},
 	[]any{"a", true, 1.5, nil}, "bare string"}
 
-// fillRandom sets every exported field of v (a pointer to struct, slice,
-// string, bool or any) at random, so that a field the hand encoder misses
-// shows as a difference from json.Marshal.
-func fillRandom(r *rand.Rand, v reflect.Value) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(recordStrings[r.IntN(len(recordStrings))])
-	case reflect.Bool:
-		v.SetBool(r.IntN(2) == 0)
-	case reflect.Interface:
-		if x := recordValues[r.IntN(len(recordValues))]; x != nil {
-			v.Set(reflect.ValueOf(x))
-		}
-	case reflect.Pointer:
-		if r.IntN(3) > 0 {
-			p := reflect.New(v.Type().Elem())
-			fillRandom(r, p.Elem())
-			v.Set(p)
-		}
-	case reflect.Slice:
-		n := r.IntN(4)
-		s := reflect.MakeSlice(v.Type(), n, n)
-		for i := range n {
-			fillRandom(r, s.Index(i))
-		}
-		v.Set(s)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			fillRandom(r, v.Field(i))
-		}
-	default:
-		panic("fillRandom: no case for " + v.Kind().String())
-	}
-}
+// recordFiller fills a record with recordStrings and recordValues.
+var recordFiller = randfill.Filler{Strings: recordStrings, Values: recordValues}
 
 func TestAuditRecordJSONMatchesEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	for i := range 5000 {
 		var rec auditRecord
-		fillRandom(r, reflect.ValueOf(&rec).Elem())
+		recordFiller.Fill(r, reflect.ValueOf(&rec).Elem())
 		want, err := json.Marshal(rec)
 		require.NoError(t, err)
 		got := rec.appendJSON(nil)

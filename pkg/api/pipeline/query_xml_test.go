@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rootaccess/emulator/pkg/api/apitest"
+	"github.com/rootaccess/emulator/pkg/api/internal/randfill"
 	"github.com/rootaccess/emulator/pkg/api/pipeline"
 )
 
@@ -20,42 +21,8 @@ import (
 var xmlStrings = []string{"", "plain", "arn:aws:iam::111111111111:user/admin", `a<b>&c"d'e`, "tab\tnl\ncr\r",
 	"ctl\x01\x1f\x7f", "é ✓ 雪 😀", "bad\xffutf8", "\uFFFD real", "\uFFFE\uD7FF\uE000", "/path/to/", "2026-12-02T15:04:05Z"}
 
-// fillXML sets v at random: strings from xmlStrings, numbers and flags
-// zero or not (omitempty), pointers and slices nil, empty or filled.
-func fillXML(r *rand.Rand, v reflect.Value) {
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(xmlStrings[r.IntN(len(xmlStrings))])
-	case reflect.Bool:
-		v.SetBool(r.IntN(2) == 0)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt([]int64{0, 1, -7, 3600, 1 << 40}[r.IntN(5)] % (1 << (v.Type().Bits() - 1)))
-	case reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint([]uint64{0, 1, 900}[r.IntN(3)])
-	case reflect.Pointer:
-		if r.IntN(3) > 0 {
-			p := reflect.New(v.Type().Elem())
-			fillXML(r, p.Elem())
-			v.Set(p)
-		}
-	case reflect.Slice:
-		if r.IntN(4) == 0 {
-			return // nil
-		}
-		n := r.IntN(4)
-		s := reflect.MakeSlice(v.Type(), n, n)
-		for i := range n {
-			fillXML(r, s.Index(i))
-		}
-		v.Set(s)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				fillXML(r, v.Field(i))
-			}
-		}
-	}
-}
+// xmlFiller fills results with xmlStrings; results hold no interfaces.
+var xmlFiller = randfill.Filler{Strings: xmlStrings, Values: []any{nil}}
 
 // encodingXMLResult is WriteQueryResult's answer as encoding/xml writes it.
 func encodingXMLResult(t *testing.T, svc *pipeline.Service, op, requestID string, result any) string {
@@ -91,7 +58,7 @@ func TestQueryXMLMatchesEncodingXML(t *testing.T) {
 		for i := range 200 {
 			out := reflect.New(op.Output)
 			if i > 0 { // the first is the zero result
-				fillXML(r, out.Elem())
+				xmlFiller.Fill(r, out.Elem())
 			}
 			w := httptest.NewRecorder()
 			require.NoError(t, pipeline.WriteQueryResult(w, svc, op.Name, "req-1", out.Interface()))
