@@ -37,7 +37,7 @@ import (
 
 // startBare runs this program again as the bare server, its bbolt file
 // (for the AssumeRoot stand-in) at boltPath.
-// With profile set, it writes its CPU profile there when stopped (stopBare).
+// With profile set, it writes its CPU profile there when sent SIGTERM.
 func startBare(boltPath, profile string) (*exec.Cmd, string, error) {
 	self, err := os.Executable()
 	if err != nil {

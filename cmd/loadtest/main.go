@@ -122,6 +122,15 @@ func main() {
 	}
 }
 
+// profile is the path of the CPU profile named name under -cpuprofile, or
+// "" when no profiles are taken.
+func (o options) profile(name string) string {
+	if o.profiles == "" {
+		return ""
+	}
+	return filepath.Join(o.profiles, name)
+}
+
 // report prints one figure.
 func report(name, format string, args ...any) {
 	fmt.Printf("%-58s %s\n", name, fmt.Sprintf(format, args...))
@@ -155,13 +164,12 @@ func run(o options) error {
 		return fmt.Errorf("build the emulator (run from the repository root): %w", err)
 	}
 	report("build (as the Dockerfile builds: CGO_ENABLED=0 -trimpath -s -w)", "%s", time.Since(buildStart).Round(time.Millisecond))
+	if o.callerOnly {
+		return loadPhases(ctx, o, bin, dir)
+	}
 	floor, err := buildFloor(ctx, dir)
 	if err != nil {
 		return fmt.Errorf("build the start-up floor server: %w", err)
-	}
-
-	if o.callerOnly {
-		return loadPhases(ctx, o, bin, dir)
 	}
 
 	// --- start to first signed request, idle RSS ---
@@ -486,11 +494,7 @@ func load(ctx context.Context, t template, conns int, d time.Duration, maxReques
 // --- GetCallerIdentity and AssumeRoot under load ---
 
 func loadPhases(ctx context.Context, o options, bin, dir string) error {
-	profile := ""
-	if o.profiles != "" {
-		profile = filepath.Join(o.profiles, "load.prof")
-	}
-	e, err := startEmulator(ctx, bin, filepath.Join(dir, "load.db"), profile, "-event-history-limit", strconv.Itoa(o.historyCap))
+	e, err := startEmulator(ctx, bin, filepath.Join(dir, "load.db"), o.profile("load.prof"), "-event-history-limit", strconv.Itoa(o.historyCap))
 	if err != nil {
 		return err
 	}
@@ -502,11 +506,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	member := world.Accounts[len(world.Accounts)-1].ID
 	// The same emulator with CloudTrail recording off, measured in turn
 	// with it: what recording costs (issue 7: at most a quarter).
-	offProfile := ""
-	if o.profiles != "" {
-		offProfile = filepath.Join(o.profiles, "load-off.prof")
-	}
-	off, err := startEmulator(ctx, bin, filepath.Join(dir, "load-off.db"), offProfile, "-no-cloudtrail")
+	off, err := startEmulator(ctx, bin, filepath.Join(dir, "load-off.db"), o.profile("load-off.prof"), "-no-cloudtrail")
 	if err != nil {
 		return err
 	}
@@ -517,11 +517,7 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 	}
 	offMember := offWorld.Accounts[len(offWorld.Accounts)-1].ID
 
-	bareProfile := ""
-	if o.profiles != "" {
-		bareProfile = filepath.Join(o.profiles, "bare.prof")
-	}
-	bare, bareURL, err := startBare(filepath.Join(dir, "bare-server.db"), bareProfile)
+	bare, bareURL, err := startBare(filepath.Join(dir, "bare-server.db"), o.profile("bare.prof"))
 	if err != nil {
 		return err
 	}
@@ -776,11 +772,7 @@ func (r countingRetryer) RetryDelay(attempt int, err error) (time.Duration, erro
 // audits every member's root credentials with workers, and (large) lists
 // the accounts page by page and reports RSS.
 func auditWorld(ctx context.Context, o options, bin, dir string, n int, large bool) (time.Duration, error) {
-	profile := ""
-	if o.profiles != "" {
-		profile = filepath.Join(o.profiles, fmt.Sprintf("audit-%d.prof", n))
-	}
-	e, err := startEmulator(ctx, bin, filepath.Join(dir, fmt.Sprintf("audit-%d.db", n)), profile)
+	e, err := startEmulator(ctx, bin, filepath.Join(dir, fmt.Sprintf("audit-%d.db", n)), o.profile(fmt.Sprintf("audit-%d.prof", n)))
 	if err != nil {
 		return 0, err
 	}

@@ -17,8 +17,9 @@ import (
 // a sixth of a GetCallerIdentity's handler CPU. A type the compiled encoder
 // does not cover (attributes, embedded fields, XMLName, marshalers,
 // floats, namespaces, parent>child paths) is written by encoding/xml, as
-// before; TestQueryXMLMatchesEncodingXML checks every result type of the
-// API table against encoding/xml and that none falls back.
+// before; TestQueryXMLMatchesEncodingXML checks every query result type of
+// the API table against encoding/xml, and that no IAM or STS result falls
+// back.
 
 // xmlKind is what a compiled node does.
 type xmlKind uint8
