@@ -23,6 +23,7 @@ import (
 //	ct_events         <account> 0 <^time> <^seq>                          → Event
 //	ct_event_postings <account> 0 <attribute> 0 <value> 0 <^time> <^seq> → posting list (postings.go)
 //	ct_event_counts   <account>                                           → count
+//	ct_event_templates <hash>                                             → template (eventtemplates.go)
 //
 // where ^time and ^seq are big-endian complements (newest sorts first),
 // the 16-byte suffix of an event's history key. An EventId is looked up by
@@ -52,7 +53,7 @@ var (
 	pendingRecordsBucket   = []byte("ct_pending")
 	journalBucket          = []byte("ct_journal")
 
-	cloudTrailBuckets = [][]byte{eventsBucket, eventPostingsBucket, eventCountsBucket, trailsBucket,
+	cloudTrailBuckets = [][]byte{eventsBucket, eventPostingsBucket, eventCountsBucket, eventTemplatesBucket, trailsBucket,
 		accountTrailsBucket, orgTrailsBucket, pendingRecordsBucket, journalBucket}
 )
 
@@ -157,7 +158,7 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		var journaled []Event
 		c := journal.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			ev, err := decodeEvent(v)
+			ev, err := decodeEvent(v, nil)
 			if err != nil {
 				return err
 			}
@@ -216,6 +217,7 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		}
 		return bytes.Compare(a.suffix, b.suffix)
 	})
+	templates := tx.newTemplateBatch()
 	for i := 0; i < len(history); {
 		j := i + 1
 		for j < len(history) && history[j].ev.Account == history[i].ev.Account {
@@ -226,12 +228,12 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		if err := tx.addAccountPostings(history[i:j]); err != nil {
 			return err
 		}
-		if err := tx.addToHistory(history[i:j], lim); err != nil {
+		if err := tx.addToHistory(history[i:j], lim, templates); err != nil {
 			return err
 		}
 		i = j
 	}
-	return nil
+	return templates.commit()
 }
 
 // addAccountPostings adds entries, events of one account in key order, to
@@ -293,7 +295,7 @@ func (tx *Tx) rebuildEventPostings() error {
 		if !ok || len(suffix) != suffixLen {
 			return fmt.Errorf("event history key %q", k)
 		}
-		ev, err := decodeEvent(v)
+		ev, _, err := decodeEventHeader(v)
 		if err != nil {
 			return err
 		}
@@ -305,7 +307,6 @@ func (tx *Tx) rebuildEventPostings() error {
 				return err
 			}
 		}
-		ev.Record = nil // the lists need the attributes only
 		batch = append(batch, historyEntry{ev: &ev, suffix: bytes.Clone(suffix)})
 		return nil
 	})
@@ -360,17 +361,40 @@ func (tx *Tx) queueForTrails(ev Event, trails []Trail) error {
 }
 
 // An event is stored as a format byte, its fields, each string with its
-// length before it, and the record as it is, already JSON: building a
-// record's header as JSON cost more than the record's own put.
-const eventFormat = 1
+// length before it, and then its record: as it is, already JSON (building
+// a record's header as JSON cost more than the record's own put), or as
+// its template's key and the holes' values (eventtemplates.go).
+const (
+	eventFormat          = 1
+	templatedEventFormat = 2
+)
 
 func encodeEvent(ev Event) ([]byte, error) {
+	out := appendEventHeader(make([]byte, 0, eventHeaderSize(ev)+len(ev.Record)), eventFormat, ev)
+	return append(out, ev.Record...), nil
+}
+
+// encodeTemplatedEvent stores ev by a reference to its record's template.
+func encodeTemplatedEvent(ev Event, key templateKey, values [len(holeFields)][]byte) []byte {
+	n := eventHeaderSize(ev) + len(key)
+	for _, v := range values {
+		n += 2 + len(v)
+	}
+	out := append(appendEventHeader(make([]byte, 0, n), templatedEventFormat, ev), key[:]...)
+	return appendHoleValues(out, ev.ID, values)
+}
+
+func eventHeaderSize(ev Event) int {
 	n := 32 + len(ev.ID) + len(ev.Account) + len(ev.Region) + len(ev.Name) + len(ev.Source) + len(ev.Username) +
-		len(ev.AccessKeyID) + len(ev.Record)
+		len(ev.AccessKeyID)
 	for _, r := range ev.Resources {
 		n += 6 + len(r.Type) + len(r.Name) + len(r.ARN)
 	}
-	out := append(make([]byte, 0, n), eventFormat)
+	return n
+}
+
+func appendEventHeader(out []byte, format byte, ev Event) []byte {
+	out = append(out, format)
 	for _, f := range []string{ev.ID, ev.Account, ev.Region, ev.Name, ev.Source, ev.Username, ev.AccessKeyID} {
 		out = appendString(out, f)
 	}
@@ -387,7 +411,7 @@ func encodeEvent(ev Event) ([]byte, error) {
 	for _, r := range ev.Resources {
 		out = appendString(appendString(appendString(out, r.Type), r.Name), r.ARN)
 	}
-	return append(out, ev.Record...), nil
+	return out
 }
 
 func appendString(b []byte, s string) []byte {
@@ -422,35 +446,65 @@ func (r *fieldReader) string() string {
 }
 
 func (r *fieldReader) bytes(n int) []byte {
-	if n > len(r.data) {
+	if n < 0 || n > len(r.data) {
 		r.bad, r.data = true, nil
-		return make([]byte, n)
+		return make([]byte, max(n, 0))
 	}
 	b := r.data[:n]
 	r.data = r.data[n:]
 	return b
 }
 
-func decodeEvent(data []byte) (Event, error) {
-	ev, record, err := decodeEventHeader(data)
+// storedRecord is what a history value holds of its event's record: the
+// record itself (in the value), or its template's key and the holes' values.
+type storedRecord struct {
+	record    []byte
+	templated bool
+	key       templateKey
+	values    []byte
+}
+
+// decodeEvent decodes a stored event with its record; templates resolves
+// templated records (nil where none can be: the journal's).
+func decodeEvent(data []byte, templates *templateReader) (Event, error) {
+	ev, stored, err := decodeEventHeader(data)
 	if err != nil {
 		return Event{}, err
 	}
-	ev.Record = append(json.RawMessage(nil), record...)
+	if !stored.templated {
+		ev.Record = append(json.RawMessage(nil), stored.record...)
+		return ev, nil
+	}
+	if templates == nil {
+		return Event{}, errors.New("decode event: a template where none is kept")
+	}
+	shape, err := templates.shape(stored.key)
+	if err != nil {
+		return Event{}, err
+	}
+	r := &fieldReader{data: stored.values}
+	values := readHoleValues(r, ev.ID)
+	if r.bad || len(r.data) != 0 {
+		return Event{}, errors.New("decode event: hole values")
+	}
+	if ev.Record, err = joinRecord(shape, values); err != nil {
+		return Event{}, err
+	}
 	return ev, nil
 }
 
-// decodeEventHeader decodes every field but the record, and returns the
-// record's bytes (in data) beside: a trim reads the dropped events for
-// their index entries only, and copying each record was a tenth of its cost.
-func decodeEventHeader(data []byte) (Event, []byte, error) {
+// decodeEventHeader decodes every field but the record, and returns what
+// the value holds of the record (in data) beside: a trim reads the
+// dropped events for their index entries and templates only, and copying
+// each record was a tenth of its cost.
+func decodeEventHeader(data []byte) (Event, storedRecord, error) {
 	if len(data) > 0 && data[0] == 0 {
 		ev, err := decodeLegacyEvent(data)
-		return ev, ev.Record, err
+		return ev, storedRecord{record: ev.Record}, err
 	}
 	var ev Event
-	if len(data) == 0 || data[0] != eventFormat {
-		return ev, nil, errors.New("decode event: unknown format")
+	if len(data) == 0 || (data[0] != eventFormat && data[0] != templatedEventFormat) {
+		return ev, storedRecord{}, errors.New("decode event: unknown format")
 	}
 	r := &fieldReader{data: data[1:]}
 	for _, f := range []*string{&ev.ID, &ev.Account, &ev.Region, &ev.Name, &ev.Source, &ev.Username, &ev.AccessKeyID} {
@@ -466,10 +520,18 @@ func decodeEventHeader(data []byte) (Event, []byte, error) {
 	for i := uint64(0); i < n && !r.bad; i++ {
 		ev.Resources = append(ev.Resources, EventResource{Type: r.string(), Name: r.string(), ARN: r.string()})
 	}
-	if r.bad {
-		return Event{}, nil, errors.New("decode event: truncated")
+	var stored storedRecord
+	if data[0] == templatedEventFormat {
+		stored.templated = true
+		stored.key = templateKey(r.bytes(len(stored.key)))
+		stored.values = r.data
+	} else {
+		stored.record = r.data
 	}
-	return ev, r.data, nil
+	if r.bad {
+		return Event{}, storedRecord{}, errors.New("decode event: truncated")
+	}
+	return ev, stored, nil
 }
 
 // decodeLegacyEvent reads an event of schema 4: a 4-byte header length,
@@ -516,7 +578,7 @@ func suffixTime(suffix []byte) time.Time {
 // are in, in its history and then drops the account's oldest events beyond
 // lim: as if each had been added alone, for the oldest go first either way,
 // but with one count and one trim per account and batch.
-func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
+func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *templateBatch) error {
 	events := tx.btx.Bucket(eventsBucket)
 	// History is written a batch at a time before the previous batches,
 	// and its pages are not written again but to drop their events: filled
@@ -524,10 +586,25 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 	// commit writes.
 	events.FillPercent = historyFillPercent
 	account := entries[0].ev.Account
-	for _, h := range entries {
-		data, err := encodeEvent(*h.ev)
-		if err != nil {
-			return err
+	// Every record's shape is counted before any is stored, so that the
+	// first of a batch's shared shape is stored by reference too.
+	type split struct {
+		use    *templateUse
+		values [len(holeFields)][]byte
+	}
+	splits := make([]split, len(entries))
+	for i, h := range entries {
+		splits[i].use, splits[i].values = templates.use(h.ev.Record)
+	}
+	for i, h := range entries {
+		var data []byte
+		if u := splits[i].use; u != nil && templates.refer(u) {
+			data = encodeTemplatedEvent(*h.ev, u.key, splits[i].values)
+		} else {
+			var err error
+			if data, err = encodeEvent(*h.ev); err != nil {
+				return err
+			}
 		}
 		if err := events.Put(eventKey(account, h.suffix), data); err != nil {
 			return err
@@ -557,9 +634,12 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits) error {
 		if !over && !expired {
 			break
 		}
-		old, _, err := decodeEventHeader(v)
+		old, stored, err := decodeEventHeader(v)
 		if err != nil {
 			return err
+		}
+		if stored.templated {
+			templates.drop(stored.key)
 		}
 		for _, e := range old.indexEntries() {
 			lists[e]++
@@ -617,6 +697,7 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 			from = raw[len(prefix):]
 		}
 		events := tx.btx.Bucket(eventsBucket)
+		templates := tx.templateReader()
 		var err error
 		// take adds the event at suffix to the page; false ends the page.
 		take := func(suffix []byte, data []byte) bool {
@@ -636,7 +717,7 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 				}
 			}
 			var ev Event
-			if ev, err = decodeEvent(data); err != nil {
+			if ev, err = decodeEvent(data, templates); err != nil {
 				return false
 			}
 			out = append(out, ev)
@@ -654,7 +735,7 @@ func (s *Store) LookupEvents(ctx context.Context, q EventQuery) ([]Event, string
 			// An id is one event: no page follows it.
 			if ms, ok := eventIDMillis(q.Value); ok {
 				tx.eventsOfMillisecond(q.Account, ms, func(suffix, data []byte) bool {
-					if ev, derr := decodeEvent(data); derr != nil || ev.ID != q.Value {
+					if ev, _, derr := decodeEventHeader(data); derr != nil || ev.ID != q.Value {
 						err = derr
 						return derr == nil
 					}

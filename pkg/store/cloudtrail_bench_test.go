@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -10,11 +9,13 @@ import (
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
-// BenchmarkRecordEvents commits batches of 500 records of about 1 KiB
-// (the recorder's batch of reads) into one account's event history, below
-// its cap and at it, where every record added drops the oldest with its
-// posting-list entries, and at the cap as writes' records (journaled, then
-// moved). It reports the cost per record.
+// BenchmarkRecordEvents commits batches of 500 records of about 800 bytes
+// (the recorder's batch of reads: one caller's GetCallerIdentity, records
+// that differ in their time and ids alone) into one account's event
+// history, below its cap and at it, where every record added drops the
+// oldest with its posting-list entries, and at the cap as writes' records
+// (journaled, then moved; each unlike the others, as AssumeRoot's, whose
+// credentials differ). It reports the cost per record.
 func BenchmarkRecordEvents(b *testing.B) {
 	const batch, capacity = 500, 20_000
 	for _, tc := range []struct {
@@ -42,10 +43,14 @@ func BenchmarkRecordEvents(b *testing.B) {
 					at := clock.t.Add(time.Duration(n) * time.Millisecond)
 					ms := at.UnixMilli() // a UUIDv7 carrying the time, as the recorder's
 					id := fmt.Sprintf("%08x-%04x-7000-8000-%012x", ms>>16, ms&0xffff, n)
+					unique := ""
+					if tc.journaled {
+						unique = fmt.Sprintf(`"sessionToken":"%0200d",`, n)
+					}
 					evs[i] = store.Event{ID: id, Account: acct, Region: "us-east-1", Time: at,
 						Name: "GetCallerIdentity", Source: "sts.amazonaws.com", ReadOnly: true, Username: "admin",
 						AccessKeyID: "AKIAIOSFODNN7EXAMPLE", Management: true,
-						Record: []byte(`{"eventVersion":"1.11","padding":"` + strings.Repeat("x", 900) + `"}`)}
+						Record: fmt.Appendf(nil, benchRecord, at.Format(time.RFC3339), unique, n, id)}
 				}
 				return evs
 			}
@@ -76,6 +81,18 @@ func BenchmarkRecordEvents(b *testing.B) {
 		})
 	}
 }
+
+// benchRecord is a GetCallerIdentity record as the recorder writes one
+// for the AWS CLI: its time, a field of the journaled case's, the request
+// id and the event id to fill in.
+const benchRecord = `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAJBYQ5O6LZG62Y5P3K",` +
+	`"arn":"arn:aws:iam::111111111111:user/admin","accountId":"111111111111","accessKeyId":"AKIAIOSFODNN7EXAMPLE",` +
+	`"userName":"admin"},"eventTime":"%s","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity",` +
+	`"awsRegion":"us-east-1","sourceIPAddress":"127.0.0.1","userAgent":"aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 ` +
+	`os/linux#6.18.44-fc-v1045 md/arch#x86_64 lang/python#3.11.7 md/pyimpl#CPython m/D,Z,b,N,g cfg/retry-mode#legacy ` +
+	`botocore/1.43.11","requestParameters":null,%s"responseElements":null,"requestID":"%08x-e70d-43f4-8691-a9695388b3e0",` +
+	`"eventID":"%s","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,` +
+	`"recipientAccountId":"111111111111","eventCategory":"Management"}`
 
 func processCPU(b *testing.B) time.Duration {
 	var ru syscall.Rusage

@@ -55,8 +55,10 @@ import (
 // (accounts get a parent, OUs, the children and OU-name indexes). 4: IAM
 // customer managed policies (their bucket and name index) and the index of
 // managed-policy attachments, built from the principals. 5: event
-// history's posting lists (postings.go), built from the events.
-const schemaVersion = 5
+// history's posting lists (postings.go), built from the events. 6: event
+// records kept as references to templates (eventtemplates.go); events of
+// older files keep their whole records, read as they are.
+const schemaVersion = 6
 
 var (
 	metaBucket           = []byte("meta")
