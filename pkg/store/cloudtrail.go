@@ -154,6 +154,7 @@ func (ev Event) indexEntries() [][2]string {
 // cross-account resource may be an account outside the world).
 func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 	journal := tx.btx.Bucket(journalBucket)
+	writes := 0 // the first events: writes' records, from the journal
 	if k, _ := journal.Cursor().First(); k != nil {
 		var journaled []Event
 		c := journal.Cursor()
@@ -172,7 +173,7 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 		if _, err := tx.btx.CreateBucket(journalBucket); err != nil {
 			return err
 		}
-		events = append(journaled, events...)
+		events, writes = append(journaled, events...), len(journaled)
 	}
 	trails := map[string][]Trail{}
 	history := make([]historyEntry, 0, len(events))
@@ -203,7 +204,7 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 			// The sequence is taken in the batch's order, so that events of
 			// one instant keep it.
 			seq, _ := seqs.NextSequence()
-			history = append(history, historyEntry{ev: ev, suffix: eventSuffix(ev.Time, seq)})
+			history = append(history, historyEntry{ev: ev, suffix: eventSuffix(ev.Time, seq), write: i < writes})
 		}
 	}
 	// Put in key order. bbolt splits a node only at commit, so a batch's
@@ -320,10 +321,14 @@ func (tx *Tx) rebuildEventPostings() error {
 // splits them.
 const historyFillPercent = 0.9
 
-// historyEntry is an event of a RecordEvents batch and its history key's suffix.
+// historyEntry is an event of a RecordEvents batch and its history key's
+// suffix; write: a write's record, kept whole, for each carries what its
+// write made (AssumeRoot's credentials, a new user's id) and seldom
+// repeats another.
 type historyEntry struct {
 	ev     *Event
 	suffix []byte
+	write  bool
 }
 
 // JournalEvents commits records with the transaction they describe; the
@@ -594,7 +599,9 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *t
 	}
 	splits := make([]split, len(entries))
 	for i, h := range entries {
-		splits[i].use, splits[i].values = templates.use(h.ev.Record)
+		if !h.write {
+			splits[i].use, splits[i].values = templates.use(h.ev.Record)
+		}
 	}
 	for i, h := range entries {
 		var data []byte

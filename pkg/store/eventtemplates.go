@@ -10,8 +10,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Event history stores most records as a reference to a template: one
-// caller's calls of one operation differ only in their eventTime,
+// Event history stores most reads' records as a reference to a template:
+// one caller's calls of one operation differ only in their eventTime,
 // requestID and eventID, and the ~800 bytes they share were most of what
 // each record cost to put, commit and trim (docs/performance.md, perf8).
 //
@@ -22,9 +22,10 @@ import (
 // those values alone. Its hash (8 bytes, two CRC-32s of the shape) keys
 // it; a template counts the history events that refer to it and goes when
 // the last of them is dropped. A record is kept whole (eventFormat) when
-// it has no holes, when its shape is neither in the store nor shared in
-// its batch (one written per record would cost more than it saves), or
-// when its hash names another shape.
+// it is a write's (historyEntry.write), when it has no holes, when its
+// shape is neither in the store nor shared in its batch (one written per
+// record would cost more than it saves), or when its hash names another
+// shape.
 var eventTemplatesBucket = []byte("ct_event_templates")
 
 // holeFields name the values cut out of a record for its shape: each
