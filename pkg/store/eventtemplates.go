@@ -49,9 +49,14 @@ func templateKeyOf(shape []byte) templateKey {
 func splitRecord(rec, shape []byte) ([]byte, [len(holeFields)][]byte, bool) {
 	var values [len(holeFields)][]byte
 	var starts [len(holeFields)]int
+	from := 0
 	for i, field := range holeFields {
-		at := bytes.Index(rec, field)
-		if at < 0 {
+		// The recorder writes the holes in this order, each field's search
+		// going on from the last value: once through the record, not three times.
+		at := bytes.Index(rec[from:], field)
+		if at >= 0 {
+			at += from
+		} else if at = bytes.Index(rec[:from], field); at < 0 {
 			return shape, values, false
 		}
 		start := at + len(field)
@@ -60,6 +65,7 @@ func splitRecord(rec, shape []byte) ([]byte, [len(holeFields)][]byte, bool) {
 			return shape, values, false
 		}
 		starts[i], values[i] = start, rec[start:start+end]
+		from = start + end
 	}
 	order := [len(holeFields)]int{0, 1, 2}
 	slices.SortFunc(order[:], func(a, b int) int { return starts[a] - starts[b] })
