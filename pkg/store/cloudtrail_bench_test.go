@@ -25,10 +25,15 @@ func BenchmarkRecordEvents(b *testing.B) {
 		// journaled: the records are writes' (AssumeRoot's), journaled in
 		// a transaction first and then moved into history by the batch.
 		journaled bool
+		// readsFirst: the history is filled with reads' records, templated,
+		// before the writes' go in (as in cmd/loadtest: each write's whole
+		// record replaces a read's short one).
+		readsFirst bool
 	}{
-		{"below-cap", 0, store.EventLimits{}, false},
-		{"at-cap", capacity, store.EventLimits{MaxPerAccount: capacity}, false},
-		{"journaled-at-cap", capacity, store.EventLimits{MaxPerAccount: capacity}, true},
+		{"below-cap", 0, store.EventLimits{}, false, false},
+		{"at-cap", capacity, store.EventLimits{MaxPerAccount: capacity}, false, false},
+		{"journaled-at-cap", capacity, store.EventLimits{MaxPerAccount: capacity}, true, false},
+		{"journaled-after-reads", capacity, store.EventLimits{MaxPerAccount: capacity}, true, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			st, clock, _ := MustOpenStore(b)
@@ -36,6 +41,7 @@ func BenchmarkRecordEvents(b *testing.B) {
 				b.Fatal(err)
 			}
 			n := 0
+			writes := tc.journaled && !tc.readsFirst
 			next := func() []store.Event {
 				evs := make([]store.Event, batch)
 				for i := range evs {
@@ -44,7 +50,7 @@ func BenchmarkRecordEvents(b *testing.B) {
 					ms := at.UnixMilli() // a UUIDv7 carrying the time, as the recorder's
 					id := fmt.Sprintf("%08x-%04x-7000-8000-%012x", ms>>16, ms&0xffff, n)
 					unique := ""
-					if tc.journaled {
+					if writes {
 						unique = fmt.Sprintf(`"sessionToken":"%0200d",`, n)
 					}
 					evs[i] = store.Event{ID: id, Account: acct, Region: "us-east-1", Time: at,
@@ -56,7 +62,7 @@ func BenchmarkRecordEvents(b *testing.B) {
 			}
 			commit := func() {
 				evs := next()
-				if tc.journaled {
+				if writes {
 					if err := st.Update(ctx, func(tx *store.Tx) error { return tx.JournalEvents(evs) }); err != nil {
 						b.Fatal(err)
 					}
@@ -69,6 +75,7 @@ func BenchmarkRecordEvents(b *testing.B) {
 			for range tc.prefil / batch {
 				commit()
 			}
+			writes = tc.journaled
 			b.ResetTimer()
 			cpu0 := processCPU(b)
 			for range b.N {
