@@ -123,9 +123,14 @@ func indexPrefix(account, attr, value string) []byte {
 // indexEntries are the lookup attributes of ev that its posting lists
 // hold, one (attribute, value) each: every attribute but an EventId found
 // by its time.
-func (ev Event) indexEntries() [][2]string {
-	out := [][2]string{{AttrEventName, ev.Name}, {AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
-		{AttrEventSource, ev.Source}}
+func (ev Event) indexEntries() [][2]string { return ev.appendIndexEntries(nil) }
+
+// appendIndexEntries appends indexEntries to out: a batch's events share
+// one buffer instead of a slice each.
+func (ev Event) appendIndexEntries(out [][2]string) [][2]string {
+	first := len(out)
+	out = append(out, [2]string{AttrEventName, ev.Name}, [2]string{AttrReadOnly, strconv.FormatBool(ev.ReadOnly)},
+		[2]string{AttrEventSource, ev.Source})
 	if !idCarriesTime(ev.ID, ev.Time) {
 		out = append(out, [2]string{AttrEventID, ev.ID})
 	}
@@ -138,8 +143,8 @@ func (ev Event) indexEntries() [][2]string {
 	for _, r := range ev.Resources {
 		// Once each: two resources of one type are one entry of its list,
 		// and a trim counts the entries it removes.
-		for _, e := range [][2]string{{AttrResourceType, r.Type}, {AttrResourceName, r.Name}} {
-			if !slices.Contains(out, e) {
+		for _, e := range [...][2]string{{AttrResourceType, r.Type}, {AttrResourceName, r.Name}} {
+			if !slices.Contains(out[first:], e) {
 				out = append(out, e)
 			}
 		}
@@ -242,13 +247,28 @@ func (tx *Tx) RecordEvents(events []Event, lim EventLimits) error {
 // value of the batch.
 func (tx *Tx) addAccountPostings(entries []historyEntry) error {
 	account := entries[0].ev.Account
-	lists := map[[2]string][][]byte{}
+	// Two passes over the events' entries: the first counts each list's
+	// suffixes, so that the second fills slices of their final size (grown
+	// by appends, they were a fifth of what a batch allocated).
+	var buf [][2]string
+	counts := map[[2]string]int{}
 	var order [][2]string
 	for _, h := range entries {
-		for _, e := range h.ev.indexEntries() {
-			if _, seen := lists[e]; !seen {
+		buf = h.ev.appendIndexEntries(buf[:0])
+		for _, e := range buf {
+			if counts[e] == 0 {
 				order = append(order, e)
 			}
+			counts[e]++
+		}
+	}
+	lists := make(map[[2]string][][]byte, len(order))
+	for _, e := range order {
+		lists[e] = make([][]byte, 0, counts[e])
+	}
+	for _, h := range entries {
+		buf = h.ev.appendIndexEntries(buf[:0])
+		for _, e := range buf {
 			lists[e] = append(lists[e], h.suffix) // in key order, as entries are
 		}
 	}
@@ -632,6 +652,7 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *t
 	cutoff := tx.now.Add(-lim.Retention)
 	prefix := []byte(account + "\x00")
 	var drop [][]byte
+	var entryBuf [][2]string
 	c := events.Cursor()
 	k, v := seekBefore(c, []byte(account+"\x01"))
 	for ; n > 0 && k != nil && bytes.HasPrefix(k, prefix); k, v = cursorPrev(c, k) {
@@ -648,7 +669,8 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *t
 		if stored.templated {
 			templates.drop(stored.key)
 		}
-		for _, e := range old.indexEntries() {
+		entryBuf = old.appendIndexEntries(entryBuf[:0])
+		for _, e := range entryBuf {
 			lists[e]++
 		}
 		dropped[[suffixLen]byte(oldSuffix)] = true

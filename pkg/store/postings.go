@@ -36,6 +36,7 @@ func postingPrefixEnd(prefix []byte) []byte {
 // prefix's lists. A batch newer than every list, the usual case, is put
 // before them, into the newest list when it has room; a batch that
 // overlaps lists (a clock set back, a migration) is merged with them.
+// It takes suffixes: the merge appends to it.
 func addPostings(b *bolt.Bucket, prefix []byte, suffixes [][]byte) error {
 	if len(suffixes) == 0 {
 		return nil
@@ -43,7 +44,7 @@ func addPostings(b *bolt.Bucket, prefix []byte, suffixes [][]byte) error {
 	first, last := suffixes[0], suffixes[len(suffixes)-1]
 	c := b.Cursor()
 	var merge [][]byte // keys of the lists to merge with
-	entries := slices.Clone(suffixes)
+	entries := suffixes
 	// The list before first may reach past it.
 	k, v := seekBefore(c, append(bytes.Clone(prefix), first...))
 	if k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(lastSuffix(v), first) >= 0 {
