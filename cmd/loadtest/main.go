@@ -446,6 +446,17 @@ func (r loadResult) cpuPerRequest() time.Duration {
 	return r.serverCPU / time.Duration(r.requests)
 }
 
+// cores is the server's CPU per second of its load: at one connection a
+// Go server spends about the same share of the cores whatever its rate
+// (between requests its scheduler spins and parks), so its CPU per request
+// there follows its round trip's latency as much as its work.
+func (r loadResult) cores() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return r.serverCPU.Seconds() / r.elapsed.Seconds()
+}
+
 // load sends t from conns connections for d (at most maxRequests), and
 // measures the server process pid's CPU over the run.
 func load(ctx context.Context, t template, conns int, d time.Duration, maxRequests int, pid int) loadResult {
@@ -540,12 +551,12 @@ func loadPhases(ctx context.Context, o options, bin, dir string) error {
 			return fmt.Errorf("-caller-identity-conns: %q is not a connection count", field)
 		}
 		em, eo, ba := alternate(ctx, o.loadFor, conns, []sided{{gci, e.cmd.Process.Pid}, {gciOff, off.cmd.Process.Pid}, {bareGCI, bare.Process.Pid}})
-		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
-			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.failures)
-		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): recording off", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req, %d failed",
-			eo.rate(), ms(eo.p(0.5)), us(eo.cpuPerRequest()), eo.failures)
-		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): bare net/http + SigV4", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req",
-			ba.rate(), ms(ba.p(0.5)), us(ba.cpuPerRequest()))
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): emulator", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req (%.2f cores), %d failed",
+			em.rate(), ms(em.p(0.5)), us(em.cpuPerRequest()), em.cores(), em.failures)
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): recording off", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req (%.2f cores), %d failed",
+			eo.rate(), ms(eo.p(0.5)), us(eo.cpuPerRequest()), eo.cores(), eo.failures)
+		report(fmt.Sprintf("GetCallerIdentity, %d connection(s): bare net/http + SigV4", conns), "%.0f req/s, p50 %s, server CPU %.1f µs/req (%.2f cores)",
+			ba.rate(), ms(ba.p(0.5)), us(ba.cpuPerRequest()), ba.cores())
 		report(fmt.Sprintf("  → CPU per request ÷ bare, %d connection(s)", conns), "%.2f (throughput ratio %.2f)",
 			float64(em.cpuPerRequest())/float64(max(ba.cpuPerRequest(), 1)), em.rate()/ba.rate())
 		report(fmt.Sprintf("  → recording's cost, %d connection(s)", conns), "CPU per request %+.0f %%, throughput %+.0f %%, p50 %+.0f %%",
