@@ -638,20 +638,25 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *t
 		}
 	}
 	counts := tx.btx.Bucket(eventCountsBucket)
-	// The dropped events' suffixes (one set: a suffix names one event of the
-	// account), and how many of them each posting list holds.
-	dropped := map[[suffixLen]byte]bool{}
-	lists := map[[2]string]int{}
 	n := uint64(len(entries))
 	if v := counts.Get([]byte(account)); len(v) == 8 {
 		n += binary.BigEndian.Uint64(v)
 	}
+	// The dropped events' suffixes (one set: a suffix names one event of the
+	// account; at the cap a batch drops as many as it adds, and the set is
+	// sized for them), and how many of them each posting list holds.
+	var overCap uint64
+	if lim.MaxPerAccount > 0 && n > uint64(lim.MaxPerAccount) {
+		overCap = min(n-uint64(lim.MaxPerAccount), uint64(len(entries)))
+	}
+	dropped := make(map[[suffixLen]byte]bool, overCap)
+	lists := map[[2]string]int{}
 	// Drop the oldest while over the cap or past retention: the oldest is
 	// the last key of the account, one seek away, and the walk goes on to
-	// newer ones from there; the keys are deleted after the walk.
+	// newer ones from there, deleting each under the cursor (a Delete by
+	// key would search from the root again).
 	cutoff := tx.now.Add(-lim.Retention)
 	prefix := []byte(account + "\x00")
-	var drop [][]byte
 	var entryBuf [][2]string
 	c := events.Cursor()
 	k, v := seekBefore(c, []byte(account+"\x01"))
@@ -674,13 +679,12 @@ func (tx *Tx) addToHistory(entries []historyEntry, lim EventLimits, templates *t
 			lists[e]++
 		}
 		dropped[[suffixLen]byte(oldSuffix)] = true
-		drop = append(drop, bytes.Clone(k))
-		n--
-	}
-	for _, k := range drop {
-		if err := events.Delete(k); err != nil {
+		// Prev after a Delete is the key before the deleted one: the
+		// cursor's index stays where it was.
+		if err := c.Delete(); err != nil {
 			return err
 		}
+		n--
 	}
 	postings := tx.btx.Bucket(eventPostingsBucket)
 	for e, count := range lists {
