@@ -115,6 +115,12 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			r.buffers = append(r.buffers, b[:0])
 		}
 	}
+	// Keep what the next batch is likely to need, and no more: after a
+	// flood, the first quieter batch hands the rest back.
+	if keep := 2*len(batch) + minRecordBuffers; len(r.buffers) > keep {
+		clear(r.buffers[keep:])
+		r.buffers = r.buffers[:keep]
+	}
 	if r.spare == nil {
 		r.spare = batch[:0]
 	}
@@ -126,9 +132,14 @@ func (r *Recorder) Flush(ctx context.Context) error {
 // recordBufferSize is a new record buffer's capacity: most records fit.
 const recordBufferSize = 1024
 
-// maxRecordBuffers bounds the buffers kept between batches (about 4 MiB:
-// half a second of reads at 8,000 a second).
-const maxRecordBuffers = 4096
+// maxRecordBuffers bounds the buffers kept between batches (about 16 MiB:
+// half a second of reads at 32,000 a second). At 4,096, a batch of 64
+// connections' reads (15,000 records here) allocated most of its buffers
+// afresh (docs/performance.md, perf11).
+const maxRecordBuffers = 16384
+
+// minRecordBuffers is how many buffers are kept whatever the last batch's size.
+const minRecordBuffers = 256
 
 // recordBuffer is an empty buffer to append a record to: one a committed
 // batch left, or a new one.

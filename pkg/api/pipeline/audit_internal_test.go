@@ -1,12 +1,19 @@
 package pipeline
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rootaccess/emulator/pkg/store"
 )
 
 // A recorded write may run again when a neighbour in its commit group
@@ -40,4 +47,40 @@ func TestNewEventID_TimeOrderedUUID(t *testing.T) {
 	later := newEventID(at.Add(time.Millisecond))
 	assert.Less(t, a[:13], later[:13])
 	assert.Equal(t, "019cdc63-8c00", newEventID(time.UnixMilli(0x019cdc638c00))[:13])
+}
+
+// The buffers a committed batch hands back serve the next records, as many
+// as a batch of that size needs: a flood's are kept while it lasts, up to
+// maxRecordBuffers, and the first quieter batch after it gives the rest back.
+func TestRecorder_KeepsTheBuffersALikeBatchNeeds(t *testing.T) {
+	start := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	st, err := store.Open(filepath.Join(t.TempDir(), "emulator.db"), store.WithNow(func() time.Time { return start }))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	r := NewRecorder(st, slog.New(slog.DiscardHandler), RecorderConfig{FlushDelay: time.Second})
+	ctx := context.Background()
+	n := 0
+	flushBatch := func(size int) {
+		events := make([]store.Event, size)
+		for i := range events {
+			n++
+			at := start.Add(time.Duration(n) * time.Millisecond)
+			id := newEventID(at)
+			events[i] = store.Event{ID: id, Account: "111111111111", Region: "us-east-1", Time: at,
+				Name: "GetCallerIdentity", Source: "sts.amazonaws.com", ReadOnly: true, Management: true,
+				Record: fmt.Appendf(r.recordBuffer(), `{"eventTime":"%s","requestID":"r%d","eventID":"%s"}`,
+					at.Format(time.RFC3339), n, id)}
+		}
+		r.enqueue(events)
+		require.NoError(t, r.Flush(ctx))
+	}
+	flushBatch(5000)
+	assert.Len(t, r.buffers, 5000, "a flood's buffers are kept for its next batch")
+	flushBatch(5000)
+	assert.Len(t, r.buffers, 5000, "a steady load keeps them all")
+	flushBatch(100)
+	assert.Len(t, r.buffers, 2*100+minRecordBuffers, "a quieter batch gives the rest back")
+	flushBatch(maxRecordBuffers + 500)
+	assert.Len(t, r.buffers, maxRecordBuffers, "never more than the bound")
+	require.NoError(t, r.Close(ctx))
 }
