@@ -75,12 +75,12 @@ func TestRecorder_KeepsTheBuffersALikeBatchNeeds(t *testing.T) {
 		require.NoError(t, r.Flush(ctx))
 	}
 	flushBatch(5000)
-	assert.Len(t, r.buffers, 5000, "a flood's buffers are kept for its next batch")
+	assert.Equal(t, 5000, len(r.buffers), "a flood's buffers are kept for its next batch")
 	flushBatch(5000)
-	assert.Len(t, r.buffers, 5000, "a steady load keeps them all")
+	assert.Equal(t, 5000, len(r.buffers), "a steady load keeps them all")
 	flushBatch(100)
-	assert.Len(t, r.buffers, 2*100+minRecordBuffers, "a quieter batch gives the rest back")
+	assert.Equal(t, 2*100+minRecordBuffers, len(r.buffers), "a quieter batch gives the rest back")
 	flushBatch(maxRecordBuffers + 500)
-	assert.Len(t, r.buffers, maxRecordBuffers, "never more than the bound")
+	assert.Equal(t, maxRecordBuffers, len(r.buffers), "never more than the bound")
 	require.NoError(t, r.Close(ctx))
 }
