@@ -109,15 +109,16 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	err := r.store.Update(ctx, func(tx *store.Tx) error { return r.write(tx, batch) })
 	// Its records are on disk (or lost with err), and the committed
 	// transaction holds none of their bytes: their buffers serve again.
+	// Kept: what the next batch is likely to need, and no more, so that
+	// after a flood the first quieter batch hands the rest back.
+	keep := min(2*len(batch)+minRecordBuffers, maxRecordBuffers)
 	r.mu.Lock()
 	for i := range batch {
-		if b := batch[i].Record; cap(b) >= recordBufferSize && len(r.buffers) < maxRecordBuffers {
+		if b := batch[i].Record; cap(b) >= recordBufferSize && len(r.buffers) < keep {
 			r.buffers = append(r.buffers, b[:0])
 		}
 	}
-	// Keep what the next batch is likely to need, and no more: after a
-	// flood, the first quieter batch hands the rest back.
-	if keep := 2*len(batch) + minRecordBuffers; len(r.buffers) > keep {
+	if len(r.buffers) > keep {
 		clear(r.buffers[keep:])
 		r.buffers = r.buffers[:keep]
 	}
