@@ -155,20 +155,29 @@ func (c *s3EnvelopeConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.mu.Lock()
 	if n > 0 && (c.requestLine == nil || c.answered) {
+		// Into the last request's line's array: a read is not worth an allocation.
 		line, _, _ := bytes.Cut(p[:n], []byte("\r\n"))
-		c.requestLine, c.answered = bytes.Clone(line[:min(len(line), 8<<10)]), false
+		line = line[:min(len(line), 8<<10)]
+		if c.requestLine == nil {
+			c.requestLine = make([]byte, 0, len(line)) // non-nil: a line was read, if empty
+		}
+		c.requestLine, c.answered = append(c.requestLine[:0], line...), false
 	}
 	c.mu.Unlock()
 	return n, err
 }
 
 func (c *s3EnvelopeConn) Write(p []byte) (int, error) {
+	status, _, ok := bytes.Cut(p, []byte("\r\n"))
+	refusal := ok && bytes.HasPrefix(status, []byte("HTTP/1.1 ")) && bytes.HasPrefix(p[len(status):], []byte(plainRefusalHeaders))
 	c.mu.Lock()
 	c.answered = true
-	line := c.requestLine
+	var line []byte
+	if refusal { // a copy: the next Read reuses the array
+		line = bytes.Clone(c.requestLine)
+	}
 	c.mu.Unlock()
-	status, _, ok := bytes.Cut(p, []byte("\r\n"))
-	if !ok || !bytes.HasPrefix(status, []byte("HTTP/1.1 ")) || !bytes.HasPrefix(p[len(status):], []byte(plainRefusalHeaders)) {
+	if !refusal {
 		return c.Conn.Write(p)
 	}
 	code, err := strconv.Atoi(string(status[len("HTTP/1.1 "):min(len(status), len("HTTP/1.1 ")+3)]))

@@ -153,6 +153,36 @@ func TestRequests_WrongRegion(t *testing.T) {
 // method, a path Go cannot parse, /_emulator without its slash) is still
 // answered with S3's <Error> XML; /_emulator/ paths are the control
 // endpoints'.
+// TestRequests_S3EnvelopeAfterAnAnswer: on a keep-alive connection, a
+// request net/http refuses is answered by its own request line, not by the
+// line of the request answered before it (the connection reuses one buffer).
+func TestRequests_S3EnvelopeAfterAnAnswer(t *testing.T) {
+	srv := apitest.New(t)
+	host := srv.Listener.Addr().String()
+	conn, err := net.Dial("tcp", host)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	r := bufio.NewReader(conn)
+	_, err = io.WriteString(conn, "GET /_emulator/health?some-long-query-to-leave-bytes-behind HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	_, err = io.WriteString(conn, "GET /b/%zz HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+	require.NoError(t, err)
+	resp, err = http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, string(body), "<Error><Code>InvalidURI</Code>")
+}
+
 func TestRequests_S3Envelope(t *testing.T) {
 	srv := apitest.New(t)
 	host := srv.Listener.Addr().String()

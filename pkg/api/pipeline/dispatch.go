@@ -63,7 +63,7 @@ type Pipeline struct {
 	Deps
 	cfg      Config
 	authz    *Authorizer
-	ops      map[OpKey]Operation
+	ops      map[OpKey]*Operation
 	services []*Service
 	// fallback is the rest-xml service (S3) that answers requests naming no other.
 	fallback *Service
@@ -293,8 +293,8 @@ func (p *Pipeline) handle(c *Call) {
 		p.fail(c, UnknownOperation(c.Proto, c.Action))
 		return
 	}
-	c.op = &op
-	err = op.Invoke(c, op)
+	c.op = op
+	err = op.Invoke(c, *op)
 	// Requests that failed authentication never get here: CloudTrail
 	// records calls of known principals, refused or not.
 	p.recordCall(c, err)
@@ -496,12 +496,18 @@ func (p *Pipeline) noteKeyUse(ctx context.Context, cred store.Credential, Servic
 	if age < time.Second || (same && age < time.Minute) {
 		return
 	}
+	p.writeKeyUse(ctx, cred.AccessKeyID, Service, region)
+}
+
+// writeKeyUse is noteKeyUse's write, apart so that its closure's captures
+// are moved to the heap only when it runs, not on every request.
+func (p *Pipeline) writeKeyUse(ctx context.Context, keyID, service, region string) {
 	err := p.Store.Update(ctx, func(tx *store.Tx) error {
-		c, err := tx.Credential(cred.AccessKeyID)
+		c, err := tx.Credential(keyID)
 		if err != nil {
 			return err
 		}
-		c.LastUsedAt, c.LastUsedService, c.LastUsedRegion = tx.Now(), Service, region
+		c.LastUsedAt, c.LastUsedService, c.LastUsedRegion = tx.Now(), service, region
 		return tx.PutCredential(c)
 	})
 	if err != nil {

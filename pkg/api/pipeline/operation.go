@@ -161,14 +161,14 @@ func encodeOutput[Out any](c *Call, out *Out) error {
 }
 
 // Table indexes operations by service and name; a duplicate is a programming error.
-func Table(ops []Operation) map[OpKey]Operation {
-	m := make(map[OpKey]Operation, len(ops))
+func Table(ops []Operation) map[OpKey]*Operation {
+	m := make(map[OpKey]*Operation, len(ops))
 	for _, o := range ops {
 		k := OpKey{o.Service.Name, o.Name}
 		if _, dup := m[k]; dup {
 			panic("pipeline: operation registered twice: " + k.Service + " " + k.Name)
 		}
-		m[k] = o
+		m[k] = &o
 	}
 	return m
 }

@@ -60,8 +60,8 @@ func parsePresigned(q url.Values) (presignedAuth, AuthFailure) {
 	a.AccessKeyID, a.Date, a.Region, a.Service = scope[0], scope[1], scope[2], scope[3]
 	a.SignedHeaders = q.Get("X-Amz-SignedHeaders")
 	a.Signature = q.Get("X-Amz-Signature")
-	t, err := time.Parse(amzDateFormat, q.Get("X-Amz-Date"))
-	if err != nil || t.Format("20060102") != a.Date || a.Signature == "" || !a.signs("host") {
+	t, ok := parseAmzDate(q.Get("X-Amz-Date"), a.Date)
+	if !ok || a.Signature == "" || !a.signs("host") {
 		return a, AuthQueryMalformed
 	}
 	a.signingTime = t

@@ -223,8 +223,8 @@ func (p *Pipeline) authenticate(r *http.Request, payloadHash string, svcName str
 		subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken)) != 1 {
 		return store.Credential{}, AuthUnknownKey
 	}
-	signingTime, err := time.Parse(amzDateFormat, r.Header.Get("X-Amz-Date"))
-	if err != nil || signingTime.Format("20060102") != a.Date {
+	signingTime, ok := parseAmzDate(r.Header.Get("X-Amz-Date"), a.Date)
+	if !ok {
 		return store.Credential{}, AuthIncomplete
 	}
 	if p.cfg.SkewLimit > 0 {
@@ -239,6 +239,51 @@ func (p *Pipeline) authenticate(r *http.Request, payloadHash string, svcName str
 		return store.Credential{}, AuthExpired
 	}
 	return cred, 0
+}
+
+// parseAmzDate parses an X-Amz-Date (amzDateFormat) whose day must be the
+// credential scope's date. The SDKs' form is read by hand, a tenth of
+// time.Parse's cost on every request; any other goes to time.Parse, which
+// judges it as it always has.
+func parseAmzDate(v, scopeDate string) (time.Time, bool) {
+	if t, ok := parseCanonicalAmzDate(v); ok {
+		return t, v[:8] == scopeDate
+	}
+	t, err := time.Parse(amzDateFormat, v)
+	return t, err == nil && t.Format("20060102") == scopeDate
+}
+
+// parseCanonicalAmzDate parses v when it is 16 bytes of digits with T and
+// Z where amzDateFormat has them; false otherwise, and for a field out of
+// range (time.Date would normalize it; time.Parse refuses it).
+func parseCanonicalAmzDate(v string) (time.Time, bool) {
+	if len(v) != len(amzDateFormat) || v[8] != 'T' || v[15] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(v[i]-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(4, 6)
+	day, ok3 := num(6, 8)
+	hour, ok4 := num(9, 11)
+	minute, ok5 := num(11, 13)
+	sec, ok6 := num(13, 15)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Year() != year || int(t.Month()) != month || t.Day() != day || t.Hour() != hour || t.Minute() != minute || t.Second() != sec {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // signatureMatches checks a.Signature: by the fast check (sigv4_verify.go),

@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/stretchr/testify/assert"
+
 	"github.com/rootaccess/emulator/pkg/store"
 )
 
@@ -163,5 +165,33 @@ func TestFastSignature_InProcessRequestWithoutHost(t *testing.T) {
 	a, _ := ParseAuthorization(req.Header.Get("Authorization"))
 	if got, judged := p.fastSignature(req, a, creds.SecretAccessKey, hash, at); !judged || got != a.Signature {
 		t.Fatalf("fast signature %q (judged %v), the SDK's %q", got, judged, a.Signature)
+	}
+}
+
+// TestParseAmzDate_AgreesWithTimeParse: the hand-read X-Amz-Date takes and
+// refuses exactly what time.Parse does, with the same time and scope check.
+func TestParseAmzDate_AgreesWithTimeParse(t *testing.T) {
+	viaTimeParse := func(v, scope string) (time.Time, bool) {
+		t, err := time.Parse(amzDateFormat, v)
+		return t, err == nil && t.Format("20060102") == scope
+	}
+	values := []string{
+		"20240229T235959Z", "20230229T120000Z", "20241231T000000Z", "20240101T240000Z", "20240101T126000Z",
+		"20240101T120060Z", "20241301T120000Z", "20240001T120000Z", "20240100T120000Z", "20240431T120000Z",
+		"00000101T000000Z", "20240101T120000", "20240101 120000Z", "2024010IT120000Z", "20240101T120000.5Z",
+		"20240101T12000Z", "", "20240101t120000z", "+2024101T120000Z", "20240101T1200009",
+	}
+	at := time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2000 { // every hour of a leap year's first months, and some seconds
+		values = append(values, at.Add(time.Duration(i)*(time.Hour+7*time.Second)).Format(amzDateFormat))
+	}
+	for _, v := range values {
+		for _, scope := range []string{"20240229", "20240101", v[:min(8, len(v))]} {
+			got, ok := parseAmzDate(v, scope)
+			want, wantOK := viaTimeParse(v, scope)
+			if assert.Equal(t, wantOK, ok, "%q for %s", v, scope) && ok {
+				assert.True(t, want.Equal(got), "%q: %s, want %s", v, got, want)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/http"
 	"net/url"
 	"slices"
@@ -101,9 +102,13 @@ func (p *Pipeline) fastSignature(r *http.Request, a AuthHeader, secret, payloadH
 	canonicalHash := sha256.Sum256([]byte(b.String()))
 	scope := a.Date + "/" + a.Region + "/" + a.Service + "/aws4_request"
 	toSign := sigV4Algorithm + "\n" + signingTime.UTC().Format(amzDateFormat) + "\n" + scope + "\n" + hex.EncodeToString(canonicalHash[:])
-	mac := hmac.New(sha256.New, p.signingKeys.key(secret, a.Date, a.Region, a.Service))
+	key := p.signingKeys.key(secret, a.Date, a.Region, a.Service)
+	mac := key.mac()
 	mac.Write([]byte(toSign))
-	return hex.EncodeToString(mac.Sum(nil)), true
+	var sum [sha256.Size]byte
+	signature := hex.EncodeToString(mac.Sum(sum[:0]))
+	key.macs.Put(mac)
+	return signature, true
 }
 
 // writeCanonicalQuery writes the query's pairs sorted by encoded key, then
@@ -188,23 +193,44 @@ func stripExcessSpaces(s string) string {
 // be stale; it is bounded by starting afresh when full.
 type signingKeys struct {
 	mu   sync.RWMutex
-	keys map[string][]byte
+	keys map[signingScope]*signingKey
+}
+
+// signingScope is what a signing key is derived from: a struct, so that a
+// lookup builds no string.
+type signingScope struct{ secret, date, region, service string }
+
+// signingKey is a derived key and the HMACs keyed with it, reset between
+// requests: keying one anew hashed two blocks and allocated four times.
+type signingKey struct {
+	key  []byte
+	macs sync.Pool // of hash.Hash
+}
+
+// mac is an HMAC-SHA256 keyed with the signing key, in its initial state;
+// give it back to macs once summed.
+func (k *signingKey) mac() hash.Hash {
+	if m, ok := k.macs.Get().(hash.Hash); ok {
+		m.Reset()
+		return m
+	}
+	return hmac.New(sha256.New, k.key)
 }
 
 const maxSigningKeys = 1 << 14
 
-func (sk *signingKeys) key(secret, date, region, service string) []byte {
-	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+func (sk *signingKeys) key(secret, date, region, service string) *signingKey {
+	id := signingScope{secret, date, region, service}
 	sk.mu.RLock()
 	k, ok := sk.keys[id]
 	sk.mu.RUnlock()
 	if ok {
 		return k
 	}
-	k = deriveSigningKey(secret, date, region, service)
+	k = &signingKey{key: deriveSigningKey(secret, date, region, service)}
 	sk.mu.Lock()
 	if sk.keys == nil || len(sk.keys) >= maxSigningKeys {
-		sk.keys = make(map[string][]byte)
+		sk.keys = make(map[signingScope]*signingKey)
 	}
 	sk.keys[id] = k
 	sk.mu.Unlock()
