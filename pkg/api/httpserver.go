@@ -144,24 +144,29 @@ type s3EnvelopeConn struct {
 	net.Conn
 	mu sync.Mutex
 	// requestLine is the first line of what was read after the last
-	// answer: the request line of the request being refused.
+	// answer: the request line of the request being refused. It is
+	// gathered across reads until its CRLF (lineRead): net/http's
+	// background read takes a request's first byte alone.
 	requestLine []byte
+	lineRead    bool
 	answered    bool
 }
+
+// maxRequestLine bounds what is kept of a request line.
+const maxRequestLine = 8 << 10
 
 const plainRefusalHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 func (c *s3EnvelopeConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	c.mu.Lock()
-	if n > 0 && (c.requestLine == nil || c.answered) {
-		// Into the last request's line's array: a read is not worth an allocation.
-		line, _, _ := bytes.Cut(p[:n], []byte("\r\n"))
-		line = line[:min(len(line), 8<<10)]
-		if c.requestLine == nil {
-			c.requestLine = make([]byte, 0, len(line)) // non-nil: a line was read, if empty
-		}
-		c.requestLine, c.answered = append(c.requestLine[:0], line...), false
+	if n > 0 && c.answered { // a new request: its line goes into the last one's array
+		c.requestLine, c.lineRead, c.answered = c.requestLine[:0], false, false
+	}
+	if n > 0 && !c.lineRead {
+		line, _, found := bytes.Cut(p[:n], []byte("\r\n"))
+		c.requestLine = append(c.requestLine, line[:min(len(line), maxRequestLine-len(c.requestLine))]...)
+		c.lineRead = found || len(c.requestLine) == maxRequestLine
 	}
 	c.mu.Unlock()
 	return n, err
