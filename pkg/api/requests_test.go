@@ -149,10 +149,6 @@ func TestRequests_WrongRegion(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// TestRequests_S3Envelope (item 10): what no S3 operation has (an unknown
-// method, a path Go cannot parse, /_emulator without its slash) is still
-// answered with S3's <Error> XML; /_emulator/ paths are the control
-// endpoints'.
 // TestRequests_S3EnvelopeAfterAnAnswer: on a keep-alive connection, a
 // request net/http refuses is answered by its own request line, not by the
 // line of the request answered before it (the connection reuses one buffer).
@@ -183,6 +179,10 @@ func TestRequests_S3EnvelopeAfterAnAnswer(t *testing.T) {
 	assert.Contains(t, string(body), "<Error><Code>InvalidURI</Code>")
 }
 
+// TestRequests_S3Envelope (item 10): what no S3 operation has (an unknown
+// method, a path Go cannot parse, /_emulator without its slash) is still
+// answered with S3's <Error> XML; /_emulator/ paths are the control
+// endpoints'.
 func TestRequests_S3Envelope(t *testing.T) {
 	srv := apitest.New(t)
 	host := srv.Listener.Addr().String()

@@ -260,23 +260,19 @@ func parseCanonicalAmzDate(v string) (time.Time, bool) {
 	if len(v) != len(amzDateFormat) || v[8] != 'T' || v[15] != 'Z' {
 		return time.Time{}, false
 	}
-	num := func(from, to int) (int, bool) {
+	digits := func(from, to int) int { // -1: not all digits
 		n := 0
 		for i := from; i < to; i++ {
 			if v[i] < '0' || v[i] > '9' {
-				return 0, false
+				return -1
 			}
 			n = n*10 + int(v[i]-'0')
 		}
-		return n, true
+		return n
 	}
-	year, ok1 := num(0, 4)
-	month, ok2 := num(4, 6)
-	day, ok3 := num(6, 8)
-	hour, ok4 := num(9, 11)
-	minute, ok5 := num(11, 13)
-	sec, ok6 := num(13, 15)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+	year, month, day := digits(0, 4), digits(4, 6), digits(6, 8)
+	hour, minute, sec := digits(9, 11), digits(11, 13), digits(13, 15)
+	if min(year, month, day, hour, minute, sec) < 0 {
 		return time.Time{}, false
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)

@@ -102,13 +102,7 @@ func (p *Pipeline) fastSignature(r *http.Request, a AuthHeader, secret, payloadH
 	canonicalHash := sha256.Sum256([]byte(b.String()))
 	scope := a.Date + "/" + a.Region + "/" + a.Service + "/aws4_request"
 	toSign := sigV4Algorithm + "\n" + signingTime.UTC().Format(amzDateFormat) + "\n" + scope + "\n" + hex.EncodeToString(canonicalHash[:])
-	key := p.signingKeys.key(secret, a.Date, a.Region, a.Service)
-	mac := key.mac()
-	mac.Write([]byte(toSign))
-	var sum [sha256.Size]byte
-	signature := hex.EncodeToString(mac.Sum(sum[:0]))
-	key.macs.Put(mac)
-	return signature, true
+	return p.signingKeys.key(secret, a.Date, a.Region, a.Service).sign(toSign), true
 }
 
 // writeCanonicalQuery writes the query's pairs sorted by encoded key, then
@@ -207,14 +201,20 @@ type signingKey struct {
 	macs sync.Pool // of hash.Hash
 }
 
-// mac is an HMAC-SHA256 keyed with the signing key, in its initial state;
-// give it back to macs once summed.
-func (k *signingKey) mac() hash.Hash {
-	if m, ok := k.macs.Get().(hash.Hash); ok {
-		m.Reset()
-		return m
+// sign is the hex HMAC-SHA256 of toSign under the key, by one of its
+// pooled HMACs.
+func (k *signingKey) sign(toSign string) string {
+	mac, ok := k.macs.Get().(hash.Hash)
+	if ok {
+		mac.Reset()
+	} else {
+		mac = hmac.New(sha256.New, k.key)
 	}
-	return hmac.New(sha256.New, k.key)
+	mac.Write([]byte(toSign))
+	var sum [sha256.Size]byte
+	signature := hex.EncodeToString(mac.Sum(sum[:0]))
+	k.macs.Put(mac)
+	return signature
 }
 
 const maxSigningKeys = 1 << 14
